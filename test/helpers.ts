@@ -1,0 +1,62 @@
+// Shared test plumbing: temp dirs, free ports, CLI runs, and oracle gating.
+import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const TOKEN = join(ROOT, 'dist/device/host/cli.js');
+export const PROVISION = join(ROOT, 'dist/provision/cli.js');
+
+export function tempDir(prefix = 'fob-'): { dir: string; done(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, done: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A port nobody is listening on right now, on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => res(p)); });
+  });
+}
+
+const which = new Map<string, boolean>();
+export function has(cmd: string, probe: string[] = ['--version']): boolean {
+  if (!which.has(cmd)) which.set(cmd, spawnSync(cmd, probe, { stdio: 'ignore' }).status !== null &&
+    spawnSync('sh', ['-c', `command -v ${cmd.split(' ')[0]}`], { stdio: 'ignore' }).status === 0);
+  return which.get(cmd)!;
+}
+
+/**
+ * Gate an oracle test. Returns true when the tool is there. Otherwise it says why on
+ * stderr and returns false, or throws under INTEROP=required (CI), failing the test.
+ */
+export function oracle(tool: string, ok: boolean, why = `${tool} is not installed`): boolean {
+  if (ok) return true;
+  if (process.env.INTEROP === 'required') throw new Error(`INTEROP=required but ${why}`);
+  process.stderr.write(`skip: ${why}\n`);
+  return false;
+}
+
+export interface Run { code: number; stdout: string; stderr: string }
+
+/** Run a command to completion (async, so servers in this process keep serving). */
+export function run(cmd: string, args: string[], o: SpawnOptions & { input?: string | Buffer; timeoutMs?: number } = {}): Promise<Run> {
+  return new Promise((res, rej) => {
+    const child = spawn(cmd, args, { ...o, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stdout!.on('data', (b) => (stdout += b));
+    child.stderr!.on('data', (b) => (stderr += b));
+    const t = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 60_000);
+    child.on('error', rej);
+    child.on('close', (code, sig) => { clearTimeout(t); res({ code: code ?? (sig ? 128 : 1), stdout, stderr }); });
+    child.stdin!.end(o.input ?? '');
+  });
+}
+
+export const node = (script: string, args: string[], o: Parameters<typeof run>[2] = {}) =>
+  run(process.execPath, [script, ...args], o);

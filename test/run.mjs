@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// Runs every test/**/*.test.ts as its own process (a crash in one suite cannot hide
+// another's results), two at a time, and totals uvu's summaries into one line.
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2).filter((a) => a !== '--no-color');
+const filter = args[0] ? new RegExp(args[0]) : null;
+const jobs = Number(process.env.TEST_JOBS ?? 2);
+const perSuite = Number(process.env.TEST_SUITE_TIMEOUT ?? 600) * 1000;
+
+const walk = (d) => readdirSync(d).flatMap((f) => {
+  const p = join(d, f);
+  return statSync(p).isDirectory() ? walk(p) : p.endsWith('.test.ts') ? [p] : [];
+});
+const files = walk(join(root, 'test')).sort().filter((f) => !filter || filter.test(relative(root, f)));
+
+let passed = 0, failed = 0, skipped = 0;
+const bad = [];
+
+function run(file) {
+  return new Promise((done) => {
+    const name = relative(root, file);
+    const t0 = Date.now();
+    const child = spawn(process.execPath, ['--import', 'tsx', file], {
+      cwd: root, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+    });
+    let out = '';
+    child.stdout.on('data', (b) => (out += b));
+    child.stderr.on('data', (b) => (out += b));
+    const timer = setTimeout(() => { out += `\n[run] ${name}: timed out after ${perSuite / 1000}s\n`; kill(); }, perSuite);
+    // A suite's leftover children (servers, daemons) must not outlive it.
+    const kill = () => { try { process.kill(-child.pid, 'SIGKILL'); } catch {} };
+    child.on('close', (code) => {
+      clearTimeout(timer); kill();
+      const total = /Total:\s+(\d+)/.exec(out), pass = /Passed:\s+(\d+)/.exec(out), skip = /Skipped:\s+(\d+)/.exec(out);
+      let p = 0, f = 0;
+      if (!total || !pass) { f = 1; out += `\n[run] ${name}: printed no summary (exit ${code}); counted as 1 failure\n`; }
+      else {
+        p = Number(pass[1]); f = Number(total[1]) - p;
+        if (f === 0 && code !== 0) { f = 1; out += `\n[run] ${name}: exited ${code} after passing; counted as 1 failure\n`; }
+      }
+      passed += p; failed += f; skipped += skip ? Number(skip[1]) : 0;
+      if (f) bad.push(name);
+      process.stdout.write(`\n=== ${name} (${((Date.now() - t0) / 1000).toFixed(1)}s)\n${out.trimEnd()}\n`);
+      done();
+    });
+  });
+}
+
+const queue = [...files];
+await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, async () => {
+  while (queue.length) await run(queue.shift());
+}));
+if (bad.length) console.log(`\nfailed suites: ${bad.join(', ')}`);
+if (files.length === 0) { console.log('no test files found'); failed = 1; }
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed ? 1 : 0);
