@@ -5,6 +5,8 @@ import { createMac, type Algorithm, type Mac } from './hmac.js';
 export interface HotpOptions { digits?: number; algorithm?: Algorithm }
 export interface TotpOptions extends HotpOptions { period?: number; t0?: number }
 
+/** RFC 6238 §4.2 wants T past 2038; 2^53 is where a JS number stops being exact. */
+export const MAX_COUNTER = 2 ** 53;
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
 
 export function checkDigits(d: number): number {
@@ -15,22 +17,33 @@ export function checkPeriod(p: number): number {
   if (!Number.isInteger(p) || p < 1) throw new OtpError('E_PERIOD', `period must be a positive whole number of seconds, got ${p}`);
   return p;
 }
+export function checkT0(t0: number): number {
+  if (!Number.isInteger(t0) || t0 < 0) throw new OtpError('E_T0', `t0 must be a whole number of seconds ≥ 0, got ${t0}`);
+  return t0;
+}
 export function checkCounter(c: number): number {
-  if (!Number.isSafeInteger(c) || c < 0) throw new OtpError('E_COUNTER', `counter must be a whole number from 0 to 2^53-1, got ${c}`);
+  if (!(Number.isInteger(c) && c >= 0 && c <= MAX_COUNTER)) {
+    throw new OtpError('E_COUNTER', `counter must be a whole number from 0 to 2^53, got ${c}`);
+  }
   return c;
 }
 export function toKey(secret: Uint8Array | string): Uint8Array {
   const k = typeof secret === 'string' ? base32Decode(secret) : secret;
+  if (!(k instanceof Uint8Array)) throw new OtpError('E_SECRET', 'secret must be bytes or base32 text');
   if (k.length < 1) throw new OtpError('E_SECRET', 'secret is empty (it must be at least 1 byte)');
   return k;
+}
+
+/** Snum (31 bits) to the zero-padded code: integers until this one string. */
+export function format(snum: number, digits: number): string {
+  // 31 bits never exceed 10 digits, so for 10 the modulus is the identity.
+  return String(digits >= 10 ? snum : snum % POW10[digits]!).padStart(digits, '0');
 }
 
 /** RFC 4226 §5.3 dynamic truncation of a digest to `digits` decimal digits. */
 export function truncate(d: Uint8Array, digits: number): string {
   const o = d[d.length - 1]! & 15;
-  const bin = ((d[o]! & 0x7f) << 24) | (d[o + 1]! << 16) | (d[o + 2]! << 8) | d[o + 3]!;
-  // 31 bits never exceed 10 digits, so for 10 the modulus is the identity.
-  return String(digits >= 10 ? bin : bin % POW10[digits]!).padStart(digits, '0');
+  return format(((d[o]! & 0x7f) << 24) | (d[o + 1]! << 16) | (d[o + 2]! << 8) | d[o + 3]!, digits);
 }
 
 export function counterBytes(c: number, out = new Uint8Array(8)): Uint8Array {
@@ -41,21 +54,27 @@ export function counterBytes(c: number, out = new Uint8Array(8)): Uint8Array {
 }
 
 export function hotpWith(mac: Mac, counter: number, digits: number): string {
-  return truncate(mac.digest(counterBytes(checkCounter(counter))), digits);
+  return format(mac.truncated(checkCounter(counter)), digits);
 }
 
 /** RFC 6238 §4.2: T = floor((time - T0) / X); time may be far beyond 2038. */
 export function timeStep(time: number, period = 30, t0 = 0): number {
-  if (!Number.isFinite(time)) throw new OtpError('E_TIME', `time must be a number of Unix seconds, got ${time}`);
-  checkPeriod(period);
-  if (!Number.isInteger(t0) || t0 < 0) throw new OtpError('E_T0', `t0 must be a whole number of seconds ≥ 0, got ${t0}`);
+  checkPeriod(period); checkT0(t0);
+  return stepOf(time, period, t0);
+}
+
+/** timeStep for a period and t0 already checked. */
+export function stepOf(time: number, period: number, t0: number): number {
+  if (typeof time !== 'number' || !Number.isFinite(time)) throw new OtpError('E_TIME', `time must be a number of Unix seconds, got ${time}`);
   const t = Math.floor((time - t0) / period);
   if (t < 0) throw new OtpError('E_TIME', `time ${time} is before t0 ${t0}`);
+  if (t > MAX_COUNTER) throw new OtpError('E_TIME', `time ${time} is past the last step 2^53`);
   return t;
 }
 
 export function hotp(secret: Uint8Array | string, counter: number, o: HotpOptions = {}): string {
-  return hotpWith(createMac(o.algorithm ?? 'SHA1', toKey(secret)), counter, checkDigits(o.digits ?? 6));
+  const digits = checkDigits(o.digits ?? 6);
+  return hotpWith(createMac(o.algorithm ?? 'SHA1', toKey(secret)), counter, digits);
 }
 
 export function totp(secret: Uint8Array | string, time: number, o: TotpOptions = {}): string {

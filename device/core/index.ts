@@ -1,8 +1,11 @@
 /** totp-fob's core: RFC 4226 HOTP and RFC 6238 TOTP, pure, time passed in as Unix seconds. */
 export { OtpError, type CoreCode } from './errors.js';
 export { base32Encode, base32Decode } from './base32.js';
-export { createMac, hmac, algorithmOf, ALGORITHMS, type Algorithm, type Mac } from './hmac.js';
-export { hotp, totp, truncate, timeStep, counterBytes, hotpWith, type HotpOptions, type TotpOptions } from './hotp.js';
+export { createMac, hmac, sha, algorithmOf, ALGORITHMS, type Algorithm, type Mac } from './hmac.js';
+export {
+  hotp, totp, truncate, timeStep, counterBytes, hotpWith, MAX_COUNTER,
+  type HotpOptions, type TotpOptions,
+} from './hotp.js';
 export { verifyWith, type VerifyOptions, type Match, type Window } from './verify.js';
 export { createOtp, verify, type Otp, type OtpConfig } from './otp.js';
 export { parseKeyUri, formatKeyUri, MAX_URI, type KeyUri, type ParsedKeyUri } from './keyuri.js';

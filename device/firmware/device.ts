@@ -1,0 +1,162 @@
+// The token: power-on (self-test, store, access code), the APDU door, the button and the LCD.
+import { randomBytes, randomInt } from 'node:crypto';
+import { MAX_DATA, parseCommand, reply, status, SW, SwError } from './apdu.js';
+import { unlockAtBoot } from './access.js';
+import { checkPpm } from './clock.js';
+import { ERR_FRAME, frames, type Frame } from './display.js';
+import { FirmwareError } from './errors.js';
+import { oath, INS } from './oath.js';
+import { defaultHash, selfTest, type HashFn } from './post.js';
+import type { Ctx } from './session.js';
+import { createStore, MAX_RETRIES, readStore, type Identity, type State } from './store.js';
+import { concat } from './tlv.js';
+import { press } from './touch.js';
+import { vendor } from './vendor.js';
+
+export const MODEL = 'FOB-1';
+/** Also YKOATH's version: 5.7.1 is the 64-credential generation, past every ykman gate. */
+export const FIRMWARE = '5.7.1';
+const CHUNK = 255;
+
+export interface ManufactureOptions {
+  serial?: string;
+  driftPpm?: number | 'random';
+  /** Host time, Unix seconds: sets the RTC and the manufacture date. */
+  now: () => number;
+}
+
+export interface BootOptions {
+  path: string;
+  now: () => number;
+  /** Waits host time (a touch waits up to 15 s); defaults to a real timer. */
+  sleep?: (ms: number) => Promise<void>;
+  /** The host clock is simulated (TOTP_FOB_NOW): no high-water step is written. */
+  simulated?: boolean;
+  accessCode?: string;
+  /** Test hook: the HMAC engine, to prove the self-test catches a broken one. */
+  kat?: HashFn;
+}
+
+export interface Device {
+  readonly identity: Identity;
+  /** False after a failed self-test: every APDU then answers 6F00 and the LCD shows Err. */
+  readonly healthy: boolean;
+  /** One APDU in, data ‖ SW1 SW2 out. Never throws; commands run one at a time. */
+  transmit(apdu: Uint8Array): Promise<Uint8Array>;
+  press(): Promise<void>;
+  display(query?: string): Promise<Frame[]>;
+  close(): Promise<void>;
+}
+
+export async function manufacture(path: string, o: ManufactureOptions): Promise<Identity> {
+  const serial = o.serial ?? `FOB${randomInt(10_000_000, 100_000_000)}`;
+  if (!/^[\x21-\x7e]{1,32}$/.test(serial)) {
+    throw new FirmwareError('E_SERIAL', `serial must be 1 to 32 printable ASCII characters without spaces, got '${serial}'`);
+  }
+  const nowMs = Math.round(o.now() * 1000);
+  const identity: Identity = { serial, model: MODEL, firmware: FIRMWARE, manufactured: nowMs, driftPpm: checkPpm(o.driftPpm) };
+  const s: State = {
+    identity,
+    salt: randomBytes(8).toString('hex'),
+    clock: { setMs: nowMs, hostMs: nowMs },
+    access: { kcv: null, sealSalt: randomBytes(16).toString('hex'), retries: MAX_RETRIES },
+    credentials: [],
+  };
+  await createStore(path, s);
+  return identity;
+}
+
+/** Power-on: the self-test first, then the store, then the access code if one is given. */
+export async function boot(o: BootOptions): Promise<Device> {
+  const hash = o.kat ?? defaultHash;
+  const healthy = selfTest(hash);
+  const s = readStore(o.path);
+  const ctx: Ctx = {
+    path: o.path, now: o.now, hash, simulated: o.simulated ?? false,
+    sleep: o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+    key: null, seal: null, session: { challenge: null, authed: false },
+  };
+  if (healthy && o.accessCode !== undefined) await unlockAtBoot(ctx, s, o.accessCode);
+  return new Token(ctx, s.identity, healthy);
+}
+
+class Token implements Device {
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Response bytes still to fetch with SEND REMAINING. */
+  private pending: Uint8Array | null = null;
+  /** Command chaining (CLA 10): the data so far and the header it belongs to. */
+  private chain: { ins: number; p1: number; p2: number; data: Uint8Array } | null = null;
+  private closed = false;
+
+  constructor(private readonly ctx: Ctx, readonly identity: Identity, readonly healthy: boolean) {}
+
+  transmit(apdu: Uint8Array): Promise<Uint8Array> {
+    const run = this.queue.then(() => this.handle(apdu));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async handle(apdu: Uint8Array): Promise<Uint8Array> {
+    try {
+      if (this.closed || !this.healthy) return status(SW.FAILED);
+      return await this.dispatch(apdu);
+    } catch (e) {
+      if (e instanceof SwError) return status(e.sw);
+      if (e instanceof FirmwareError && e.sw !== undefined) return status(e.sw);
+      return status(SW.FAILED);
+    }
+  }
+
+  private async dispatch(apdu: Uint8Array): Promise<Uint8Array> {
+    let cmd = parseCommand(apdu);
+    if (cmd.cla === 0x00 && cmd.ins === INS.SEND_REMAINING) {
+      if (!this.pending) throw new SwError(SW.CONDITIONS);
+      return this.chunk(this.pending);
+    }
+    this.pending = null;
+    if (cmd.cla === 0x10) {
+      // ykman chains data over 255 bytes: every link but the last has CLA|10 and gets 9000.
+      const prev = this.chain && this.chain.ins === cmd.ins ? this.chain.data : new Uint8Array(0);
+      this.chain = null;
+      if (prev.length + cmd.data.length > MAX_DATA) throw new SwError(SW.WRONG_LENGTH);
+      this.chain = { ins: cmd.ins, p1: cmd.p1, p2: cmd.p2, data: concat([prev, cmd.data]) };
+      return status(SW.OK);
+    }
+    if (this.chain && cmd.cla === 0x00 && this.chain.ins === cmd.ins) {
+      const data = concat([this.chain.data, cmd.data]);
+      if (data.length > MAX_DATA) { this.chain = null; throw new SwError(SW.WRONG_LENGTH); }
+      cmd = { ...cmd, data };
+    }
+    this.chain = null;
+    const data = cmd.cla === 0x00 ? await oath(this.ctx, cmd)
+      : cmd.cla === 0x80 ? await vendor(this.ctx, cmd)
+        : (() => { throw new SwError(SW.UNKNOWN_CLA); })();
+    return this.chunk(data);
+  }
+
+  /** Replies stay within 255 data bytes; 61xx says how much is left (00: 256 or more). */
+  private chunk(data: Uint8Array): Uint8Array {
+    if (data.length <= CHUNK) { this.pending = null; return reply(data); }
+    this.pending = data.slice(CHUNK);
+    return reply(data.subarray(0, CHUNK), SW.MORE | (this.pending.length > 0xff ? 0 : this.pending.length));
+  }
+
+  async press(): Promise<void> {
+    if (this.closed) throw new FirmwareError('E_CLOSED', 'the device is closed: boot it again');
+    press(this.ctx.path, this.ctx.now() * 1000);
+  }
+
+  async display(query?: string): Promise<Frame[]> {
+    await this.press();
+    if (!this.healthy) return [{ ...ERR_FRAME }];
+    return frames(this.ctx, query);
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    this.closed = true;
+    this.ctx.key?.fill(0);
+    this.ctx.key = null;
+    this.ctx.seal = null;
+  }
+}

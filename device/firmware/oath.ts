@@ -1,0 +1,190 @@
+// The YKOATH applet (CLA 00), byte for byte as ykman 4.0.9 drives a YubiKey 5.7.1.
+import { randomBytes } from 'node:crypto';
+import { counterBytes } from '../core/index.js';
+import { SW, SwError, type Command } from './apdu.js';
+import { setCode, validate, wipe } from './access.js';
+import { answer, find, idBytes, normalizeKey, periodOf, readId, readTypeByte, typeByte } from './credential.js';
+import { sealSecret } from './seal.js';
+import { change, load, requireAuth, secretOf, type Ctx } from './session.js';
+import { CAPACITY, type Credential, type State } from './store.js';
+import { concat, parseTlvs, take, tlv, TAG } from './tlv.js';
+import { awaitTouch } from './touch.js';
+
+export const AID = Uint8Array.of(0xa0, 0x00, 0x00, 0x05, 0x27, 0x21, 0x01);
+export const INS = {
+  PUT: 0x01, DELETE: 0x02, SET_CODE: 0x03, RESET: 0x04, RENAME: 0x05,
+  LIST: 0xa1, CALCULATE: 0xa2, VALIDATE: 0xa3, SELECT_OR_CALCULATE_ALL: 0xa4, SEND_REMAINING: 0xa5,
+} as const;
+
+const MAX_CHALLENGE = 64;
+const MAX_COUNTER = 0xffffffff;
+
+function select(ctx: Ctx, cmd: Command, s: State): Uint8Array {
+  if (cmd.data.length !== AID.length || !cmd.data.every((b, i) => b === AID[i])) throw new SwError(SW.NOT_FOUND);
+  const version = s.identity.firmware.split('.').map(Number);
+  const parts = [tlv(TAG.VERSION, version), tlv(TAG.NAME, Buffer.from(s.salt, 'hex'))];
+  ctx.session = { challenge: null, authed: false };
+  if (s.access.kcv !== null) {
+    // A fresh challenge each SELECT; VALIDATE answers the latest one.
+    ctx.session.challenge = new Uint8Array(randomBytes(8));
+    parts.push(tlv(TAG.CHALLENGE, ctx.session.challenge), tlv(TAG.ALGORITHM, [0x01]));
+  }
+  return concat(parts);
+}
+
+/** PUT 01: `71 id 73 (type|algo) digits key [78 props] [7A 04 counter]`. */
+async function put(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Array> {
+  requireAuth(ctx, s);
+  const items = parseTlvs(cmd.data, [TAG.PROPERTY]);
+  const id = readId(take(items, 0, TAG.NAME));
+  const k = take(items, 1, TAG.KEY);
+  if (k.length < 3) throw new SwError(SW.WRONG_DATA);
+  const { type, algorithm } = readTypeByte(k[0]!);
+  const digits = k[1]!;
+  if (digits < 6 || digits > 8) throw new SwError(SW.WRONG_DATA);
+  let props = 0, counter = 0;
+  const seen = new Set<number>();
+  for (const t of items.slice(2)) {
+    if (seen.has(t.tag)) throw new SwError(SW.WRONG_DATA);
+    seen.add(t.tag);
+    if (t.tag === TAG.PROPERTY) props = t.value[0]!;
+    else if (t.tag === TAG.IMF && t.value.length === 4) counter = new DataView(t.value.buffer, t.value.byteOffset, 4).getUint32(0);
+    else throw new SwError(SW.WRONG_DATA);
+  }
+  const period = periodOf(id, type);
+  const key = normalizeKey(k.subarray(2), algorithm);
+  await change(ctx, (f) => {
+    requireAuth(ctx, f);
+    const cred: Credential = {
+      id, type, algorithm, digits, period, counter: type === 'HOTP' ? counter : 0,
+      touch: (props & 0x02) !== 0, highWater: -1, secret: sealSecret(key, f.access.kcv === null ? null : ctx.seal),
+    };
+    const at = find(f, id);
+    if (at >= 0) f.credentials[at] = cred; // PUT replaces, as on a YubiKey
+    else if (f.credentials.length >= CAPACITY) throw new SwError(SW.NO_SPACE);
+    else f.credentials.push(cred);
+  });
+  key.fill(0);
+  return new Uint8Array(0);
+}
+
+async function remove(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Array> {
+  requireAuth(ctx, s);
+  const items = parseTlvs(cmd.data);
+  const id = readId(take(items, 0, TAG.NAME));
+  if (items.length !== 1) throw new SwError(SW.WRONG_DATA);
+  await change(ctx, (f) => {
+    const at = find(f, id);
+    if (at < 0) throw new SwError(SW.NO_SUCH_OBJECT);
+    f.credentials.splice(at, 1);
+  });
+  return new Uint8Array(0);
+}
+
+/** RENAME 05: `71 old 71 new`. A TOTP id may not change its period prefix: its steps would change. */
+async function rename(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Array> {
+  requireAuth(ctx, s);
+  const items = parseTlvs(cmd.data);
+  const from = readId(take(items, 0, TAG.NAME)), to = readId(take(items, 1, TAG.NAME));
+  if (items.length !== 2) throw new SwError(SW.WRONG_DATA);
+  await change(ctx, (f) => {
+    const at = find(f, from);
+    if (at < 0) throw new SwError(SW.NO_SUCH_OBJECT);
+    if (from === to) return;
+    const c = f.credentials[at]!;
+    if (find(f, to) >= 0 || periodOf(to, c.type) !== c.period) throw new SwError(SW.WRONG_DATA);
+    c.id = to;
+  });
+  return new Uint8Array(0);
+}
+
+function list(ctx: Ctx, s: State): Uint8Array {
+  requireAuth(ctx, s);
+  return concat(s.credentials.map((c) => tlv(TAG.NAME_LIST, concat([Uint8Array.of(typeByte(c)), idBytes(c.id)]))));
+}
+
+/** An HOTP code uses the stored counter and advances it in the same store write. */
+export async function nextHotp(ctx: Ctx, id: string, allowed = (f: State) => requireAuth(ctx, f)): Promise<{ c: Credential; digest: Uint8Array }> {
+  const { result } = await change(ctx, (f) => {
+    allowed(f);
+    const at = find(f, id);
+    if (at < 0) throw new SwError(SW.NO_SUCH_OBJECT);
+    const c = f.credentials[at]!;
+    if (c.counter >= MAX_COUNTER) throw new SwError(SW.CONDITIONS);
+    const digest = ctx.hash(c.algorithm, secretOf(ctx, c), counterBytes(c.counter));
+    const used = { ...c };
+    c.counter += 1;
+    return { c: used, digest };
+  });
+  return result;
+}
+
+/** CALCULATE A2: `71 id 74 challenge`. TOTP hashes the host's challenge; HOTP ignores it. */
+async function calculate(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Array> {
+  if (cmd.p2 > 1) throw new SwError(SW.WRONG_P1P2);
+  requireAuth(ctx, s);
+  const items = parseTlvs(cmd.data);
+  const id = readId(take(items, 0, TAG.NAME)), chal = take(items, 1, TAG.CHALLENGE);
+  if (items.length !== 2 || chal.length > MAX_CHALLENGE) throw new SwError(SW.WRONG_DATA);
+  const c = s.credentials[find(s, id)];
+  if (!c) throw new SwError(SW.NO_SUCH_OBJECT);
+  if (c.touch && !(await awaitTouch(ctx.path, ctx.now, ctx.sleep))) throw new SwError(SW.AUTH_REQUIRED);
+  if (c.type === 'HOTP') {
+    const h = await nextHotp(ctx, id);
+    return answer(h.c, h.digest, cmd.p2);
+  }
+  const fresh = load(ctx);
+  requireAuth(ctx, fresh);
+  const now = fresh.credentials[find(fresh, id)];
+  if (!now) throw new SwError(SW.NO_SUCH_OBJECT);
+  return answer(now, ctx.hash(now.algorithm, secretOf(ctx, now), chal), cmd.p2);
+}
+
+/**
+ * CALCULATE ALL A4 P1=00: `74 challenge` → per credential `71 id` and then `76` (computed),
+ * `77 01 d` for every HOTP (ykman takes the type from this tag), or `7C 01 d` for touch.
+ */
+function calculateAll(ctx: Ctx, cmd: Command, s: State): Uint8Array {
+  if (cmd.p2 > 1) throw new SwError(SW.WRONG_P1P2);
+  requireAuth(ctx, s);
+  const items = parseTlvs(cmd.data);
+  const chal = take(items, 0, TAG.CHALLENGE);
+  if (items.length !== 1 || chal.length > MAX_CHALLENGE) throw new SwError(SW.WRONG_DATA);
+  return concat(s.credentials.flatMap((c) => [
+    tlv(TAG.NAME, idBytes(c.id)),
+    c.type === 'HOTP' ? tlv(TAG.HOTP, [c.digits])
+      : c.touch ? tlv(TAG.TOUCH, [c.digits])
+        : answer(c, ctx.hash(c.algorithm, secretOf(ctx, c), chal), cmd.p2),
+  ]));
+}
+
+/** RESET 04 DE AD: every credential and the access code go; serial and clock stay. */
+async function reset(ctx: Ctx, cmd: Command): Promise<Uint8Array> {
+  if (cmd.p1 !== 0xde || cmd.p2 !== 0xad) throw new SwError(SW.WRONG_P1P2);
+  await change(ctx, wipe);
+  ctx.key = null;
+  ctx.seal = null;
+  ctx.session = { challenge: null, authed: false };
+  return new Uint8Array(0);
+}
+
+/** Dispatches one YKOATH command (chaining and SEND REMAINING are the device's). */
+export async function oath(ctx: Ctx, cmd: Command): Promise<Uint8Array> {
+  const s = load(ctx);
+  switch (cmd.ins) {
+    case INS.SELECT_OR_CALCULATE_ALL:
+      // One INS, two commands: P1 tells SELECT (04) from CALCULATE ALL (00).
+      if (cmd.p1 === 0x04) return select(ctx, cmd, s);
+      if (cmd.p1 === 0x00) return calculateAll(ctx, cmd, s);
+      throw new SwError(SW.WRONG_P1P2);
+    case INS.PUT: return put(ctx, cmd, s);
+    case INS.DELETE: return remove(ctx, cmd, s);
+    case INS.SET_CODE: return setCode(ctx, cmd, s);
+    case INS.RESET: return reset(ctx, cmd);
+    case INS.RENAME: return rename(ctx, cmd, s);
+    case INS.LIST: return list(ctx, s);
+    case INS.CALCULATE: return calculate(ctx, cmd, s);
+    case INS.VALIDATE: return validate(ctx, cmd, s);
+    default: throw new SwError(SW.UNKNOWN_INS);
+  }
+}

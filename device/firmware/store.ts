@@ -1,0 +1,176 @@
+// The device's flash: one file, versioned and checksummed, replaced atomically under the lock.
+//   line 1  "totp-fob store 1"
+//   line 2  "sha256 <hex of SHA-256(line 1 ‖ LF ‖ body)>"
+//   body    JSON of State
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Algorithm } from '../core/index.js';
+import { FirmwareError } from './errors.js';
+import { withLock } from './lock.js';
+
+export const FORMAT = 1;
+export const CAPACITY = 64;
+export const MAX_RETRIES = 8;
+
+export interface Identity {
+  serial: string;
+  model: string;
+  /** major.minor.patch, also the YKOATH version SELECT reports. */
+  firmware: string;
+  /** Unix ms, host time at manufacture. */
+  manufactured: number;
+  driftPpm: number;
+}
+
+export interface Credential {
+  /** YKOATH id, `[period/][issuer:]name`, 1–64 bytes of UTF-8. */
+  id: string;
+  type: 'TOTP' | 'HOTP';
+  algorithm: Algorithm;
+  digits: number;
+  /** TOTP step in seconds (1–300); 0 for HOTP. */
+  period: number;
+  /** HOTP moving factor, < 2^32 as YKOATH carries it. */
+  counter: number;
+  touch: boolean;
+  /** Last TOTP step handed out by CALCULATE ONCE; -1 before the first. */
+  highWater: number;
+  /** "p:" + base64 key, or "g:" + base64(iv ‖ ciphertext ‖ tag) sealed under the access code. */
+  secret: string;
+}
+
+export interface State {
+  identity: Identity;
+  /** YKOATH name/salt (8 bytes hex): SELECT's tag 71, the PBKDF2 salt of the access key. */
+  salt: string;
+  /** RTC: device time `setMs` was set when the host clock read `hostMs`. */
+  clock: { setMs: number; hostMs: number };
+  /** kcv: key-check value of the sealing key, null when no access code is set. */
+  access: { kcv: string | null; sealSalt: string; retries: number };
+  credentials: Credential[];
+}
+
+const HEAD = `totp-fob store ${FORMAT}`;
+const corrupt = (path: string, why = 'checksum mismatch') =>
+  new FirmwareError('E_STORE_CORRUPT', `device store is corrupt (${why}): ${path} is left as it is for inspection; restore a backup or make a new device with token init`);
+
+const digest = (head: string, body: Buffer) => createHash('sha256').update(head).update('\n').update(body).digest('hex');
+
+export function encode(s: State): Buffer {
+  const body = Buffer.from(JSON.stringify(s));
+  return Buffer.concat([Buffer.from(`${HEAD}\nsha256 ${digest(HEAD, body)}\n`), body]);
+}
+
+export function decode(bytes: Buffer, path: string): State {
+  const nl1 = bytes.indexOf(10), nl2 = nl1 < 0 ? -1 : bytes.indexOf(10, nl1 + 1);
+  if (nl2 < 0) throw corrupt(path);
+  const head = bytes.subarray(0, nl1).toString('latin1');
+  const sum = /^sha256 ([0-9a-f]{64})$/.exec(bytes.subarray(nl1 + 1, nl2).toString('latin1'));
+  const ver = /^totp-fob store (\d+)$/.exec(head);
+  const body = bytes.subarray(nl2 + 1);
+  if (!ver || !sum || digest(head, body) !== sum[1]) throw corrupt(path);
+  if (Number(ver[1]) !== FORMAT) {
+    throw new FirmwareError('E_STORE_VERSION', `device store ${path} has format ${ver[1]}, this firmware reads format ${FORMAT}: use the totp-fob version that made it`);
+  }
+  let s: State;
+  try { s = JSON.parse(body.toString('utf8')) as State; } catch { throw corrupt(path, 'bad contents'); }
+  if (!wellFormed(s)) throw corrupt(path, 'bad contents');
+  return s;
+}
+
+const isInt = (n: unknown, lo: number, hi: number) => Number.isSafeInteger(n) && (n as number) >= lo && (n as number) <= hi;
+const isHex = (v: unknown, bytes: number) => typeof v === 'string' && v.length === bytes * 2 && /^[0-9a-f]*$/.test(v);
+
+function wellFormed(s: State): boolean {
+  const i = s?.identity, a = s?.access;
+  return !!i && typeof i.serial === 'string' && typeof i.model === 'string' && typeof i.firmware === 'string' &&
+    Number.isFinite(i.manufactured) && Number.isFinite(i.driftPpm) && isHex(s.salt, 8) &&
+    Number.isFinite(s.clock?.setMs) && Number.isFinite(s.clock?.hostMs) &&
+    !!a && (a.kcv === null || isHex(a.kcv, 16)) && isHex(a.sealSalt, 16) && isInt(a.retries, 0, MAX_RETRIES) &&
+    Array.isArray(s.credentials) && s.credentials.length <= CAPACITY && s.credentials.every((c) =>
+      typeof c.id === 'string' && (c.type === 'TOTP' || c.type === 'HOTP') &&
+      ['SHA1', 'SHA256', 'SHA512'].includes(c.algorithm) && isInt(c.digits, 6, 8) &&
+      (c.type === 'HOTP' ? c.period === 0 : isInt(c.period, 1, 300)) && isInt(c.counter, 0, 0xffffffff) &&
+      typeof c.touch === 'boolean' && isInt(c.highWater, -1, Number.MAX_SAFE_INTEGER) &&
+      typeof c.secret === 'string' && /^[pg]:/.test(c.secret));
+}
+
+/** Loads the store: missing, too open, corrupt or foreign files are refused, never repaired. */
+export function readStore(path: string): State {
+  let mode: number;
+  try { mode = statSync(path).mode; } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new FirmwareError('E_NO_DEVICE', `no device at ${path}: make one with token init, or name another with --device`);
+    }
+    throw new FirmwareError('E_IO', `cannot read the device store ${path} (${(e as NodeJS.ErrnoException).code})`);
+  }
+  if (mode & 0o077) {
+    const m = (mode & 0o777).toString(8).padStart(4, '0');
+    throw new FirmwareError('E_STORE_PERMS', `device store ${path} is open to group or others (mode ${m}): run chmod 600 ${path}`);
+  }
+  let bytes: Buffer;
+  try { bytes = readFileSync(path); } catch (e) {
+    throw new FirmwareError('E_IO', `cannot read the device store ${path} (${(e as NodeJS.ErrnoException).code})`);
+  }
+  return decode(bytes, path);
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try { fsyncSync(fd); } finally { closeSync(fd); }
+}
+
+/** temp file (0600), fsync, rename over the store, fsync the directory. */
+export function writeAtomic(path: string, bytes: Uint8Array): void {
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const fd = openSync(tmp, 'wx', 0o600);
+  try {
+    fchmodSync(fd, 0o600);
+    for (let o = 0; o < bytes.length;) o += writeSync(fd, bytes, o);
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    try { unlinkSync(tmp); } catch { /* gone */ }
+    throw e;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+  fsyncDir(dirname(path));
+}
+
+/** A writer killed mid-write leaves its temp file behind; under the lock nobody else is writing one. */
+function sweepTemps(path: string): void {
+  const prefix = `${basename(path)}.tmp-`, dir = dirname(path);
+  try {
+    for (const f of readdirSync(dir)) if (f.startsWith(prefix)) try { unlinkSync(join(dir, f)); } catch { /* raced */ }
+  } catch { /* unreadable dir: the write reports it */ }
+}
+
+/**
+ * The one way to change the store: lock, re-read, apply, atomic write, unlock. So two
+ * processes never lose each other's changes. fn edits the state it is given; nothing is
+ * written when it throws or changes nothing.
+ */
+export async function update<T>(path: string, fn: (s: State) => T | Promise<T>): Promise<{ state: State; result: T }> {
+  return withLock(path, async (lock) => {
+    const state = readStore(path);
+    const before = JSON.stringify(state);
+    const result = await fn(state);
+    if (JSON.stringify(state) !== before) {
+      if (!lock.held()) throw new FirmwareError('E_BUSY', `lost the lock on ${path} to another process; nothing was written, try again`);
+      sweepTemps(path);
+      writeAtomic(path, encode(state));
+    }
+    return { state, result };
+  });
+}
+
+/** Writes a brand-new store; refuses to overwrite a device. */
+export async function createStore(path: string, s: State): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  await withLock(path, () => {
+    try { statSync(path); } catch { sweepTemps(path); writeAtomic(path, encode(s)); return; }
+    throw new FirmwareError('E_EXISTS', `a device already exists at ${path}: use it, or remove it first to make a new one`);
+  });
+}

@@ -1,0 +1,94 @@
+// The vendor applet (CLA 80): what YKOATH has no words for. A YubiKey has no clock; this token does.
+import { counterBytes } from '../core/index.js';
+import { SW, SwError, type Command } from './apdu.js';
+import { rtcMs, setTime } from './clock.js';
+import { answer, find, readId } from './credential.js';
+import { change, load, requireAuth, secretOf, type Ctx } from './session.js';
+import { CAPACITY, type State } from './store.js';
+import { concat, parseTlvs, readU64, take, tlv, u64, TAG } from './tlv.js';
+import { awaitTouch } from './touch.js';
+
+export const VENDOR_INS = { GET_INFO: 0x10, SET_TIME: 0x11, READ_CLOCK: 0x12, CALCULATE_ONCE: 0x13 } as const;
+
+export const INFO_TAG = {
+  SERIAL: 0x80, MODEL: 0x81, FIRMWARE: 0x82, COUNT: 0x83, CAPACITY: 0x84,
+  RTC: 0x85, DRIFT: 0x86, MANUFACTURED: 0x87, CODE_SET: 0x88, RETRIES: 0x89,
+} as const;
+
+export const deviceMs = (ctx: Ctx, s: State): number =>
+  Math.max(0, Math.floor(rtcMs(s.clock, s.identity.driftPpm, ctx.now() * 1000)));
+
+function info(ctx: Ctx, s: State): Uint8Array {
+  const drift = new Uint8Array(4);
+  new DataView(drift.buffer).setInt32(0, Math.round(s.identity.driftPpm * 1000));
+  const ascii = (t: string) => new TextEncoder().encode(t);
+  return concat([
+    tlv(INFO_TAG.SERIAL, ascii(s.identity.serial)),
+    tlv(INFO_TAG.MODEL, ascii(s.identity.model)),
+    tlv(INFO_TAG.FIRMWARE, s.identity.firmware.split('.').map(Number)),
+    tlv(INFO_TAG.COUNT, [s.credentials.length]),
+    tlv(INFO_TAG.CAPACITY, [CAPACITY]),
+    tlv(INFO_TAG.RTC, u64(deviceMs(ctx, s))),
+    tlv(INFO_TAG.DRIFT, drift),
+    tlv(INFO_TAG.MANUFACTURED, u64(Math.max(0, Math.round(s.identity.manufactured)))),
+    tlv(INFO_TAG.CODE_SET, [s.access.kcv === null ? 0 : 1]),
+    tlv(INFO_TAG.RETRIES, [s.access.retries]),
+  ]);
+}
+
+/** SET TIME 80 11 P1 00 08 <Unix ms>: P1=01 forces a backwards set; otherwise that is 6985. */
+async function setClock(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Array> {
+  if (cmd.p1 > 1 || cmd.p2 !== 0) throw new SwError(SW.WRONG_P1P2);
+  if (cmd.data.length !== 8) throw new SwError(SW.WRONG_LENGTH);
+  const to = readU64(cmd.data);
+  if (to === null) throw new SwError(SW.WRONG_DATA);
+  requireAuth(ctx, s);
+  await change(ctx, (f) => {
+    requireAuth(ctx, f);
+    const next = setTime(f.clock, f.identity.driftPpm, ctx.now() * 1000, to, cmd.p1 === 1);
+    if (!next) throw new SwError(SW.CONDITIONS);
+    f.clock = next;
+  });
+  return new Uint8Array(0);
+}
+
+/**
+ * CALCULATE ONCE 80 13 P1 00: `71 id 74 08 <step>` → `76 05 digits DT`, TOTP only.
+ * A step at or below the credential's high-water step is refused (6985); otherwise the
+ * high water rises to it in the same store write, so a code is handed out once (RFC 6238 §5.2).
+ * P1=01, or a simulated host clock, computes without writing.
+ */
+async function calculateOnce(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Array> {
+  if (cmd.p1 > 1 || cmd.p2 !== 0) throw new SwError(SW.WRONG_P1P2);
+  requireAuth(ctx, s);
+  const items = parseTlvs(cmd.data);
+  const id = readId(take(items, 0, TAG.NAME));
+  const step = readU64(take(items, 1, TAG.CHALLENGE));
+  if (items.length !== 2 || step === null) throw new SwError(SW.WRONG_DATA);
+  const c = s.credentials[find(s, id)];
+  if (!c) throw new SwError(SW.NO_SUCH_OBJECT);
+  if (c.type !== 'TOTP') throw new SwError(SW.WRONG_DATA);
+  if (c.highWater >= step) throw new SwError(SW.CONDITIONS);
+  if (c.touch && !(await awaitTouch(ctx.path, ctx.now, ctx.sleep))) throw new SwError(SW.AUTH_REQUIRED);
+  const dryRun = ctx.simulated || cmd.p1 === 1;
+  const { result } = await change(ctx, (f) => {
+    requireAuth(ctx, f);
+    const now = f.credentials[find(f, id)];
+    if (!now || now.type !== 'TOTP') throw new SwError(SW.NO_SUCH_OBJECT);
+    if (now.highWater >= step) throw new SwError(SW.CONDITIONS);
+    if (!dryRun) now.highWater = step;
+    return answer(now, ctx.hash(now.algorithm, secretOf(ctx, now), counterBytes(step)), 1);
+  });
+  return result;
+}
+
+export async function vendor(ctx: Ctx, cmd: Command): Promise<Uint8Array> {
+  const s = load(ctx);
+  switch (cmd.ins) {
+    case VENDOR_INS.GET_INFO: return info(ctx, s);
+    case VENDOR_INS.READ_CLOCK: return u64(deviceMs(ctx, s));
+    case VENDOR_INS.SET_TIME: return setClock(ctx, cmd, s);
+    case VENDOR_INS.CALCULATE_ONCE: return calculateOnce(ctx, cmd, s);
+    default: throw new SwError(SW.UNKNOWN_INS);
+  }
+}

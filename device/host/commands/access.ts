@@ -1,0 +1,38 @@
+// `token access set|change|clear`: the YKOATH access code. Codes come from a no-echo prompt on a
+// terminal, or TOKEN_ACCESS_CODE (the current one) and TOKEN_NEW_ACCESS_CODE (for change).
+import type { Ctx } from '../context.js';
+import { HostError } from '../errors.js';
+import { askSecret, interactive } from '../prompt.js';
+
+async function newCode(envName: string): Promise<string> {
+  const env = process.env[envName];
+  if (env !== undefined) {
+    if (!env) throw new HostError('E_USAGE', `${envName} is empty`);
+    return env;
+  }
+  if (!interactive()) throw new HostError('E_USAGE', `no terminal to ask for the new access code on: set ${envName}`);
+  const a = await askSecret('New access code: ');
+  if (!a) throw new HostError('E_USAGE', 'the access code is empty');
+  if ((await askSecret('Repeat it: ')) !== a) throw new HostError('E_USAGE', 'the two codes differ; nothing changed');
+  return a;
+}
+
+export async function access(ctx: Ctx, action: string): Promise<void> {
+  if (!['set', 'change', 'clear'].includes(action)) throw new HostError('E_USAGE', `unknown access action '${action}' (use set, change or clear)`);
+  const token = await ctx.open();
+  try {
+    const set = (await token.info()).accessCode;
+    if (action === 'set') {
+      if (set) throw new HostError('E_EXISTS', 'an access code is already set: use `token access change`');
+      await token.setAccessCode(await newCode('TOKEN_ACCESS_CODE'));
+      return ctx.out(`access code set on token ${token.serial}: it is asked at every use, and 8 wrong tries wipe the token\n`);
+    }
+    if (!set) throw new HostError('E_NO_MATCH', 'no access code is set: use `token access set`');
+    if (action === 'change') {
+      await token.setAccessCode(await newCode('TOKEN_NEW_ACCESS_CODE'));
+      return ctx.out(`access code changed on token ${token.serial}\n`);
+    }
+    await token.clearAccessCode();
+    ctx.out(`access code removed from token ${token.serial}\n`);
+  } finally { await token.close(); }
+}

@@ -1,0 +1,91 @@
+// `token enroll`, `token list`, `token delete`, `token rename`: credentials by metadata only.
+import type { Ctx } from '../context.js';
+import type { Enrollment } from '../enrollment.js';
+import { HostError } from '../errors.js';
+import { matchOne } from '../ids.js';
+import { columns } from '../render/table.js';
+import { fromArgument, fromFlags, readStdin, type Found } from '../sources/index.js';
+
+export interface EnrollFlags {
+  secret?: string; name?: string; issuer?: string; algorithm?: string; digits?: string; period?: string;
+  hotp?: boolean; counter?: string; touch?: boolean; json?: boolean;
+}
+
+async function gather(ctx: Ctx, source: string | undefined, f: EnrollFlags): Promise<Found> {
+  const envSecret = process.env.TOKEN_SECRET;
+  const flagOnly = ['algorithm', 'digits', 'period', 'hotp', 'counter'] as const;
+  if (source !== undefined) {
+    if (f.secret !== undefined) throw new HostError('E_USAGE', 'give either SOURCE or --secret, not both');
+    const stray = flagOnly.find((k) => f[k] !== undefined);
+    if (stray) throw new HostError('E_USAGE', `--${stray} goes with --secret; a URI or QR code carries its own parameters`);
+    const found = await fromArgument(source);
+    if (f.name !== undefined || f.issuer !== undefined) {
+      if (found.enrollments.length !== 1) throw new HostError('E_USAGE', '--name and --issuer rename a single credential; this source holds several');
+      const e = found.enrollments[0]!;
+      if (f.name !== undefined) e.account = f.name;
+      if (f.issuer !== undefined) { if (f.issuer) e.issuer = f.issuer; else delete e.issuer; }
+    }
+    return found;
+  }
+  let secret = f.secret;
+  if (secret === '-') secret = Buffer.from(await readStdin()).toString('utf8');
+  else if (secret !== undefined) {
+    ctx.err('warning: a secret on the command line is visible to other users (ps, shell history); use --secret - or TOKEN_SECRET\n');
+  } else if (envSecret !== undefined) secret = envSecret;
+  if (secret === undefined) {
+    throw new HostError('E_USAGE', 'nothing to enroll: give SOURCE (an otpauth:// URI, a PNG, or - for stdin) or --secret (BASE32, -, or TOKEN_SECRET)');
+  }
+  return fromFlags({ ...f, secret });
+}
+
+export async function enroll(ctx: Ctx, source: string | undefined, f: EnrollFlags): Promise<void> {
+  const found = await gather(ctx, source, f);
+  if (found.enrollments.length === 0) throw new HostError('E_INPUT', 'the source holds no credentials');
+  for (const w of found.warnings) ctx.err(`warning: ${w}\n`);
+  const token = await ctx.open({ create: true, onCreate: (serial, path) => ctx.err(`created token ${serial} at ${path}\n`) });
+  const done: { id: string; type: string; algorithm: string; digits: number; period: number | null; touch: boolean }[] = [];
+  try {
+    for (const e of found.enrollments) {
+      const cred: Enrollment = { ...e, touch: !!f.touch || !!e.touch };
+      const { id, warnings } = await token.enroll(cred);
+      for (const w of warnings) ctx.err(`warning: ${id}: ${w}\n`);
+      done.push({ id, type: cred.type, algorithm: cred.algorithm, digits: cred.digits, period: cred.type === 'totp' ? cred.period : null, touch: !!cred.touch });
+      if (!f.json) ctx.out(`enrolled ${id}\n`);
+    }
+  } finally {
+    await token.close();
+  }
+  if (f.json) ctx.out(JSON.stringify(done) + '\n');
+}
+
+export async function list(ctx: Ctx, o: { json?: boolean }): Promise<void> {
+  const token = await ctx.open();
+  try {
+    const all = await token.list();
+    if (o.json) return ctx.out(JSON.stringify(all.map((c) => ({ ...c, issuer: c.issuer ?? null, period: c.type === 'totp' ? c.period : null }))) + '\n');
+    ctx.out(columns(all.map((c) => [c.id, c.type, c.algorithm, `${c.digits} digits`, c.type === 'totp' ? `${c.period} s` : '', c.touch ? 'touch' : ''])));
+  } finally { await token.close(); }
+}
+
+export async function remove(ctx: Ctx, query: string): Promise<void> {
+  const token = await ctx.open();
+  try {
+    const id = matchOne((await token.list()).map((c) => c.id), query);
+    await token.remove(id);
+    ctx.out(`deleted ${id}\n`);
+  } finally { await token.close(); }
+}
+
+/** NEW is `[issuer:]name`; a TOTP id keeps its `period/` prefix (YKOATH RENAME does too). */
+export async function rename(ctx: Ctx, query: string, to: string): Promise<void> {
+  if (/^\d+\//.test(to)) throw new HostError('E_USAGE', `give NEW as [issuer:]name; the period prefix stays as it is`);
+  const token = await ctx.open();
+  try {
+    const all = await token.list();
+    const id = matchOne(all.map((c) => c.id), query);
+    const c = all.find((x) => x.id === id)!;
+    const newId = (c.type === 'totp' && c.period !== 30 ? `${c.period}/` : '') + to;
+    await token.rename(id, newId);
+    ctx.out(`renamed ${id} to ${newId}\n`);
+  } finally { await token.close(); }
+}

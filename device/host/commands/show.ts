@@ -1,0 +1,56 @@
+// `token show [QUERY] [--json] [--watch]`: press the button, read the LCD, draw it.
+import type { Ctx } from '../context.js';
+import { HostError } from '../errors.js';
+import { type Frame, shown, sortFrames } from '../render/frame.js';
+import { lcd } from '../render/lcd.js';
+import { dim, styleFor } from '../render/style.js';
+import { plainCodes } from '../render/table.js';
+
+export interface ShowOptions { json?: boolean; watch?: boolean }
+
+export function renderFrames(frames: readonly Frame[], o: ShowOptions, tty: boolean): string {
+  if (o.json) return JSON.stringify(frames.map(shown), null, 2) + '\n';
+  return tty ? lcd(frames, styleFor(process.stdout)) : plainCodes(frames);
+}
+
+export async function show(ctx: Ctx, query: string | undefined, o: ShowOptions): Promise<void> {
+  const tty = !!process.stdout.isTTY;
+  if (o.watch && (!tty || o.json)) throw new HostError('E_USAGE', '--watch redraws a terminal; when piped or with --json, run `token show` once per use');
+  const token = await ctx.open();
+  try {
+    const read = async () => {
+      const frames = sortFrames(await token.display(query));
+      if (query && frames.length === 0) throw new HostError('E_NO_MATCH', `no credential matches '${query}'`);
+      return frames;
+    };
+    const frames = await read();
+    if (!o.watch) return ctx.out(renderFrames(frames, o, tty));
+    await watch(ctx, read, frames);
+  } finally {
+    await token.close();
+  }
+}
+
+/** Redraws every second (the countdown) and re-reads the display at each step boundary, until Ctrl-C. */
+async function watch(ctx: Ctx, read: () => Promise<Frame[]>, first: Frame[]): Promise<void> {
+  let frames = first, at = Date.now();
+  let stop = false;
+  const onSig = () => { stop = true; };
+  process.once('SIGINT', onSig);
+  process.stdout.write('\x1b[?25l\x1b[H\x1b[2J');
+  try {
+    while (!stop) {
+      const gone = (Date.now() - at) / 1000;
+      const now = frames.map((f) => ({ ...f, remaining: Math.max(0, f.remaining - gone) }));
+      ctx.out('\x1b[H' + renderFrames(now, {}, true) + '\n' + dim(styleFor(process.stdout), 'Ctrl-C to stop') + '\x1b[J');
+      if (now.some((f) => f.code !== null && !f.hotp && f.remaining <= 0)) {
+        frames = await read(); at = Date.now();
+        continue;
+      }
+      await new Promise((r) => setTimeout(r, 1000 - ((Date.now() - at) % 1000)));
+    }
+  } finally {
+    process.off('SIGINT', onSig);
+    process.stdout.write('\x1b[?25h\n');
+  }
+}

@@ -1,0 +1,24 @@
+// The CLI's last word: any error becomes one line on stderr (what went wrong, how to fix it)
+// and an exit code: 2 for usage, 1 for everything else. Never a stack trace, never a secret.
+
+const USAGE = new Set(['E_USAGE', 'E_TIME', 'commander.error']);
+
+export function exitCodeOf(e: unknown): 1 | 2 {
+  const code = (e as { code?: unknown })?.code;
+  return typeof code === 'string' && (USAGE.has(code) || code.startsWith('commander.')) ? 2 : 1;
+}
+
+export function lineOf(e: unknown): string {
+  const err = e as { code?: unknown; message?: unknown; triesLeft?: unknown };
+  let msg = typeof err?.message === 'string' && err.message ? err.message : String(e);
+  msg = msg.replace(/^error:\s*/i, '').replace(/\s*\n\s*/g, ' ').trim();
+  // A bug, not one of our typed failures: still one line, with a way to report it.
+  if (typeof err?.code !== 'string') msg = `internal error: ${msg} (please report this)`;
+  return `token: ${msg}`;
+}
+
+/** Reports `e` and sets the exit code; returns nothing so callers can simply `return fail(e)`. */
+export function fail(e: unknown, write: (s: string) => void = (s) => process.stderr.write(s)): void {
+  write(lineOf(e) + '\n');
+  process.exitCode = exitCodeOf(e);
+}

@@ -1,0 +1,174 @@
+// The host half of the APDU face: builds YKOATH (CLA 00) and vendor (CLA 80) commands and
+// reads their answers. Byte layouts: ../shared/reference/ykoath-protocol.md, device/firmware/APDU.md.
+import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
+import type { Algorithm } from '../core/index.js';
+import { HostError } from './errors.js';
+import { concat, parseTlvs, text, tlv, utf8 } from './tlv.js';
+
+export const AID = Uint8Array.of(0xa0, 0x00, 0x00, 0x05, 0x27, 0x21, 0x01);
+export const INS = {
+  PUT: 0x01, DELETE: 0x02, SET_CODE: 0x03, RESET: 0x04, RENAME: 0x05, LIST: 0xa1, CALCULATE: 0xa2,
+  VALIDATE: 0xa3, CALCULATE_ALL: 0xa4, SEND_REMAINING: 0xa5,
+  GET_INFO: 0x10, SET_TIME: 0x11, READ_CLOCK: 0x12, CALCULATE_ONCE: 0x13,
+} as const;
+const T = { NAME: 0x71, NAME_LIST: 0x72, KEY: 0x73, CHALLENGE: 0x74, RESPONSE: 0x75, TRUNCATED: 0x76,
+  HOTP: 0x77, PROPERTY: 0x78, VERSION: 0x79, IMF: 0x7a, TOUCH: 0x7c };
+const ALG_BYTE: Record<Algorithm, number> = { SHA1: 1, SHA256: 2, SHA512: 3 };
+const ALG_OF: Record<number, Algorithm> = { 1: 'SHA1', 2: 'SHA256', 3: 'SHA512' };
+const BLOCK: Record<Algorithm, number> = { SHA1: 64, SHA256: 64, SHA512: 128 };
+
+/** A short APDU as ykman frames it: Lc always present (00 when there is no data), no Le. */
+export function apdu(cla: number, ins: number, p1: number, p2: number, data: Uint8Array = new Uint8Array(0)): Uint8Array {
+  if (data.length > 255) throw new HostError('E_INPUT', `APDU data of ${data.length} bytes exceeds 255`);
+  return concat(Uint8Array.of(cla, ins, p1, p2, data.length), data);
+}
+
+const be64 = (n: number): Uint8Array => {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigInt64(0, BigInt(Math.trunc(n)));
+  return b;
+};
+const readBe64 = (b: Uint8Array): number => Number(new DataView(b.buffer, b.byteOffset, 8).getBigInt64(0));
+const one = (b: Uint8Array, tag: number): Uint8Array => {
+  const t = parseTlvs(b);
+  if (!t || t.length !== 1 || t[0]!.tag !== tag) throw malformed(tag);
+  return t[0]!.value;
+};
+const malformed = (what: number | string) =>
+  new HostError('E_APDU', `the device answered with malformed data (${typeof what === 'number' ? 'tag ' + what.toString(16) : what})`);
+
+// --- YKOATH -------------------------------------------------------------------------------
+
+export const select = () => apdu(0x00, 0xa4, 0x04, 0x00, AID);
+
+export interface Selected { version: string; salt: Uint8Array; challenge?: Uint8Array }
+export function parseSelect(data: Uint8Array): Selected {
+  const t = parseTlvs(data);
+  const v = t?.find((x) => x.tag === T.VERSION)?.value, salt = t?.find((x) => x.tag === T.NAME)?.value;
+  if (!v || v.length !== 3 || !salt) throw malformed('SELECT');
+  const challenge = t!.find((x) => x.tag === T.CHALLENGE)?.value;
+  return { version: [...v].join('.'), salt, ...(challenge ? { challenge } : {}) };
+}
+
+export interface PutCredential {
+  id: string; type: 'totp' | 'hotp'; algorithm: Algorithm; digits: number; secret: Uint8Array;
+  touch?: boolean; counter?: number;
+}
+/** RFC 2104: a key longer than the block is hashed; YKOATH then pads it to at least 14 bytes. */
+export function shortenKey(alg: Algorithm, key: Uint8Array): Uint8Array {
+  const k = key.length > BLOCK[alg] ? new Uint8Array(createHash(alg.replace('SHA', 'sha')).update(key).digest()) : key;
+  if (k.length >= 14) return k;
+  const p = new Uint8Array(14); p.set(k); return p;
+}
+export function put(c: PutCredential): Uint8Array {
+  const key = concat(Uint8Array.of((c.type === 'totp' ? 0x20 : 0x10) | ALG_BYTE[c.algorithm], c.digits), shortenKey(c.algorithm, c.secret));
+  // 78 is a tag followed by one property byte with no length (ykoath-protocol.md §3 PUT).
+  const parts = [tlv(T.NAME, utf8(c.id)), tlv(T.KEY, key)];
+  if (c.touch) parts.push(Uint8Array.of(T.PROPERTY, 0x02));
+  if (c.type === 'hotp' && c.counter) {
+    const n = new Uint8Array(4); new DataView(n.buffer).setUint32(0, c.counter);
+    parts.push(tlv(T.IMF, n));
+  }
+  return apdu(0x00, INS.PUT, 0, 0, concat(...parts));
+}
+
+export const remove = (id: string) => apdu(0x00, INS.DELETE, 0, 0, tlv(T.NAME, utf8(id)));
+export const rename = (from: string, to: string) => apdu(0x00, INS.RENAME, 0, 0, concat(tlv(T.NAME, utf8(from)), tlv(T.NAME, utf8(to))));
+export const list = () => apdu(0x00, INS.LIST, 0, 0);
+export const reset = () => apdu(0x00, INS.RESET, 0xde, 0xad);
+export const sendRemaining = () => apdu(0x00, INS.SEND_REMAINING, 0, 0);
+
+export interface Listed { id: string; type: 'totp' | 'hotp'; algorithm: Algorithm }
+export function parseList(data: Uint8Array): Listed[] {
+  const t = parseTlvs(data);
+  if (!t) throw malformed('LIST');
+  return t.map((x) => {
+    const b = x.value[0];
+    const alg = b === undefined ? undefined : ALG_OF[b & 0x0f];
+    if (x.tag !== T.NAME_LIST || !alg || ((b! & 0xf0) !== 0x10 && (b! & 0xf0) !== 0x20)) throw malformed('LIST');
+    return { id: text(x.value.subarray(1)), type: (b! & 0xf0) === 0x20 ? 'totp' : 'hotp', algorithm: alg };
+  });
+}
+
+/** TOTP challenge = pack(">q", t // period); HOTP sends it empty (the card keeps the counter). */
+export const calculate = (id: string, step: number | null) =>
+  apdu(0x00, INS.CALCULATE, 0, 0x01, concat(tlv(T.NAME, utf8(id)), tlv(T.CHALLENGE, step === null ? new Uint8Array(0) : be64(step))));
+
+/** `76 05 <digits> <4 bytes>`: the dynamically truncated value, reduced mod 10^digits here. */
+export function parseCode(data: Uint8Array): string {
+  const v = one(data, T.TRUNCATED);
+  if (v.length !== 5) throw malformed(T.TRUNCATED);
+  return codeOf(v);
+}
+const codeOf = (v: Uint8Array) => {
+  const n = new DataView(v.buffer, v.byteOffset + 1, 4).getUint32(0) & 0x7fffffff;
+  return String(n % 10 ** v[0]!).padStart(v[0]!, '0');
+};
+
+export const calculateAll = (step: number) => apdu(0x00, INS.CALCULATE_ALL, 0x00, 0x01, tlv(T.CHALLENGE, be64(step)));
+export interface Calculated { id: string; digits: number; kind: 'code' | 'hotp' | 'touch'; code?: string }
+export function parseCalculateAll(data: Uint8Array): Calculated[] {
+  const t = parseTlvs(data);
+  if (!t || t.length % 2) throw malformed('CALCULATE ALL');
+  const out: Calculated[] = [];
+  for (let i = 0; i < t.length; i += 2) {
+    const n = t[i]!, r = t[i + 1]!;
+    if (n.tag !== T.NAME || r.value.length < 1) throw malformed('CALCULATE ALL');
+    const id = text(n.value), digits = r.value[0]!;
+    if (r.tag === T.TRUNCATED && r.value.length === 5) out.push({ id, digits, kind: 'code', code: codeOf(r.value) });
+    else if (r.tag === T.HOTP) out.push({ id, digits, kind: 'hotp' });
+    else if (r.tag === T.TOUCH) out.push({ id, digits, kind: 'touch' });
+    else throw malformed(r.tag);
+  }
+  return out;
+}
+
+/** The YKOATH access key: PBKDF2-HMAC-SHA1(code, SELECT's salt, 1000, 16). */
+export const deriveKey = (code: string, salt: Uint8Array): Uint8Array =>
+  new Uint8Array(pbkdf2Sync(Buffer.from(code.normalize('NFC'), 'utf8'), salt, 1000, 16, 'sha1'));
+const mac = (key: Uint8Array, msg: Uint8Array) => new Uint8Array(createHmac('sha1', key).update(msg).digest());
+
+export const validate = (key: Uint8Array, deviceChallenge: Uint8Array, hostChallenge: Uint8Array) =>
+  apdu(0x00, INS.VALIDATE, 0, 0, concat(tlv(T.RESPONSE, mac(key, deviceChallenge)), tlv(T.CHALLENGE, hostChallenge)));
+/** Mutual authentication: the device must prove it knows the key too. */
+export function checkValidate(data: Uint8Array, key: Uint8Array, hostChallenge: Uint8Array): boolean {
+  const v = one(data, T.RESPONSE);
+  const want = mac(key, hostChallenge);
+  return v.length === want.length && v.every((b, i) => b === want[i]);
+}
+export const setCode = (key: Uint8Array, challenge: Uint8Array) =>
+  apdu(0x00, INS.SET_CODE, 0, 0, concat(tlv(T.KEY, concat(Uint8Array.of(0x21), key)), tlv(T.CHALLENGE, challenge), tlv(T.RESPONSE, mac(key, challenge))));
+export const clearCode = () => apdu(0x00, INS.SET_CODE, 0, 0, tlv(T.KEY, new Uint8Array(0)));
+
+// --- vendor (CLA 80) ----------------------------------------------------------------------
+
+export const getInfo = () => apdu(0x80, INS.GET_INFO, 0, 0);
+export interface DeviceInfo {
+  serial: string; model: string; firmware: string; credentials: number; capacity: number;
+  rtcMs: number; driftPpm: number; manufacturedMs: number; accessCode: boolean; retries: number;
+}
+export function parseInfo(data: Uint8Array): DeviceInfo {
+  const t = parseTlvs(data);
+  if (!t) throw malformed('GET INFO');
+  const get = (tag: number, len?: number) => {
+    const v = t.find((x) => x.tag === tag)?.value;
+    if (!v || (len !== undefined && v.length !== len)) throw malformed(tag);
+    return v;
+  };
+  const drift = get(0x86, 4);
+  return {
+    serial: text(get(0x80)), model: text(get(0x81)), firmware: [...get(0x82, 3)].join('.'),
+    credentials: get(0x83, 1)[0]!, capacity: get(0x84, 1)[0]!, rtcMs: readBe64(get(0x85, 8)),
+    driftPpm: new DataView(drift.buffer, drift.byteOffset, 4).getInt32(0) / 1000,
+    manufacturedMs: readBe64(get(0x87, 8)), accessCode: get(0x88, 1)[0] === 1, retries: get(0x89, 1)[0]!,
+  };
+}
+export const setTime = (ms: number, force: boolean) => apdu(0x80, INS.SET_TIME, force ? 1 : 0, 0, be64(ms));
+export const readClock = () => apdu(0x80, INS.READ_CLOCK, 0, 0);
+export function parseClock(data: Uint8Array): number {
+  if (data.length !== 8) throw malformed('READ CLOCK');
+  return readBe64(data);
+}
+/** P1=01 under a simulated host clock: the device computes but records no high-water step. */
+export const calculateOnce = (id: string, step: number, simulated: boolean) =>
+  apdu(0x80, INS.CALCULATE_ONCE, simulated ? 1 : 0, 0, concat(tlv(T.NAME, utf8(id)), tlv(T.CHALLENGE, be64(step))));

@@ -1,0 +1,206 @@
+// A booted token as the host sees it: every operation is APDUs through the door, or the
+// button and display. Nothing here touches the store file.
+import type { Algorithm } from '../core/index.js';
+import type { HostClock } from './clock.js';
+import { checkEnrollment, type Enrollment } from './enrollment.js';
+import { HostError } from './errors.js';
+import { matchOne, parseId } from './ids.js';
+import * as Y from './oath-client.js';
+import type { Frame } from './render/frame.js';
+import { generic, type Session } from './session.js';
+import { randomBytes } from 'node:crypto';
+
+/** The firmware's Device, as far as the host uses it. */
+export interface FirmwareDevice {
+  transmit(apdu: Uint8Array): Promise<Uint8Array>;
+  press(): Promise<void>;
+  display(query?: string): Promise<Frame[]>;
+  readonly healthy: boolean;
+  close(): Promise<void> | void;
+}
+
+export interface CredentialInfo {
+  id: string; name: string; issuer?: string; type: 'totp' | 'hotp';
+  algorithm: Algorithm; digits: number; period: number;
+  /** From CALCULATE ALL's 7C tag; null for HOTP, whose 77 tag YKOATH sends touch or not. */
+  touch: boolean | null;
+}
+/** `step` is the TOTP time step the code belongs to; -1 for HOTP (its counter lives in the device). */
+export interface Code { id: string; code: string; step: number }
+export interface CodeOptions {
+  fresh?: boolean;
+  /** Called while waiting for the next step (seconds left), e.g. for a countdown. */
+  onWait?: (seconds: number) => void;
+  /** Called before a touch credential waits for the button. */
+  onTouch?: () => void;
+}
+
+const sortKey = (c: CredentialInfo) => [(c.issuer ?? c.name).toLowerCase(), c.name.toLowerCase()].join('\0');
+
+export class Token {
+  constructor(
+    private readonly device: FirmwareDevice,
+    private readonly session: Session,
+    readonly serial: string,
+    private salt: Uint8Array,
+    private readonly clock: HostClock,
+  ) {}
+
+  get healthy(): boolean { return this.device.healthy; }
+
+  async info(): Promise<Y.DeviceInfo> { return Y.parseInfo(await this.session.ok(Y.getInfo())); }
+
+  /** Metadata only: LIST for ids and algorithms, CALCULATE ALL's tags for digits and touch. */
+  async list(): Promise<CredentialInfo[]> {
+    const listed = Y.parseList(await this.session.ok(Y.list()));
+    const calc = listed.length ? Y.parseCalculateAll(await this.session.ok(Y.calculateAll(0))) : [];
+    const by = new Map(calc.map((c) => [c.id, c]));
+    return listed.map((l): CredentialInfo => {
+      const p = parseId(l.id, l.type), c = by.get(l.id);
+      return {
+        id: l.id, name: p.name, ...(p.issuer ? { issuer: p.issuer } : {}), type: l.type, algorithm: l.algorithm,
+        digits: c?.digits ?? 6, period: p.period, touch: l.type === 'hotp' ? null : c?.kind === 'touch',
+      };
+    }).sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
+  }
+
+  private async resolve(query: string): Promise<CredentialInfo> {
+    const all = await this.list();
+    const id = matchOne(all.map((c) => c.id), query);
+    return all.find((c) => c.id === id)!;
+  }
+
+  async enroll(e: Enrollment): Promise<{ id: string; warnings: string[] }> {
+    const { id, warnings } = checkEnrollment(e);
+    const ids = Y.parseList(await this.session.ok(Y.list())).map((l) => l.id);
+    // YKOATH PUT overwrites a credential of the same id; names are unique here instead.
+    if (ids.includes(id)) throw new HostError('E_EXISTS', `a credential named '${id}' is already on the token (delete or rename it first, or pick --name)`);
+    if (ids.length >= 64) throw new HostError('E_FULL', 'the token is full (64 credentials); delete one first');
+    await this.session.ok(Y.put({ id, type: e.type, algorithm: e.algorithm, digits: e.digits, secret: e.secret, touch: !!e.touch, counter: e.counter }), (sw) =>
+      sw === 0x6a80 ? new HostError('E_UNSUPPORTED', `the token refused the credential '${id}' as malformed (SW 6A80)`, sw) : generic(sw));
+    return { id, warnings };
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.session.ok(Y.remove(id), (sw) => sw === 0x6984 ? new HostError('E_NO_MATCH', `no credential named '${id}'`, sw) : generic(sw));
+  }
+
+  async rename(id: string, newId: string): Promise<void> {
+    const n = Buffer.byteLength(newId, 'utf8');
+    if (n === 0 || n > 64) throw new HostError('E_ID_TOO_LONG', `the new name is ${n} bytes; ids are 1 to 64 bytes`);
+    const ids = Y.parseList(await this.session.ok(Y.list())).map((l) => l.id);
+    if (ids.includes(newId)) throw new HostError('E_EXISTS', `a credential named '${newId}' is already on the token`);
+    await this.session.ok(Y.rename(id, newId), (sw) => sw === 0x6984 ? new HostError('E_NO_MATCH', `no credential named '${id}'`, sw) : generic(sw));
+  }
+
+  /** The device's RTC, in Unix seconds (it drifts from the host's). */
+  async deviceTime(): Promise<number> { return Y.parseClock(await this.session.ok(Y.readClock())) / 1000; }
+
+  async setTime(force = false): Promise<{ before: number; after: number }> {
+    const before = await this.deviceTime(), to = Math.round(this.clock.now() * 1000);
+    await this.session.ok(Y.setTime(to, force), (sw) => sw === 0x6985
+      ? new HostError('E_BACKWARDS', `the token's clock is ${(before - to / 1000).toFixed(1)} s ahead of the host; setting it back needs --force`, sw)
+      : generic(sw));
+    return { before, after: await this.deviceTime() };
+  }
+
+  async code(query: string, o: CodeOptions = {}): Promise<Code> {
+    const c = await this.resolve(query);
+    // HOTP does not say whether it wants touch, so ask only if the answer is slow (as ykman does).
+    if (c.touch) o.onTouch?.();
+    const hint = c.touch === null && o.onTouch ? setTimeout(o.onTouch, 500) : undefined;
+    try { return await this.compute(c, o); } finally { clearTimeout(hint); }
+  }
+
+  private async compute(c: CredentialInfo, o: CodeOptions): Promise<Code> {
+    const touchy = (sw: number) => sw === 0x6982 && c.touch !== false
+      ? new HostError('E_TOUCH', `'${c.id}' needs a button press within 15 s (run \`token press\`, or \`token show\` which presses too)`, sw)
+      : generic(sw);
+    if (c.type === 'hotp') return { id: c.id, code: Y.parseCode(await this.session.ok(Y.calculate(c.id, null), touchy)), step: -1 };
+    if (!o.fresh) {
+      const step = Math.floor((await this.deviceTime()) / c.period);
+      return { id: c.id, code: Y.parseCode(await this.session.ok(Y.calculate(c.id, step), touchy)), step };
+    }
+    for (;;) {
+      const now = await this.deviceTime(), step = Math.floor(now / c.period);
+      const a = await this.session.send(Y.calculateOnce(c.id, step, this.clock.simulated));
+      if (a.sw === 0x9000) return { id: c.id, code: Y.parseCode(a.data), step };
+      if (a.sw !== 0x6985) throw touchy(a.sw);
+      await this.waitFor((step + 1) * c.period, o.onWait);
+    }
+  }
+
+  /**
+   * Two consecutive steps, both recorded as handed out (AWS EnableMFADevice/ResyncMFADevice).
+   * 'recent' = (T-1, T) now; 'next' = the first unused step from T on, then the one after it,
+   * each computed once the device's clock has reached it.
+   */
+  async freshPair(id: string, mode: 'recent' | 'next'): Promise<[{ code: string; step: number }, { code: string; step: number }]> {
+    const c = await this.resolve(id);
+    if (c.type !== 'totp') throw new HostError('E_UNSUPPORTED', `'${c.id}' is HOTP; two consecutive TOTP codes need a TOTP credential`);
+    const once = async (step: number) => {
+      const a = await this.session.send(Y.calculateOnce(c.id, step, this.clock.simulated));
+      if (a.sw === 0x6985) return null;
+      if (a.sw !== 0x9000) throw generic(a.sw);
+      return { code: Y.parseCode(a.data), step };
+    };
+    const T = Math.floor((await this.deviceTime()) / c.period);
+    if (mode === 'recent') {
+      const a = await once(T - 1), b = a && (await once(T));
+      if (!a || !b) throw new HostError('E_USED', `the codes of steps ${T - 1} and ${T} of '${c.id}' were already handed out; wait for the next step`);
+      return [a, b];
+    }
+    let first: { code: string; step: number } | null = null;
+    for (let s = T; !first; s++) {
+      await this.waitFor(s * c.period);
+      first = await once(s);
+    }
+    await this.waitFor((first.step + 1) * c.period);
+    const second = await once(first.step + 1);
+    if (!second) throw new HostError('E_USED', `step ${first.step + 1} of '${c.id}' was handed out by someone else meanwhile`);
+    return [first, second];
+  }
+
+  /** Sleeps on the host clock until the device's RTC reaches `t` (its drift is ppm-small). */
+  private async waitFor(t: number, onWait?: (s: number) => void): Promise<void> {
+    for (;;) {
+      const left = t - (await this.deviceTime());
+      if (left <= 0) return;
+      onWait?.(Math.ceil(left));
+      await this.clock.sleep(Math.min(1000, left * 1000 + 20));
+    }
+  }
+
+  async press(): Promise<void> { await this.device.press(); }
+
+  /** Presses the button and reads the LCD. The firmware writes no high-water step for it. */
+  async display(query?: string): Promise<Frame[]> {
+    if (!this.device.healthy) throw generic(0x6f00);
+    return this.device.display(query);
+  }
+
+  async reset(): Promise<void> {
+    await this.session.ok(Y.reset());
+    this.salt = Y.parseSelect(await this.session.ok(Y.select())).salt;
+  }
+
+  /** Sets or changes the access code (the device must be unlocked already when one is set). */
+  async setAccessCode(code: string): Promise<void> {
+    if (!code) throw new HostError('E_USAGE', 'the access code is empty');
+    const key = Y.deriveKey(code, this.salt);
+    await this.session.ok(Y.setCode(key, new Uint8Array(randomBytes(8))));
+  }
+
+  async clearAccessCode(): Promise<void> { await this.session.ok(Y.clearCode()); }
+
+  /** A raw exchange for `token apdu` (traced like any other). */
+  async transmit(apdu: Uint8Array): Promise<Uint8Array> {
+    const a = await this.session.exchange(apdu);
+    const out = new Uint8Array(a.data.length + 2);
+    out.set(a.data); out[a.data.length] = a.sw >> 8; out[a.data.length + 1] = a.sw & 0xff;
+    return out;
+  }
+
+  async close(): Promise<void> { await this.device.close(); }
+}
+

@@ -1,0 +1,102 @@
+// The AWS SDK, loaded only when an action needs it (about 60 ms per process otherwise wasted
+// on every `token`-only run; ../shared/reference/js-ecosystem.md §6).
+import type { IAMClient } from '@aws-sdk/client-iam';
+import type { STSClient } from '@aws-sdk/client-sts';
+import { ProvisionError } from './errors.js';
+
+export interface Credentials { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
+
+export interface AwsOptions {
+  profile?: string;
+  region?: string;
+  /** One URL for both services (the local endpoint serves IAM and STS on one port). */
+  endpointUrl?: string;
+  /** Fixed keys (the local endpoint's fixture); otherwise the SDK's default chain. */
+  credentials?: Credentials;
+  /** Attempts per call, retries included (default 4); throttling backs off (SDK "adaptive" mode). */
+  maxAttempts?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Aws {
+  iam: IAMClient;
+  sts: STSClient;
+  I: typeof import('@aws-sdk/client-iam');
+  S: typeof import('@aws-sdk/client-sts');
+  endpoints: { iam?: string; sts?: string };
+  destroy(): void;
+}
+
+/** Where each service goes: --endpoint-url, then AWS_ENDPOINT_URL_<SVC>, then AWS_ENDPOINT_URL. */
+export function endpointsOf(o: AwsOptions): { iam?: string; sts?: string } {
+  const env = o.env ?? process.env;
+  const pick = (svc: string) => o.endpointUrl || env[`AWS_ENDPOINT_URL_${svc}`] || env.AWS_ENDPOINT_URL || undefined;
+  return { iam: pick('IAM'), sts: pick('STS') };
+}
+
+export async function connect(o: AwsOptions = {}): Promise<Aws> {
+  // On Node 20 every new client prints a multi-line NodeVersionSupportWarning to stderr.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const [I, S] = await Promise.all([import('@aws-sdk/client-iam'), import('@aws-sdk/client-sts')]);
+  const env = o.env ?? process.env;
+  const endpoints = endpointsOf(o);
+  // IAM is global and signs as us-east-1; STS is regional and any region serves.
+  const region = o.region || env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
+  const common = {
+    region,
+    ...(o.profile ? { profile: o.profile } : {}),
+    ...(o.credentials ? { credentials: o.credentials } : {}),
+    maxAttempts: o.maxAttempts ?? 4,
+    retryMode: 'adaptive',
+    requestHandler: { connectionTimeout: 5000, requestTimeout: 30000 },
+  };
+  const iam = new I.IAMClient({ ...common, region: 'us-east-1', ...(endpoints.iam ? { endpoint: endpoints.iam } : {}) });
+  const sts = new S.STSClient({ ...common, ...(endpoints.sts ? { endpoint: endpoints.sts } : {}) });
+  return { iam, sts, I, S, endpoints, destroy: () => { iam.destroy(); sts.destroy(); } };
+}
+
+/** The AWS error code (SDK `name`), e.g. 'InvalidAuthenticationCodeException' or 'AccessDenied'. */
+export function awsCode(e: unknown): string | undefined {
+  // Service answers carry $fault; network failures carry only $metadata.
+  const x = e as { name?: string; Code?: string; $fault?: unknown };
+  return x && typeof x === 'object' && '$fault' in x ? (x.Code ?? x.name) : undefined;
+}
+
+/**
+ * Whether an SDK error, or our wrapping of one, carries AWS error `code`. JS error names carry the
+ * model's "Exception" suffix (InvalidAuthenticationCodeException); unmodelled ones do not (AccessDenied).
+ */
+export const isAws = (e: unknown, code: string) => {
+  const c = e instanceof AwsCallError ? e.awsCode : awsCode(e);
+  return c === code || c === `${code}Exception`;
+};
+
+export class AwsCallError extends ProvisionError {
+  constructor(readonly op: string, readonly awsCode: string | undefined, message: string, readonly status?: number) {
+    super('E_AWS', message);
+  }
+}
+
+/** Runs one SDK call and turns whatever it throws into one line that says what to do. */
+export async function call<T>(op: string, p: Promise<T>): Promise<T> {
+  try { return await p; } catch (e) { throw explain(op, e); }
+}
+
+export function explain(op: string, e: unknown): Error {
+  if (e instanceof ProvisionError) return e;
+  const err = e as Error & { code?: string; $metadata?: { httpStatusCode?: number } };
+  const code = awsCode(e);
+  if (code) {
+    const text = (err.message || '').replace(/\s+/g, ' ').trim();
+    const short = code.replace(/Exception$/, '');
+    return new AwsCallError(op, code, `${op}: ${short}${text && text !== 'UnknownError' ? `: ${text}` : ''}`, err.$metadata?.httpStatusCode);
+  }
+  const name = err?.name ?? '';
+  if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(err?.message ?? '')) {
+    return new AwsCallError(op, undefined, `${op}: no AWS credentials found: pass --profile, set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or use --local`);
+  }
+  if (err?.code === 'ECONNREFUSED' || err?.code === 'ENOTFOUND' || err?.code === 'ECONNRESET' || name === 'TimeoutError') {
+    return new AwsCallError(op, undefined, `${op}: cannot reach the endpoint (${err.code ?? name}): check --endpoint-url / AWS_ENDPOINT_URL_IAM / AWS_ENDPOINT_URL_STS, or use --local`);
+  }
+  return new AwsCallError(op, undefined, `${op}: ${err?.message ?? String(e)}`);
+}

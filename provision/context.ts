@@ -1,0 +1,112 @@
+// What every provisioning action shares: one clock, the AWS clients (real AWS, an --endpoint-url,
+// or the local endpoint started in-process for --local), the token, and provision's state file.
+import { join } from 'node:path';
+import { hostClock, type HostClock } from '../device/host/clock.js';
+import { devicePath, openToken, type Token } from '../device/host/api.js';
+import { call, connect, type Aws, type AwsOptions } from './aws.js';
+import { ProvisionError, usage } from './errors.js';
+import { stateDir } from './files.js';
+import { mappingPath } from './mapping.js';
+import type { Io } from './io.js';
+
+export interface CommonOptions {
+  profile?: string;
+  region?: string;
+  endpointUrl?: string;
+  local?: boolean;
+  device?: string;
+  json?: boolean;
+  /** SDK attempts per call; a batch raises it to ride out throttling. */
+  maxAttempts?: number;
+}
+
+export interface Caller { account: string; arn: string; userId: string }
+
+export interface Ctx {
+  aws: Aws;
+  clock: HostClock;
+  io: Io;
+  env: NodeJS.ProcessEnv;
+  mappingPath: string;
+  /** The --device / TOKEN_DEVICE / default token, opened once. */
+  token(): Promise<Token>;
+  /** Another token store (batch --device-dir), which the caller closes. */
+  openStore(path: string, create: boolean): Promise<Token>;
+  caller(): Promise<Caller>;
+  /** The local endpoint this process started (--local), if any. */
+  local?: LocalEndpoint;
+}
+
+export interface LocalEndpoint {
+  endpoint: string;
+  fixture: { accountId: string; userName: string; userArn: string; accessKeyId: string; secretAccessKey: string; roleArn: string };
+  close(): Promise<void> | void;
+}
+
+export const isLocal = (o: CommonOptions, env: NodeJS.ProcessEnv) => !!o.local || env.PROVISION_LOCAL === '1';
+export const localStatePath = (env: NodeJS.ProcessEnv) => join(stateDir(env), 'local-aws.json');
+
+/** Starts the embedded IAM/STS endpoint in this process, on 127.0.0.1, over its persisted state. */
+export async function startLocal(clock: HostClock, env: NodeJS.ProcessEnv, statePath = localStatePath(env)): Promise<LocalEndpoint> {
+  const { startLocalAws } = await import('./local/index.js');
+  try {
+    return await startLocalAws({ statePath, clock });
+  } catch (e) {
+    const err = e as Error & { code?: string; pid?: number };
+    if (err.code === 'E_BUSY') {
+      throw new ProvisionError('E_LOCAL_BUSY', `--local cannot start: ${statePath} is held by ${err.pid ? `process ${err.pid}` : 'another process'} (a running \`provision local-aws\`?); point --endpoint-url at that server instead, or stop it`);
+    }
+    throw e;
+  }
+}
+
+export interface Parts {
+  aws: Aws;
+  clock: HostClock;
+  io: Io;
+  env?: NodeJS.ProcessEnv;
+  mappingPath?: string;
+  /** The token store (--device); resolved like `token` does. */
+  device?: string;
+  local?: LocalEndpoint;
+}
+
+/** A context over clients made elsewhere (the demo, the bench); close() closes the token only. */
+export function makeCtx(p: Parts): Ctx & { close(): Promise<void> } {
+  const env = p.env ?? process.env;
+  let token: Promise<Token> | undefined;
+  let caller: Promise<Caller> | undefined;
+  const { aws, clock } = p;
+  return {
+    aws, clock, io: p.io, env, local: p.local,
+    mappingPath: p.mappingPath ?? mappingPath(env),
+    token: () => (token ??= openToken({ device: devicePath(p.device, env), clock })),
+    openStore: (path, create) => openToken({ device: path, clock, create }),
+    caller: () => (caller ??= call('GetCallerIdentity', aws.sts.send(new aws.S.GetCallerIdentityCommand({}))).then((r) => ({
+      account: r.Account ?? '', arn: r.Arn ?? '', userId: r.UserId ?? '',
+    }))),
+    close: async () => { if (token) await token.then((t) => t.close(), () => {}); },
+  };
+}
+
+export async function withCtx<T>(o: CommonOptions, io: Io, fn: (ctx: Ctx) => Promise<T>, env: NodeJS.ProcessEnv = process.env): Promise<T> {
+  const clock = hostClock(env.TOTP_FOB_NOW);
+  let local: LocalEndpoint | undefined;
+  const awsOpts: AwsOptions = { profile: o.profile, region: o.region, endpointUrl: o.endpointUrl, env, maxAttempts: o.maxAttempts };
+  if (isLocal(o, env)) {
+    if (o.endpointUrl || o.profile) throw usage('--local starts its own endpoint with its own keys: drop --endpoint-url and --profile');
+    local = await startLocal(clock, env);
+    Object.assign(awsOpts, { endpointUrl: local.endpoint, region: 'us-east-1', credentials: { accessKeyId: local.fixture.accessKeyId, secretAccessKey: local.fixture.secretAccessKey } });
+  }
+  let aws: Aws | undefined;
+  let ctx: (Ctx & { close(): Promise<void> }) | undefined;
+  try {
+    aws = await connect(awsOpts);
+    ctx = makeCtx({ aws, clock, io, env, device: o.device, local });
+    return await fn(ctx);
+  } finally {
+    await ctx?.close();
+    aws?.destroy();
+    if (local) await local.close();
+  }
+}

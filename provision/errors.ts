@@ -1,0 +1,29 @@
+/** provision's failures carry a stable code; only the CLI turns them into one line on stderr. */
+export type ProvisionCode =
+  | 'E_USAGE'        // bad flags or arguments: exit 2
+  | 'E_ID_TOO_LONG'  // even `AWS:NAME@ACCOUNT` is over 64 bytes: exit 2, nothing created
+  | 'E_QR_MISMATCH'  // the QR PNG carries a different secret than Base32StringSeed
+  | 'E_QR_URI'       // the QR decodes, but not to a usable otpauth URI
+  | 'E_SEED'         // Base32StringSeed is missing or not base32
+  | 'E_AWS'          // AWS (or the local endpoint) refused; message carries its Code
+  | 'E_NO_MAPPING'   // no record of which token credential backs a serial
+  | 'E_NOT_ON_TOKEN' // the mapped credential is not on this token
+  | 'E_STATE'        // provision's state file is unreadable, corrupt or too open
+  | 'E_LOCAL_BUSY'   // --local while a `provision local-aws` server holds the state
+  | 'E_INJECTED'     // PROVISION_FAIL_AT (tests only)
+  | 'E_BATCH'        // some devices of a batch failed
+  | 'E_TIMEOUT';
+
+export class ProvisionError extends Error {
+  readonly code: ProvisionCode;
+  /** Exit status the CLI should use: 2 for usage, 1 otherwise. */
+  readonly exit: 1 | 2;
+  constructor(code: ProvisionCode, message: string, exit?: 1 | 2) {
+    super(message);
+    this.name = 'ProvisionError';
+    this.code = code;
+    this.exit = exit ?? (code === 'E_USAGE' || code === 'E_ID_TOO_LONG' ? 2 : 1);
+  }
+}
+
+export const usage = (message: string) => new ProvisionError('E_USAGE', message);

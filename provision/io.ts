@@ -1,0 +1,35 @@
+// Where a command's words go: data to stdout; warnings to stderr; progress to stderr on a TTY only.
+export interface Io {
+  /** One line of data on stdout. */
+  out(line: string): void;
+  /** A warning on stderr (always: it is about the result, not chatter). */
+  warn(line: string): void;
+  /** An error about one item of several (a batch goes on), on stderr. */
+  error(line: string): void;
+  /** A transient status line on stderr, redrawn in place; '' clears it. A no-op off a TTY. */
+  progress(line: string): void;
+  readonly tty: boolean;
+}
+
+export function stdio(p: NodeJS.Process = process): Io {
+  const tty = !!p.stderr.isTTY;
+  let shown = false;
+  const clear = () => { if (shown) { p.stderr.write('\r\x1b[K'); shown = false; } };
+  return {
+    tty,
+    out: (line) => { clear(); p.stdout.write(line + '\n'); },
+    warn: (line) => { clear(); p.stderr.write(`provision: warning: ${line}\n`); },
+    error: (line) => { clear(); p.stderr.write(`provision: ${line}\n`); },
+    progress: (line) => {
+      if (!tty) return;
+      clear();
+      if (line) { p.stderr.write(line); shown = true; }
+    },
+  };
+}
+
+/** Collects everything (the demo and in-process tests). */
+export function memoryIo(tty = false): Io & { lines: string[]; warnings: string[]; errors: string[] } {
+  const lines: string[] = [], warnings: string[] = [], errors: string[] = [];
+  return { tty, lines, warnings, errors, out: (l) => lines.push(l), warn: (l) => warnings.push(l), error: (l) => errors.push(l), progress: () => {} };
+}

@@ -1,0 +1,77 @@
+// One process owns a state file at a time: `<state>.lock`, created with O_EXCL, holds the owner's
+// pid and start time. A lock whose process is gone (or whose pid now belongs to a process started
+// later: pid reuse) is stale and taken over.
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync, fsyncSync } from 'node:fs';
+import { LocalAwsError } from './errors.js';
+
+export interface Holder { pid: number; started: string }
+export interface Lock { readonly path: string; release(): void }
+
+/** The kernel's start time of a process (clock ticks since boot, /proc/PID/stat field 22), or '' off Linux. */
+function startTime(pid: number | 'self'): string | null {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return s.slice(s.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' && pid !== 'self' ? null : '';
+  }
+}
+
+function alive(h: Holder): boolean {
+  try { process.kill(h.pid, 0); } catch (e) { if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false; }
+  const now = startTime(h.pid);
+  if (now === null) return false;
+  return !(now && h.started && now !== h.started);
+}
+
+function read(path: string): { text: string; holder: Holder | null } | null {
+  let text: string;
+  try { text = readFileSync(path, 'utf8'); } catch { return null; }
+  try {
+    const h = JSON.parse(text) as Holder;
+    return { text, holder: Number.isInteger(h.pid) && h.pid > 0 ? { pid: h.pid, started: String(h.started ?? '') } : null };
+  } catch { return { text, holder: null }; }
+}
+
+/** The live process holding `<state>.lock`, if any. */
+export function lockHolder(lockPath: string): Holder | null {
+  const r = read(lockPath);
+  return r?.holder && alive(r.holder) ? r.holder : null;
+}
+
+export function acquireLock(lockPath: string, what: string): Lock {
+  const me: Holder = { pid: process.pid, started: startTime('self') ?? '' };
+  for (let attempt = 0; attempt < 5; attempt++) {
+    let fd: number;
+    try {
+      fd = openSync(lockPath, 'wx', 0o600);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new LocalAwsError('E_IO', `cannot create lock ${lockPath}: ${(e as Error).message}`);
+      }
+      const r = read(lockPath);
+      if (r === null) continue; // released between our open and read
+      // A half-written lock (holder null) is only stale once its writer had time to finish.
+      if (r.holder && alive(r.holder)) {
+        throw new LocalAwsError('E_BUSY', `${what} is in use by process ${r.holder.pid}: stop that process ` +
+          `(a running \`provision local-aws\`?) or use another --state file`, r.holder.pid);
+      }
+      if (!r.holder && attempt < 2) { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50); continue; }
+      // Re-read just before removing so we do not delete a lock someone else just took over.
+      if (read(lockPath)?.text === r.text) { try { unlinkSync(lockPath); } catch { /* raced: retry */ } }
+      continue;
+    }
+    try { writeSync(fd, JSON.stringify(me)); fsyncSync(fd); } finally { closeSync(fd); }
+    let held = true;
+    return {
+      path: lockPath,
+      release() {
+        if (!held) return;
+        held = false;
+        const r = read(lockPath);
+        if (r?.holder?.pid === me.pid && r.holder.started === me.started) { try { unlinkSync(lockPath); } catch { /* gone */ } }
+      },
+    };
+  }
+  throw new LocalAwsError('E_BUSY', `${what}: could not take ${lockPath} (another process keeps replacing it)`);
+}

@@ -1,0 +1,209 @@
+// The HTTP face: Query-protocol POSTs (or GETs) on 127.0.0.1, SigV4 checked, one request's
+// state change at a time, each saved before its answer goes out.
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { dirname } from 'node:path';
+import { hostClock, type HostClock } from '../../device/host/clock.js';
+import { AwsError, LocalAwsError } from './errors.js';
+import type { Caller, Ctx, Handler } from './context.js';
+import { IAM_USERS } from './iam.js';
+import { IAM_MFA } from './iam-mfa.js';
+import { acquireLock, lockHolder, type Holder } from './lock.js';
+import { BAD_TOKEN, verifySigV4 } from './sigv4.js';
+import { loadState, newState, roleArn, saveState, userArn, type State } from './state.js';
+import { STS } from './sts.js';
+import { Input } from './validate.js';
+import { errorXml, okXml, type Service } from './xml.js';
+
+const VERSION: Record<Service, string> = { iam: '2010-05-08', sts: '2011-06-15' };
+const HANDLERS: Record<Service, Record<string, Handler>> = { iam: { ...IAM_USERS, ...IAM_MFA }, sts: STS };
+const MAX_BODY = 1 << 20;
+
+export interface LocalAwsOptions {
+  statePath: string;
+  /** 0 or absent: any free port. */
+  port?: number;
+  /** Requests per second beyond which the answer is AWS's Throttling error. */
+  throttle?: number;
+  /** The TOTP clock; defaults to hostClock() (TOTP_FOB_NOW). SigV4 never uses it. */
+  clock?: HostClock;
+  /** The real clock in Unix seconds (tests may shift it; clients then sign with the same shift). */
+  realNow?: () => number;
+  /** One line per request (action, status, ms), never parameters. */
+  log?: (line: string) => void;
+}
+
+export interface Fixture {
+  accountId: string; userName: string; userArn: string;
+  accessKeyId: string; secretAccessKey: string; roleArn: string;
+}
+
+export interface LocalAws {
+  /** `http://127.0.0.1:PORT` */
+  endpoint: string;
+  port: number;
+  fixture: Fixture;
+  close(): Promise<void>;
+}
+
+export const lockPathOf = (statePath: string) => `${statePath}.lock`;
+
+/** The live process serving this state file, if any (`provision --local` refuses then). */
+export const localAwsHolder = (statePath: string): Holder | null => lockHolder(lockPathOf(statePath));
+
+/** A token bucket: RATE tokens a second, at most RATE (at least 1) in hand. */
+function bucket(rate: number): () => boolean {
+  const cap = Math.max(1, rate);
+  let tokens = cap, last = performance.now();
+  return () => {
+    const t = performance.now();
+    tokens = Math.min(cap, tokens + ((t - last) / 1000) * rate);
+    last = t;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((res, rej) => {
+    const parts: Buffer[] = [];
+    let n = 0;
+    req.on('data', (b: Buffer) => {
+      n += b.length;
+      if (n <= MAX_BODY) parts.push(b);
+    });
+    req.on('end', () => (n > MAX_BODY ? rej(new AwsError('RequestEntityTooLarge', `Request body exceeds ${MAX_BODY} bytes`)) : res(Buffer.concat(parts))));
+    req.on('error', rej);
+  });
+}
+
+export function fixtureOf(s: State): Fixture {
+  const key = s.keys[s.fixture.key]!;
+  return {
+    accountId: s.accountId, userName: s.fixture.user, userArn: userArn(s, s.users[s.fixture.user]!),
+    accessKeyId: key.id, secretAccessKey: key.secret, roleArn: roleArn(s, s.roles[s.fixture.role]!),
+  };
+}
+
+export async function startLocalAws(o: LocalAwsOptions): Promise<LocalAws> {
+  const clock = o.clock ?? hostClock();
+  const realNow = o.realNow ?? (() => Date.now() / 1000);
+  if (o.throttle !== undefined && !(o.throttle > 0)) throw new LocalAwsError('E_USAGE', `throttle must be a positive rate per second, got ${o.throttle}`);
+  try { mkdirSync(dirname(o.statePath), { recursive: true, mode: 0o700 }); } catch (e) {
+    throw new LocalAwsError('E_IO', `cannot create the directory of ${o.statePath}: ${(e as Error).message}`);
+  }
+  const lock = acquireLock(lockPathOf(o.statePath), o.statePath);
+  let state: State;
+  try {
+    const loaded = loadState(o.statePath);
+    state = loaded ?? newState(Math.floor(realNow()));
+    if (!loaded) saveState(o.statePath, state);
+  } catch (e) { lock.release(); throw e; }
+
+  const take = o.throttle !== undefined ? bucket(o.throttle) : () => true;
+  let chain: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const p = chain.then(fn);
+    chain = p.catch(() => undefined);
+    return p;
+  };
+
+  const secretFor = (akid: string): string | null => {
+    const k = state.keys[akid];
+    if (k) return k.status === 'Active' ? k.secret : null;
+    return state.sessions[akid]?.secret ?? null;
+  };
+
+  function callerOf(akid: string, token: string | undefined): Caller {
+    const k = state.keys[akid];
+    if (k) {
+      if (token !== undefined) throw new AwsError('InvalidClientTokenId', BAD_TOKEN);
+      return { kind: 'user', key: k, user: state.users[k.user]! };
+    }
+    const s = state.sessions[akid];
+    if (!s || token !== s.token) throw new AwsError('InvalidClientTokenId', BAD_TOKEN);
+    if (realNow() >= s.expires) throw new AwsError('ExpiredToken', 'The security token included in the request is expired');
+    if (s.kind === 'role') return { kind: 'role', session: s, role: state.roles[s.role!]! };
+    return { kind: 'session', session: s, user: state.users[s.user!]! };
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const t0 = performance.now();
+    const requestId = randomUUID();
+    let service: Service = 'iam';
+    let action = '?';
+    let status = 200, xml: string;
+    try {
+      const body = await readBody(req);
+      if (!take()) throw new AwsError('Throttling', 'Rate exceeded');
+      const url = new URL(req.url ?? '/', 'http://local');
+      const params = new URLSearchParams(url.search);
+      if (req.method === 'POST') for (const [k, v] of new URLSearchParams(body.toString('utf8'))) params.append(k, v);
+      const version = params.get('Version');
+      // Route by Version; without one, by the service the request was signed for.
+      const scoped = /Credential=[^/]*\/[^/]*\/[^/]*\/(iam|sts)\//.exec(req.headers.authorization ?? '')?.[1] as Service | undefined;
+      service = version === VERSION.sts ? 'sts' : version === VERSION.iam ? 'iam' : scoped ?? 'iam';
+      const query: Record<string, string | string[]> = {};
+      for (const [k, v] of url.searchParams) {
+        const had = query[k];
+        query[k] = had === undefined ? v : Array.isArray(had) ? [...had, v] : [had, v];
+      }
+      let path = url.pathname;
+      try { path = decodeURIComponent(path); } catch { /* signed as sent */ }
+      const signed = await verifySigV4({ method: req.method ?? 'GET', path, query, headers: req.headers, body }, service, secretFor, realNow() * 1000);
+      action = params.get('Action') ?? '';
+      if (!action) throw new AwsError('MissingAction', 'Missing Action');
+      const handler = HANDLERS[service][action];
+      if (!handler || (version !== null && version !== VERSION[service])) {
+        throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${version ?? VERSION[service]}`);
+      }
+      const result = await serial(async () => {
+        const ctx: Ctx = {
+          state, caller: callerOf(signed.accessKeyId, signed.token), p: new Input(params),
+          now: realNow(), totpNow: clock.now(), changed: false,
+        };
+        try { return await handler(ctx); } finally { if (ctx.changed) saveState(o.statePath, state); }
+      });
+      xml = okXml(service, action, result, requestId);
+    } catch (e) {
+      const err = e instanceof AwsError ? e : new AwsError(service === 'iam' ? 'ServiceFailure' : 'InternalFailure', 'An internal error occurred.');
+      status = err.status;
+      xml = errorXml(service, err, requestId);
+    }
+    res.writeHead(status, {
+      'x-amzn-RequestId': requestId, 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(xml),
+    });
+    res.end(xml);
+    o.log?.(`${service} ${action} ${status} ${(performance.now() - t0).toFixed(0)}ms`);
+  }
+
+  const server: Server = createServer((req, res) => { void handle(req, res); });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(o.port ?? 0, '127.0.0.1', () => { server.off('error', reject); resolve(); });
+    });
+  } catch (e) {
+    lock.release();
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new LocalAwsError('E_PORT', code === 'EADDRINUSE'
+      ? `port ${o.port} is already in use: pick another with --port N (0 for any free port)`
+      : `cannot listen on 127.0.0.1:${o.port}: ${(e as Error).message}`);
+  }
+  const port = (server.address() as { port: number }).port;
+  let closed: Promise<void> | null = null;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    fixture: fixtureOf(state),
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }).then(() => chain).then(() => lock.release(), () => lock.release());
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,127 @@
+// Server-side model validation. The JS SDK checks nothing and botocore only `required`/`min`
+// (wire reference §1), so every length, pattern, range and enum is enforced here, reported the way
+// AWS does: "2 validation errors detected: Value 'x' at 'userName' failed to satisfy constraint: …; …".
+import { AwsError } from './errors.js';
+
+/** Model patterns, kept as the model writes them because the message quotes them. */
+export const P = {
+  name: String.raw`[\w+=,.@-]+`,
+  path: String.raw`(\u002F)|(\u002F[\u0021-\u007E]+\u002F)`,
+  pathPrefix: String.raw`\u002F[\u0021-\u007F]*`,
+  serial: String.raw`[\w+=/:,.@-]+`,
+  stsSerial: String.raw`[\w+=/:,.@-]*`,
+  code: String.raw`[\d]+`,
+  tokenCode: String.raw`[\d]*`,
+  marker: String.raw`[\u0020-\u00FF]+`,
+  policy: String.raw`[\u0009\u000A\u000D\u0020-\u00FF]+`,
+  sessionName: String.raw`[\w+=,.@-]*`,
+  externalId: String.raw`[\w+=,.@:\/-]*`,
+  tagKey: String.raw`[\p{L}\p{Z}\p{N}_.:/=+\-@]+`,
+  tagValue: String.raw`[\p{L}\p{Z}\p{N}_.:/=+\-@]*`,
+} as const;
+
+const compiled = new Map<string, RegExp>();
+const re = (src: string) => {
+  let r = compiled.get(src);
+  if (!r) compiled.set(src, (r = new RegExp(`^(?:${src})$`, 'u')));
+  return r;
+};
+
+export interface StrRule { required?: boolean; min?: number; max?: number; pattern?: string; oneOf?: readonly string[] }
+export interface IntRule { required?: boolean; min?: number; max?: number }
+export interface Tag { Key: string; Value: string }
+
+// AWS names members in camelCase in these messages: UserName -> userName.
+const member = (wire: string) => wire[0]!.toLowerCase() + wire.slice(1);
+const PATH_TEXT = 'The specified value for path is invalid. It must begin and end with / and contain only ' +
+  'alphanumeric characters and/or / characters.';
+
+export class Input {
+  private errs: string[] = [];
+  private after: AwsError[] = [];
+  constructor(readonly raw: URLSearchParams) {}
+
+  has(wire: string): boolean { return this.raw.has(wire); }
+
+  private violations(at: string, v: string, r: StrRule): void {
+    const fail = (what: string) => this.errs.push(`Value '${v}' at '${at}' failed to satisfy constraint: Member must ${what}`);
+    const n = [...v].length;
+    if (r.max !== undefined && n > r.max) fail(`have length less than or equal to ${r.max}`);
+    if (r.min !== undefined && n < r.min) fail(`have length greater than or equal to ${r.min}`);
+    if (r.pattern !== undefined && !re(r.pattern).test(v)) fail(`satisfy regular expression pattern: ${r.pattern}`);
+    if (r.oneOf && !r.oneOf.includes(v)) fail(`satisfy enum value set: [${r.oneOf.join(', ')}]`);
+  }
+
+  str(wire: string, r: StrRule & { required: true }): string;
+  str(wire: string, r?: StrRule): string | undefined;
+  str(wire: string, r: StrRule = {}): string | undefined {
+    const v = this.raw.get(wire);
+    if (v === null) {
+      if (r.required) this.errs.push(`Value null at '${member(wire)}' failed to satisfy constraint: Member must not be null`);
+      return undefined as unknown as string;
+    }
+    this.violations(member(wire), v, r);
+    return v;
+  }
+
+  int(wire: string, r: IntRule = {}): number | undefined {
+    const v = this.raw.get(wire);
+    const at = member(wire);
+    if (v === null) {
+      if (r.required) this.errs.push(`Value null at '${at}' failed to satisfy constraint: Member must not be null`);
+      return undefined;
+    }
+    if (!/^-?\d{1,15}$/.test(v)) {
+      this.errs.push(`Value '${v}' at '${at}' failed to satisfy constraint: Member must be a number`);
+      return undefined;
+    }
+    const n = Number(v);
+    if (r.max !== undefined && n > r.max) this.errs.push(`Value '${n}' at '${at}' failed to satisfy constraint: Member must have value less than or equal to ${r.max}`);
+    if (r.min !== undefined && n < r.min) this.errs.push(`Value '${n}' at '${at}' failed to satisfy constraint: Member must have value greater than or equal to ${r.min}`);
+    return n;
+  }
+
+  /** pathType: the length is a model constraint; a bad shape gets IAM's own sentence (LocalStack's AWS snapshot). */
+  path(wire = 'Path'): string {
+    const v = this.raw.get(wire);
+    if (v === null) return '/';
+    if ([...v].length > 512) this.errs.push(`Value at '${member(wire)}' failed to satisfy constraint: Member must have length less than or equal to 512`);
+    else if (!re(P.path).test(v)) this.after.push(new AwsError('ValidationError', PATH_TEXT));
+    return v;
+  }
+
+  /** `Tags.member.N.Key` / `.Value`, N from 1; `Tags=` alone is the empty list. */
+  tags(wire = 'Tags'): Tag[] {
+    const out: Tag[] = [];
+    for (let i = 1; ; i++) {
+      const k = this.raw.get(`${wire}.member.${i}.Key`), v = this.raw.get(`${wire}.member.${i}.Value`);
+      if (k === null && v === null) break;
+      const at = `${member(wire)}.${i}.member`;
+      if (k === null) this.errs.push(`Value null at '${at}.key' failed to satisfy constraint: Member must not be null`);
+      else this.violations(`${at}.key`, k, { min: 1, max: 128, pattern: P.tagKey });
+      if (v === null) this.errs.push(`Value null at '${at}.value' failed to satisfy constraint: Member must not be null`);
+      else this.violations(`${at}.value`, v, { max: 256, pattern: P.tagValue });
+      out.push({ Key: k ?? '', Value: v ?? '' });
+    }
+    if (out.length > 50) this.errs.push(`Value at '${member(wire)}' failed to satisfy constraint: Member must have length less than or equal to 50`);
+    const seen = new Set<string>();
+    for (const t of out) {
+      const k = t.Key.toLowerCase();
+      if (seen.has(k)) { this.after.push(new AwsError('InvalidInput', 'Duplicate tag keys found. Please note that Tag keys are case insensitive.')); break; }
+      seen.add(k);
+    }
+    return out;
+  }
+
+  /** Throws every collected model violation at once, then the first semantic one. */
+  done(): void {
+    const n = this.errs.length;
+    if (n) throw new AwsError('ValidationError', `${n} validation error${n > 1 ? 's' : ''} detected: ${this.errs.join('; ')}`);
+    if (this.after.length) throw this.after[0]!;
+  }
+}
+
+export const paging = (p: Input) => ({
+  marker: p.str('Marker', { min: 1, max: 320, pattern: P.marker }),
+  maxItems: p.int('MaxItems', { min: 1, max: 1000 }),
+});

@@ -1,0 +1,57 @@
+// `provision remove`: deactivate (when assigned), delete the IAM device, remove the token credential.
+import { call, isAws } from './aws.js';
+import type { Ctx } from './context.js';
+import { readMapping, updateMapping } from './mapping.js';
+
+export interface RemoveRequest { serial: string; user?: string; credential?: string }
+export interface RemoveOutcome {
+  serialNumber: string;
+  deactivated: string | null;
+  deleted: boolean;
+  credential: string | null;
+  token: string | null;
+  notes: string[];
+}
+
+export async function removeDevice(ctx: Ctx, r: RemoveRequest): Promise<RemoveOutcome> {
+  const { aws } = ctx;
+  const notes: string[] = [];
+  let deactivated: string | null = null;
+  if (r.user) {
+    try {
+      await call('DeactivateMFADevice', aws.iam.send(new aws.I.DeactivateMFADeviceCommand({ UserName: r.user, SerialNumber: r.serial })));
+      deactivated = r.user;
+    } catch (e) {
+      // Not assigned (any more) is fine: the goal is a deleted device.
+      if (!isAws(e, 'NoSuchEntity')) throw e;
+      notes.push(`it was not active for ${r.user}`);
+    }
+  }
+  let deleted = true;
+  try {
+    await call('DeleteVirtualMFADevice', aws.iam.send(new aws.I.DeleteVirtualMFADeviceCommand({ SerialNumber: r.serial })));
+  } catch (e) {
+    if (!isAws(e, 'NoSuchEntity')) throw e;
+    deleted = false;
+    notes.push('IAM had no such device');
+  }
+  // The token side: the mapped credential (or --credential), if it is on the attached token.
+  const entry = readMapping(ctx.mappingPath)[r.serial];
+  const id = r.credential ?? entry?.credential;
+  let credential: string | null = null, tokenSerial: string | null = null;
+  if (id) {
+    const token = await ctx.token();
+    if (entry && !r.credential && entry.token !== token.serial) {
+      notes.push(`its credential '${id}' is on token ${entry.token}, not the attached ${token.serial}: left there`);
+    } else if (!(await token.list()).some((c) => c.id === id)) {
+      notes.push(`token ${token.serial} no longer holds '${id}'`);
+    } else {
+      await token.remove(id);
+      credential = id; tokenSerial = token.serial;
+    }
+  } else {
+    notes.push('no token credential on record for it');
+  }
+  if (entry) await updateMapping(ctx.mappingPath, (m) => { delete m[r.serial]; });
+  return { serialNumber: r.serial, deactivated, deleted, credential, token: tokenSerial, notes };
+}

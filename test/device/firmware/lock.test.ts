@@ -1,0 +1,64 @@
+// The writers' lock: O_EXCL, pid + start time, taken over only from the dead.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { acquire, withLock } from '../../../device/firmware/lock.js';
+import { tempDir } from '../../helpers.js';
+
+const startOf = (pid: number) => { const s = readFileSync(`/proc/${pid}/stat`, 'latin1'); return s.slice(s.lastIndexOf(')') + 2).split(' ')[19]!; };
+
+const S = suite('store lock');
+let t: ReturnType<typeof tempDir>, store: string, lock: string;
+S.before.each(() => { t = tempDir('fw-lock-'); store = join(t.dir, 'token.dev'); lock = `${store}.lock`; });
+S.after.each(() => t.done());
+
+S('holds the pid and its start time, and is gone after release', async () => {
+  const l = await acquire(store);
+  assert.is(readFileSync(lock, 'utf8'), `${process.pid} ${startOf(process.pid)}\n`);
+  assert.ok(l.held());
+  l.release();
+  assert.not.ok(existsSync(lock));
+});
+
+S('a lock of a dead process is taken over at once', async () => {
+  const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
+  writeFileSync(lock, `${Number(dead.stdout)} 12345\n`);
+  const t0 = Date.now();
+  await withLock(store, () => undefined);
+  assert.ok(Date.now() - t0 < 500);
+});
+
+S('a reused pid (alive, but another start time) is taken over', async () => {
+  writeFileSync(lock, `${process.pid} 1\n`);
+  const t0 = Date.now();
+  await withLock(store, () => undefined);
+  assert.ok(Date.now() - t0 < 500);
+});
+
+S('a live holder is waited for, with backoff, and then the lock passes on', async () => {
+  const first = await acquire(store);
+  const order: string[] = [];
+  const second = withLock(store, () => { order.push('second'); });
+  await new Promise((r) => setTimeout(r, 150));
+  order.push('first releases');
+  first.release();
+  await second;
+  assert.equal(order, ['first releases', 'second']);
+});
+
+S('an empty lock (a holder between open and write) is waited for, and taken over when old', async () => {
+  writeFileSync(lock, '');
+  const old = (Date.now() - 5000) / 1000;
+  utimesSync(lock, old, old);
+  const t0 = Date.now();
+  await withLock(store, () => undefined);
+  assert.ok(Date.now() - t0 < 500, 'an old empty lock is stale');
+  writeFileSync(lock, '');
+  const t1 = Date.now();
+  await withLock(store, () => undefined);
+  assert.ok(Date.now() - t1 >= 1900, 'a fresh empty lock is given 2 s to be written');
+});
+
+S.run();

@@ -1,0 +1,49 @@
+// CALCULATE ONCE: a TOTP code per step, handed out once (RFC 6238 §5.2), in the device.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { boot } from '../../../device/firmware/index.js';
+import { fresh, tx, type Fresh } from './util.js';
+
+const SEED = '"12345678901234567890"';
+const once = (d: Parameters<typeof tx>[0], id: string, step: string, p1 = '00') =>
+  tx(d, `80 13 ${p1} 00 ${(2 + id.length + 10).toString(16).padStart(2, '0')} 71 ${id.length.toString(16).padStart(2, '0')} "${id}" 74 08 ${step}`);
+
+const S = suite('vendor CALCULATE ONCE');
+let f: Fresh;
+S.before.each(async () => {
+  f = await fresh();
+  await tx(f.dev, `00 01 00 00 1E 71 04 "sha1" 73 16 21 06 ${SEED}`);
+  await tx(f.dev, `00 01 00 00 1E 71 04 "hotp" 73 16 11 06 ${SEED}`);
+});
+S.after.each(async () => { await f.done(); });
+
+S('answers 76 05 digits DT for the given step, then refuses that step and every lower one', async () => {
+  // RFC 4226 counters 1 and 2 (T=1, T=2 with the RFC seed): 41397eea, 082fef30.
+  assert.is(await once(f.dev, 'sha1', '0000000000000001'), '76050641397EEA9000');
+  assert.is(await once(f.dev, 'sha1', '0000000000000001'), '6985', 'the same step twice');
+  assert.is(await once(f.dev, 'sha1', '0000000000000000'), '6985', 'a lower step');
+  assert.is(await once(f.dev, 'sha1', '0000000000000002'), '760506082FEF309000');
+  // The high water is in the store: another power-on (another process) refuses it too.
+  const other = await boot({ path: f.path, now: f.clock.now });
+  assert.is(await once(other, 'sha1', '0000000000000002'), '6985');
+  await other.close();
+});
+
+S('P1=01 and a simulated host clock compute without raising the high water', async () => {
+  assert.is(await once(f.dev, 'sha1', '0000000000000005', '01'), '760506' + '33C083D4' + '9000');
+  assert.is(await once(f.dev, 'sha1', '0000000000000005', '01'), '76050633C083D49000', 'nothing was recorded');
+  const sim = await boot({ path: f.path, now: f.clock.now, simulated: true });
+  assert.is(await once(sim, 'sha1', '0000000000000005'), '76050633C083D49000');
+  await sim.close();
+  assert.is(await once(f.dev, 'sha1', '0000000000000005'), '76050633C083D49000', 'a real clock may still have step 5');
+  assert.is(await once(f.dev, 'sha1', '0000000000000005', '01'), '6985', 'and now it is spent for everyone');
+});
+
+S('HOTP, unknown ids and bad steps are refused', async () => {
+  assert.is(await once(f.dev, 'hotp', '0000000000000001'), '6A80');
+  assert.is(await once(f.dev, 'none', '0000000000000001'), '6984');
+  assert.is(await tx(f.dev, '80 13 00 00 0F 71 04 "sha1" 74 07 00000000000001'), '6A80', 'a 7-byte step');
+  assert.is(await tx(f.dev, '80 13 02 00 10 71 04 "sha1" 74 08 0000000000000001'), '6B00');
+});
+
+S.run();
