@@ -42,18 +42,19 @@ S('+20 ppm gains 630.72 s in a year; -7.5 ppm loses 236.52 s', async () => {
 
 S("'random' drift is crystal-like: within ±20 ppm, in thousandths, and not always the same", async () => {
   const t = tempDir('fw-drift-');
-  const seen = new Set<number>();
-  for (let i = 0; i < 40; i++) {
-    const id = await manufacture(join(t.dir, `d${i}.dev`), { now: () => T0, driftPpm: 'random' });
-    assert.ok(Math.abs(id.driftPpm) <= 20, `${id.driftPpm}`);
-    assert.ok(Math.abs(Math.round(id.driftPpm * 1000) - id.driftPpm * 1000) < 1e-6, 'whole thousandths of a ppm');
-    seen.add(id.driftPpm);
-  }
-  assert.ok(seen.size > 30);
-  const bad = await manufacture(join(t.dir, 'x.dev'), { now: () => T0, driftPpm: 5000 }).catch((e: unknown) => e);
-  assert.instance(bad, FirmwareError);
-  assert.is((bad as FirmwareError).code, 'E_DRIFT');
-  t.done();
+  try {
+    const seen = new Set<number>();
+    for (let i = 0; i < 40; i++) {
+      const id = await manufacture(join(t.dir, `d${i}.dev`), { now: () => T0, driftPpm: 'random' });
+      assert.ok(Math.abs(id.driftPpm) <= 20, `${id.driftPpm}`);
+      assert.ok(Math.abs(Math.round(id.driftPpm * 1000) - id.driftPpm * 1000) < 1e-6, 'whole thousandths of a ppm');
+      seen.add(id.driftPpm);
+    }
+    assert.ok(seen.size > 30);
+    const bad = await manufacture(join(t.dir, 'x.dev'), { now: () => T0, driftPpm: 5000 }).catch((e: unknown) => e);
+    assert.instance(bad, FirmwareError);
+    assert.is((bad as FirmwareError).code, 'E_DRIFT');
+  } finally { t.done(); }
 });
 
 S('SET TIME goes forward freely, backwards only with P1=01 (force)', async () => {

@@ -1,0 +1,11 @@
+import { startLocalAws } from '/work/main/provision/local/index.js';
+import { hostClock } from '/work/main/device/host/clock.js';
+import { mkdtempSync } from 'node:fs'; import { join } from 'node:path'; import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+const d = mkdtempSync(join(tmpdir(), 'thr-'));
+const T = Date.now();
+const s = await startLocalAws({ statePath: join(d, 's.json'), throttle: 5, clock: hostClock('2026-03-01T12:00:10Z'), log: (l) => console.log(((Date.now()-T)/1000).toFixed(2), l) });
+const env = { ...process.env, HOME: d, XDG_STATE_HOME: d, TOTP_FOB_NOW: '2026-03-01T12:00:10Z', AWS_ACCESS_KEY_ID: s.fixture.accessKeyId, AWS_SECRET_ACCESS_KEY: s.fixture.secretAccessKey, AWS_ENDPOINT_URL_IAM: s.endpoint, AWS_ENDPOINT_URL_STS: s.endpoint };
+const names = Array.from({length: 16}, (_, i) => `n${i}`);
+await new Promise((res) => { const c = spawn(process.execPath, ['dist/provision/cli.js', 'create', ...names, '--user', 'kjh-SuperDuperUser', '--concurrency', '8', '--device-dir', join(d, 'devs')], { env, stdio: ['ignore', 'ignore', 'inherit'] }); c.on('close', res); setTimeout(() => c.kill(), 40000); });
+await s.close();
