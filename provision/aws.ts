@@ -52,6 +52,15 @@ export async function connect(o: AwsOptions = {}): Promise<Aws> {
   };
   const iam = new I.IAMClient({ ...common, region: 'us-east-1', ...(endpoints.iam ? { endpoint: endpoints.iam } : {}) });
   const sts = new S.STSClient({ ...common, ...(endpoints.sts ? { endpoint: endpoints.sts } : {}) });
+  // IAM's LimitExceeded is a quota ("beyond the current AWS account limits", e.g. 8 MFA devices per
+  // user), not a rate; the SDK's retry lists LimitExceededException among throttling codes
+  // (@smithy/core retry constants) and would back off on it for a minute. Name it as sent.
+  iam.middlewareStack.add((next) => async (args) => {
+    try { return await next(args); } catch (e) {
+      if ((e as Error)?.name === 'LimitExceededException') (e as Error).name = 'LimitExceeded';
+      throw e;
+    }
+  }, { step: 'deserialize', priority: 'high', name: 'iamQuotaIsNotThrottling' });
   return { iam, sts, I, S, endpoints, destroy: () => { iam.destroy(); sts.destroy(); } };
 }
 

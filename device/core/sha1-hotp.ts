@@ -3,7 +3,9 @@
 // inner digest (outer), so their zero words and fixed padding are folded into the
 // constants below, and the 80 rounds of each are written out (no arrays, no loops).
 // Round shape and constants: FIPS 180-4 §6.1.2; the variables rotate names each round
-// instead of shifting (a,b,c,d,e) = (T,a,rotl30(b),c,d).
+// instead of shifting (a,b,c,d,e) = (T,a,rotl30(b),c,d). The round lines were printed
+// once by a throwaway script from that pattern and are maintained as plain code; the
+// RFC 4226 vectors and the node:crypto differential test pin every one of them.
 
 /**
  * `s` = inner state after K^ipad (words 0–4), outer state after K^opad (5–9).

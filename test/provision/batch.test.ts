@@ -46,13 +46,25 @@ B('the SDK\'s adaptive backoff rides out the Throttling answers (counted at the 
   const srv = await startLocalAws({ statePath: join(b.dir, 'local.json'), throttle: 5, clock: hostClock(at(0)), log: (l) => answers.push(l) });
   try {
     const env = { AWS_ACCESS_KEY_ID: srv.fixture.accessKeyId, AWS_SECRET_ACCESS_KEY: srv.fixture.secretAccessKey, AWS_ENDPOINT_URL_IAM: srv.endpoint, AWS_ENDPOINT_URL_STS: srv.endpoint };
-    const names = Array.from({ length: 16 }, (_, i) => `t${i}`);
-    const r = expectExit(await b.p(['create', ...names, '--concurrency', '8', '--device-dir', join(b.dir, 'd'), '--user', USER], 0, env), 0, 'batch');
+    // A user holds at most 8 MFA devices: enable every other one.
+    writeFileSync(join(b.dir, 'l.txt'), Array.from({ length: 16 }, (_, i) => `t${i}${i % 2 ? '' : ` ${USER}`}`).join('\n'));
+    const r = expectExit(await b.p(['create', '--from', join(b.dir, 'l.txt'), '--concurrency', '8', '--device-dir', join(b.dir, 'd')], 0, env), 0, 'batch');
     assert.is(r.stdout.trim().split('\n').length, 16);
+    assert.is(r.stdout.split('enabled for').length - 1, 8);
     const throttled = answers.filter((l) => / 400 /.test(l)).length;
     assert.ok(throttled > 0, `no request was throttled: ${answers.join('; ')}`);
     assert.is(answers.filter((l) => /CreateVirtualMFADevice 200/.test(l)).length, 16);
   } finally { await srv.close(); b.done(); }
+});
+
+B('a quota refusal (9th MFA device of a user) fails at once, not after a minute of backoff', async () => {
+  const b = box();
+  try {
+    writeFileSync(join(b.dir, 'l.txt'), Array.from({ length: 9 }, (_, i) => `q${i} ${USER}`).join('\n'));
+    const r = expectExit(await b.p(['--local', 'create', '--from', join(b.dir, 'l.txt'), '--device-dir', join(b.dir, 'd'), '--json']), 1, 'nine');
+    assert.is(r.stdout.trim().split('\n').length, 8);
+    assert.match(r.stderr, /^provision: q8: EnableMFADevice: LimitExceeded: .*rolled back: /m);
+  } finally { b.done(); }
 });
 
 B('one failure does not stop the others; the exit code says not all succeeded', async () => {
