@@ -213,7 +213,7 @@ PROVISION_FAIL_AT=create|seed|qr-out|qr|enroll|enable fails \`create\` right aft
 
   p.command('local-aws')
     .summary('serve the embedded IAM/STS endpoint on 127.0.0.1 until Ctrl-C')
-    .option('--port <n>', 'port (default: a free one)')
+    .option('--port <n>', 'port (default 4599; 0 = any free one)')
     .option('--state <file>', 'state file (default $XDG_STATE_HOME/totp-fob/local-aws.json)')
     .option('--json', 'print one JSON line with the endpoint and fixture once ready')
     .option('--throttle <rate>', 'answer requests beyond RATE per second with Throttling')

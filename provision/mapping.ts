@@ -34,22 +34,41 @@ export function readMapping(path: string): Mapping {
   }
 }
 
-const queues = new Map<string, Promise<unknown>>();
+interface Pending { change: (m: Mapping) => unknown; done: (v: unknown) => void; fail: (e: unknown) => void }
+const pending = new Map<string, Pending[]>();
+const flushing = new Map<string, Promise<void>>();
 
-/** Applies `change` to the mapping on disk, atomically, one writer at a time. */
+/**
+ * Applies `change` to the mapping on disk, atomically, one writer at a time. Changes queued while a
+ * write is in flight are applied together in the next one (a batch's workers finish in bursts).
+ */
 export function updateMapping<T>(path: string, change: (m: Mapping) => T): Promise<T> {
-  const prev = queues.get(path) ?? Promise.resolve();
-  const next = prev.catch(() => {}).then(async () => {
-    const unlock = await lock(path);
-    try {
-      const m = readMapping(path);
-      const out = change(m);
-      writeSecretFile(path, JSON.stringify({ version: 1, devices: m }, null, 2) + '\n');
-      return out;
-    } finally { unlock(); }
+  return new Promise<T>((done, fail) => {
+    const q = pending.get(path) ?? [];
+    q.push({ change, done: done as (v: unknown) => void, fail });
+    pending.set(path, q);
+    if (!flushing.has(path)) flushing.set(path, flush(path));
   });
-  queues.set(path, next);
-  return next;
+}
+
+async function flush(path: string): Promise<void> {
+  // Let this turn's other updates join the write.
+  await Promise.resolve();
+  while (pending.get(path)?.length) {
+    const batch = pending.get(path)!;
+    pending.set(path, []);
+    let unlock: (() => void) | undefined;
+    try {
+      unlock = await lock(path);
+      const m = readMapping(path);
+      const out = batch.map((p) => { try { return { ok: true, v: p.change(m) }; } catch (e) { return { ok: false, v: e }; } });
+      writeSecretFile(path, JSON.stringify({ version: 1, devices: m }, null, 2) + '\n');
+      batch.forEach((p, i) => (out[i]!.ok ? p.done(out[i]!.v) : p.fail(out[i]!.v)));
+    } catch (e) {
+      for (const p of batch) p.fail(e);
+    } finally { unlock?.(); }
+  }
+  flushing.delete(path);
 }
 
 const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; } };

@@ -39,8 +39,15 @@ export async function removeDevice(ctx: Ctx, r: RemoveRequest): Promise<RemoveOu
   const entry = readMapping(ctx.mappingPath)[r.serial];
   const id = r.credential ?? entry?.credential;
   let credential: string | null = null, tokenSerial: string | null = null;
+  let token: Awaited<ReturnType<Ctx['token']>> | undefined;
   if (id) {
-    const token = await ctx.token();
+    try { token = await ctx.token(); } catch (e) {
+      // IAM's side is done; a missing token must not leave the mapping pointing at a dead serial.
+      if ((e as { code?: string }).code !== 'E_NO_DEVICE') throw e;
+      notes.push(`no token attached (${(e as Error).message.split(':')[0]}): '${id}' left on token ${entry?.token ?? '?'}`);
+    }
+  }
+  if (id && token) {
     if (entry && !r.credential && entry.token !== token.serial) {
       notes.push(`its credential '${id}' is on token ${entry.token}, not the attached ${token.serial}: left there`);
     } else if (!(await token.list()).some((c) => c.id === id)) {
@@ -49,7 +56,7 @@ export async function removeDevice(ctx: Ctx, r: RemoveRequest): Promise<RemoveOu
       await token.remove(id);
       credential = id; tokenSerial = token.serial;
     }
-  } else {
+  } else if (!id) {
     notes.push('no token credential on record for it');
   }
   if (entry) await updateMapping(ctx.mappingPath, (m) => { delete m[r.serial]; });

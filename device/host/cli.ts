@@ -5,17 +5,18 @@
 //   $ token show                                              press the button, read the display
 //   $ token code github                                       the bare code, for scripts
 //
-// `token --help` has the rest. `show` is what people run all day, so it skips commander and
-// loads only what drawing the display needs (issue 4: start about as fast as bare node).
-import { fastShow } from './fast-path.js';
+// `token --help` has the rest. `show` and `code` skip commander and load only what they need
+// (issue 4: start about as fast as bare node); `npm run build` bundles this file with esbuild.
+import { code } from './commands/code.js';
+import { show } from './commands/show.js';
+import { context } from './context.js';
+import { fastPath } from './fast-path.js';
 import { fail } from './fail.js';
 
 async function run(argv: string[]): Promise<void> {
-  const fast = fastShow(argv);
-  if (fast) {
-    const [{ context }, { show }] = await Promise.all([import('./context.js'), import('./commands/show.js')]);
-    return show(context(fast.g), fast.query, fast.o);
-  }
+  const fast = fastPath(argv);
+  if (fast?.cmd === 'show') return show(context(fast.g), fast.query, fast.o);
+  if (fast?.cmd === 'code') return code(context(fast.g), fast.query, fast.o);
   const { main } = await import('./program.js');
   return main(argv);
 }

@@ -1,11 +1,11 @@
 // The CLI's last word: any error becomes one line on stderr (what went wrong, how to fix it)
 // and an exit code: 2 for usage, 1 for everything else. Never a stack trace, never a secret.
 
-const USAGE = new Set(['E_USAGE', 'E_TIME', 'commander.error']);
-
 export function exitCodeOf(e: unknown): 1 | 2 {
-  const code = (e as { code?: unknown })?.code;
-  return typeof code === 'string' && (USAGE.has(code) || code.startsWith('commander.')) ? 2 : 1;
+  const err = e as { code?: unknown; name?: unknown };
+  // A --at / TOTP_FOB_NOW the clock cannot read is a usage error; core's E_TIME is not.
+  const usage = err?.code === 'E_USAGE' || (err?.code === 'E_TIME' && err?.name === 'ClockError');
+  return usage || (typeof err?.code === 'string' && err.code.startsWith('commander.')) ? 2 : 1;
 }
 
 export function lineOf(e: unknown): string {

@@ -1,11 +1,16 @@
-// The argv shapes that `token show` may take without commander (cli.ts).
+// The argv shapes that skip commander (cli.ts): `show`, which people run all day, and `code`,
+// which scripts run (aws-vault's mfa_process). Anything else, or anything odd, goes to commander.
 import type { Globals } from './context.js';
-import type { ShowOptions } from './commands/show.js';
 
-/** `token [globals] show [QUERY] [--json] [--watch]` and nothing else, or null for commander. */
-export function fastShow(a: readonly string[]): { g: Globals; o: ShowOptions; query?: string } | null {
-  const g: Globals = {}, o: ShowOptions = {};
-  let seen = false, query: string | undefined;
+export type Fast =
+  | { cmd: 'show'; g: Globals; query?: string; o: { json?: boolean; watch?: boolean } }
+  | { cmd: 'code'; g: Globals; query: string; o: { json?: boolean; fresh?: boolean } };
+
+const FLAGS = { show: ['--json', '--watch'], code: ['--json', '--fresh'] } as const;
+
+export function fastPath(a: readonly string[]): Fast | null {
+  const g: Globals = {}, o: Record<string, boolean> = {};
+  let cmd: 'show' | 'code' | undefined, query: string | undefined;
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
     const kv = /^--(device|at)(?:=(.*))?$/s.exec(x);
@@ -14,12 +19,13 @@ export function fastShow(a: readonly string[]): { g: Globals; o: ShowOptions; qu
       if (v === undefined || (kv[2] === undefined && v.startsWith('-') && kv[1] === 'device')) return null;
       g[kv[1] as 'device' | 'at'] = v;
     } else if (x === '--trace') g.trace = true;
-    else if (seen && x === '--json') o.json = true;
-    else if (seen && x === '--watch') o.watch = true;
+    else if (cmd && (FLAGS[cmd] as readonly string[]).includes(x)) o[x.slice(2)] = true;
     else if (x.startsWith('-')) return null;
-    else if (!seen) { if (x !== 'show') return null; seen = true; }
+    else if (!cmd) { if (x !== 'show' && x !== 'code') return null; cmd = x; }
     else if (query === undefined) query = x;
     else return null;
   }
-  return seen ? { g, o, ...(query !== undefined ? { query } : {}) } : null;
+  if (cmd === 'show') return { cmd, g, o, ...(query !== undefined ? { query } : {}) };
+  if (cmd === 'code' && query !== undefined) return { cmd, g, o, query };
+  return null;
 }

@@ -1,10 +1,10 @@
-// `token --help`: what it is, then transcripts (rsc/2fa style), then where things live.
+// `token --help`: what it is, then transcripts (rsc/2fa style) taken from real runs.
 export const ABOUT = 'A simulated hardware TOTP token: enroll secrets once, read codes off its display, never export a seed.';
 
 export const EXAMPLES = `
 Examples:
   $ token enroll 'otpauth://totp/GitHub:alice?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=GitHub'
-  created token FOB48213377 at /home/alice/.local/state/totp-fob/token.dev
+  created token FOB90299867 at /home/alice/.local/state/totp-fob/token.dev
   enrolled GitHub:alice
 
   $ token enroll aws-mfa-qr.png --touch
@@ -14,17 +14,18 @@ Examples:
   enrolled backup
 
   $ token show | cat
-  Amazon Web Services:alice@123456789012    302481
-  GitHub:alice                              917403
-  backup                                  62081774
+  Amazon Web Services:alice@123456789012    167116
+  backup                                  51496105
+  GitHub:alice                              923441
 
   $ token code github
-  917403
+  923441
 
-  $ token code aws --fresh          # never hands out the same step twice (AWS refuses reuse)
-  this step's code was already handed out; waiting 12 s for the next
-  552190
+  $ token code aws --fresh --json     # a step never handed out before; waits for the next if used
+  {"id":"Amazon Web Services:alice@123456789012","code":"983461","step":59844534}
 
+  $ token init --serial FOB48213377 --drift-ppm 20 --at 2026-06-01T00:00:00Z
+  created token FOB48213377 at /home/alice/.local/state/totp-fob/token.dev
   $ token --at 2027-06-01T00:00:00Z time
   device  2027-06-01T00:10:30Z
   host    2027-06-01T00:00:00Z (simulated)
@@ -32,10 +33,10 @@ Examples:
 
   $ token apdu 00A10000 --trace
   > 00 A4 04 00 07 A0 00 00 05 27 21 01
-  < 79 03 05 07 01 71 08 9B 2F 10 C4 5E 77 A1 03 90 00
+  < 79 03 05 07 01 71 08 E3 C7 42 11 02 87 1E 0D 90 00
   > 00 A1 00 00
   < 72 0D 21 47 69 74 48 75 62 3A 61 6C 69 63 65 90 00
-  720D21476974487562...9000
+  720D214769744875623A616C6963659000
 
 Exit status: 0 ok, 1 failed, 2 usage. Errors are one line on stderr.
 Environment: TOKEN_DEVICE (the store), TOTP_FOB_NOW (simulated host time, like --at),

@@ -4,7 +4,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TOKEN, node } from '../helpers.js';
+import { spawnSync } from 'node:child_process';
+import { PROVISION, TOKEN, node, oracle, run } from '../helpers.js';
 import { startLocalAws } from '../../provision/local/index.js';
 import { hostClock } from '../../device/host/clock.js';
 import { ACCOUNT, USER, at, box, expectExit, localAws, serialOf } from './lib.js';
@@ -84,6 +85,20 @@ B('one failure does not stop the others; the exit code says not all succeeded', 
     assert.ok(err.some((l) => /^provision: ghost: EnableMFADevice: NoSuchEntity: .*rolled back: removed .*deleted IAM device/.test(l)), r.stderr);
     assert.is(err[2], 'provision: 2 of 5 devices failed (see above); 3 created');
   } finally { await srv.stop(); b.done(); }
+});
+
+B('on a terminal a progress line counts the batch on stderr', async () => {
+  if (!oracle('script', spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0, 'util-linux script is missing')) return;
+  const b = box();
+  try {
+    expectExit(await b.t(['init']), 0, 'init');
+    const cmd = `${process.execPath} ${PROVISION} --local create p1 p2 p3 --concurrency 2 2>&1 >/dev/null`;
+    const r = await run('script', ['-qec', cmd, '/dev/null'], { env: { ...b.env, TOTP_FOB_NOW: at(0) } });
+    assert.is(r.code, 0, r.stdout);
+    assert.match(r.stdout, '[0/3] 0 created');
+    assert.match(r.stdout, '[3/3] 3 created');
+    assert.match(r.stdout, /\r\x1b\[K$/, 'the line is cleared at the end');
+  } finally { b.done(); }
 });
 
 B('several names into one token, text output one line each', async () => {

@@ -4,7 +4,10 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ACCOUNT, ROLE, USER, box, expectExit, localAws, serialOf, type Box } from './lib.js';
+import { CreateVirtualMFADeviceCommand, IAMClient } from '@aws-sdk/client-iam';
+import { hostClock } from '../../device/host/clock.js';
+import { startLocalAws } from '../../provision/local/index.js';
+import { ACCOUNT, ROLE, USER, at, box, expectExit, localAws, serialOf, type Box } from './lib.js';
 
 const S = suite('provision commands against the local endpoint');
 let b: Box;
@@ -107,6 +110,36 @@ S('the id rule: full issuer up to 64 bytes, AWS: beyond, exit 2 before anything 
   assert.match(no.stderr, /^provision: device name 'x{48}' is too long .* at most 47 bytes\n$/);
   assert.equal((await listRows()).map((x) => x.serialNumber as string).sort(), [serialOf(n40), serialOf(n31)]);
   assert.equal((await tokenIds()).sort(), [`AWS:${n40}@${ACCOUNT}`, `Amazon Web Services:${n31}@${ACCOUNT}`]);
+});
+
+S('PROVISION_LOCAL=1, TOKEN_DEVICE and --qr-out DIR; remove without the token still cleans IAM and the mapping', async () => {
+  const other = join(b.dir, 'other.dev');
+  expectExit(await b.t(['init', '--device', other]), 0, 'init other');
+  const r = expectExit(await b.p(['create', 'via-env', '--qr-out', b.dir, '--json'], 0, { PROVISION_LOCAL: '1', TOKEN_DEVICE: other }), 0, 'env');
+  const j = JSON.parse(r.stdout);
+  assert.equal(JSON.parse((await b.t(['list', '--json', '--device', other])).stdout).map((c: { id: string }) => c.id), [j.credential]);
+  assert.equal(await tokenIds(), [], 'the default token was not touched');
+  assert.is(statSync(join(b.dir, 'via-env.png')).mode & 0o777, 0o600);
+  const rm = expectExit(await b.p(['--local', 'remove', '--serial', j.serialNumber, '--device', join(b.dir, 'absent.dev')]), 0, 'remove without token');
+  assert.match(rm.stdout, /deleted from IAM/);
+  assert.match(rm.stderr, /no token at .*absent\.dev.*left on token FOB\d+/);
+  assert.equal(b.mapping(), {});
+  assert.equal(await listRows(), []);
+});
+
+S('list follows ListVirtualMFADevices pages (105 devices, 100 a page)', async () => {
+  const srv = await startLocalAws({ statePath: join(b.dir, 'paged.json'), clock: hostClock(at(0)) });
+  try {
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+    const iam = new IAMClient({ region: 'us-east-1', endpoint: srv.endpoint, credentials: { accessKeyId: srv.fixture.accessKeyId, secretAccessKey: srv.fixture.secretAccessKey } });
+    for (let i = 0; i < 105; i++) await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: `pg-${String(i).padStart(3, '0')}` }));
+    iam.destroy();
+    const env = { AWS_ACCESS_KEY_ID: srv.fixture.accessKeyId, AWS_SECRET_ACCESS_KEY: srv.fixture.secretAccessKey };
+    const rows = JSON.parse(expectExit(await b.p(['list', '--json', '--endpoint-url', srv.endpoint], 0, env), 0, 'list').stdout);
+    assert.is(rows.length, 105);
+    assert.is(new Set(rows.map((r: { serialNumber: string }) => r.serialNumber)).size, 105);
+    assert.ok(rows.every((r: { holding: string }) => r.holding === 'unmapped'));
+  } finally { await srv.close(); }
 });
 
 S('failures are one line on stderr, exit 1; usage is exit 2', async () => {

@@ -19,15 +19,18 @@ async function newCode(envName: string): Promise<string> {
 
 export async function access(ctx: Ctx, action: string): Promise<void> {
   if (!['set', 'change', 'clear'].includes(action)) throw new HostError('E_USAGE', `unknown access action '${action}' (use set, change or clear)`);
+  // Look before unlocking: `access set` on a locked token must not spend a try on the new code.
+  const peek = await ctx.open({ unlock: false });
+  let set: boolean;
+  try { set = (await peek.info()).accessCode; } finally { await peek.close(); }
+  if (action === 'set' && set) throw new HostError('E_EXISTS', 'an access code is already set: use `token access change`');
+  if (action !== 'set' && !set) throw new HostError('E_NO_MATCH', 'no access code is set: use `token access set`');
   const token = await ctx.open();
   try {
-    const set = (await token.info()).accessCode;
     if (action === 'set') {
-      if (set) throw new HostError('E_EXISTS', 'an access code is already set: use `token access change`');
       await token.setAccessCode(await newCode('TOKEN_ACCESS_CODE'));
       return ctx.out(`access code set on token ${token.serial}: it is asked at every use, and 8 wrong tries wipe the token\n`);
     }
-    if (!set) throw new HostError('E_NO_MATCH', 'no access code is set: use `token access set`');
     if (action === 'change') {
       await token.setAccessCode(await newCode('TOKEN_NEW_ACCESS_CODE'));
       return ctx.out(`access code changed on token ${token.serial}\n`);

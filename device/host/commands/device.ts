@@ -40,7 +40,7 @@ export async function info(ctx: Ctx, o: { json?: boolean }): Promise<void> {
       ['credentials', `${i.credentials} of ${i.capacity}`], ['clock', iso(i.rtcMs / 1000)],
       ['drift', `${signed(i.driftPpm, 3)} ppm (${signed(i.driftPpm * 0.0864, 2)} s/day)`],
       ['manufactured', iso(i.manufacturedMs / 1000)],
-      ['access code', i.accessCode ? `set (${i.retries} tries left)` : 'not set'],
+      ['access code', i.accessCode ? `set (${i.retries} ${i.retries === 1 ? 'try' : 'tries'} left)` : 'not set'],
     ].map(([a, b]) => [a!, b!] as const)));
   } finally { await token.close(); }
 }
@@ -48,7 +48,8 @@ export async function info(ctx: Ctx, o: { json?: boolean }): Promise<void> {
 export async function time(ctx: Ctx, action: string | undefined, o: { force?: boolean; json?: boolean }): Promise<void> {
   if (action !== undefined && action !== 'sync') throw new HostError('E_USAGE', `unknown time action '${action}' (use \`token time\` or \`token time sync\`)`);
   if (o.force && action !== 'sync') throw new HostError('E_USAGE', '--force is for `token time sync`');
-  const token = await ctx.open();
+  // READ CLOCK answers while locked; setting the clock needs the access code.
+  const token = await ctx.open(action === 'sync' ? {} : { unlock: false });
   try {
     if (action === 'sync') {
       const { before, after } = await token.setTime(!!o.force);

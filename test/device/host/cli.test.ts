@@ -186,7 +186,8 @@ life('access set, locked without the code, change, clear; the code never echoes'
   r = await b.token(['access', 'change'], { env: { TOKEN_ACCESS_CODE: 'open sesame', TOKEN_NEW_ACCESS_CODE: 'new one' } });
   assert.is(r.code, 0, r.stderr);
   assert.is((await b.token(['list'], { env: { TOKEN_ACCESS_CODE: 'new one' } })).code, 0);
-  oneLineError(await b.token(['access', 'set'], { env: { TOKEN_ACCESS_CODE: 'new one' } }), 1, /already set/);
+  oneLineError(await b.token(['access', 'set'], { env: { TOKEN_ACCESS_CODE: 'another' } }), 1, /already set/);
+  assert.match((await b.token(['info'])).stdout, /access code +set \(8 tries left\)/, 'looking spent no try');
   assert.is((await b.token(['access', 'clear'], { env: { TOKEN_ACCESS_CODE: 'new one' } })).code, 0);
   assert.is((await b.token(['list'])).code, 0);
   oneLineError(await b.token(['access', 'open']), 2, /unknown access action/);
@@ -199,6 +200,21 @@ life('reset needs --yes without a terminal, and wipes', async () => {
   assert.equal(parsed(await b.token(['list', '--json'])), []);
 });
 life.run();
+
+const last = suite('the last access-code try');
+last.before(() => { b = box(); });
+last.after(() => b.done());
+last('without a terminal the last try is never spent, even on the right code; reset still works', async () => {
+  await b.token(['enroll', '--secret', '-', '--name', 'x'], { input: B32 });
+  assert.is((await b.token(['access', 'set'], { env: { TOKEN_ACCESS_CODE: 'right' } })).code, 0);
+  for (let i = 7; i >= 1; i--) oneLineError(await b.token(['code', 'x'], { env: { TOKEN_ACCESS_CODE: 'wrong' } }), 1, new RegExp(`${i} tr(y|ies) left`));
+  oneLineError(await b.token(['code', 'x'], { env: { TOKEN_ACCESS_CODE: 'wrong' } }), 1, /one access-code try left.*terminal/);
+  oneLineError(await b.token(['show'], { env: { TOKEN_ACCESS_CODE: 'right' } }), 1, /one access-code try left/);
+  assert.match((await b.token(['info'])).stdout, /access code +set \(1 try left\)/);
+  assert.is((await b.token(['reset', '--yes'])).code, 0, 'RESET needs no code');
+  assert.equal(parsed(await b.token(['list', '--json'])), []);
+});
+last.run();
 
 const tools = suite('selftest');
 tools.before(() => { b = box(); });

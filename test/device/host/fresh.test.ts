@@ -3,6 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { totp } from '../../../device/core/index.js';
+import { has, oracle, run, TOKEN } from '../../helpers.js';
 import { box, parsed } from './util.js';
 
 const B32 = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', RAW = new Uint8Array(Buffer.from('12345678901234567890'));
@@ -37,6 +38,17 @@ test('without --fresh, code does not spend the step: plain codes repeat within a
     await b.token(['enroll', '--secret', '-', '--name', 'x'], { input: B32 });
     const [a, c] = await Promise.all([0, 1].map(() => b.token(['code', 'x', '--json', '--at', '2030-01-01T00:00:05Z'])));
     assert.equal(parsed(a!), parsed(c!));
+  } finally { b.done(); }
+});
+
+test('on a terminal the wait for the next step is a countdown on stderr (via script(1))', async () => {
+  if (!oracle('script', has('script', ['--version']), 'script(1) from util-linux is not installed (needed for a pty)')) return;
+  const b = box();
+  try {
+    await b.token(['enroll', '--secret', '-', '--name', 'aws', '--period', String(PERIOD)], { input: B32 });
+    const one = `${process.execPath} ${TOKEN} code aws --fresh`;
+    const r = await run('script', ['-qec', `${one} 2>/dev/null; ${one} 2>&1 >/dev/null`, '/dev/null'], { env: b.env });
+    assert.match(r.stdout, /already handed out; waiting \d s for the next/);
   } finally { b.done(); }
 });
 

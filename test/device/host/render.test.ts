@@ -2,7 +2,7 @@
 // the documented JSON, colour only where wanted; and which argv takes the fast road.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { fastShow } from '../../../device/host/fast-path.js';
+import { fastPath } from '../../../device/host/fast-path.js';
 import { type Frame, shown, sortFrames } from '../../../device/host/render/frame.js';
 import { bar, lcd, segments } from '../../../device/host/render/lcd.js';
 import { styleFor } from '../../../device/host/render/style.js';
@@ -66,13 +66,15 @@ test("frames are sorted as ykman sorts: (issuer or name), then name, ignoring ca
     ['60/Amazon:x', 'github:a', 'GitHub:b', 'zed']);
 });
 
-test('the fast road takes only `show` shapes; everything else goes to commander', () => {
-  assert.equal(fastShow(['show']), { g: {}, o: {} });
-  assert.equal(fastShow(['--device', '/d', 'show', 'git', '--json']), { g: { device: '/d' }, o: { json: true }, query: 'git' });
-  assert.equal(fastShow(['show', '--at=2030-01-01T00:00:00Z', '--trace', '--watch']), { g: { at: '2030-01-01T00:00:00Z', trace: true }, o: { watch: true } });
-  assert.equal(fastShow(['--at', '-2h', 'show']), { g: { at: '-2h' }, o: {} });
-  for (const a of [[], ['list'], ['show', '--help'], ['show', 'a', 'b'], ['--json', 'show'], ['show', '--bogus'], ['show', '--device'], ['code', 'show']]) {
-    assert.is(fastShow(a), null, a.join(' '));
+test('the fast road takes only `show` and `code` shapes; everything else goes to commander', () => {
+  assert.equal(fastPath(['show']), { cmd: 'show', g: {}, o: {} });
+  assert.equal(fastPath(['--device', '/d', 'show', 'git', '--json']), { cmd: 'show', g: { device: '/d' }, o: { json: true }, query: 'git' });
+  assert.equal(fastPath(['show', '--at=2030-01-01T00:00:00Z', '--trace', '--watch']), { cmd: 'show', g: { at: '2030-01-01T00:00:00Z', trace: true }, o: { watch: true } });
+  assert.equal(fastPath(['--at', '-2h', 'show']), { cmd: 'show', g: { at: '-2h' }, o: {} });
+  assert.equal(fastPath(['code', 'aws', '--fresh']), { cmd: 'code', g: {}, o: { fresh: true }, query: 'aws' });
+  for (const a of [[], ['list'], ['show', '--help'], ['show', 'a', 'b'], ['--json', 'show'], ['show', '--bogus'], ['show', '--device'],
+    ['code'], ['code', '--watch', 'x'], ['show', '--fresh'], ['code', 'a', 'b'], ['selftest']]) {
+    assert.is(fastPath(a), null, a.join(' '));
   }
 });
 
@@ -91,6 +93,11 @@ test('on a terminal `token show` draws the LCD in colour; NO_COLOR turns colour 
     const plain = await run('script', ['-qec', cmd, '/dev/null'], { env: { ...env, TERM: 'xterm', NO_COLOR: '1' } });
     assert.not.match(plain.stdout, /\x1b\[3\dm|\x1b\[1m/);
     assert.match(plain.stdout, /tty\r?\n.*[┏╺╻]/);
+    // --watch redraws in place every second until Ctrl-C, then leaves with exit 0.
+    const watch = await run('script', ['-qec', `timeout --preserve-status -s INT 2.5 ${cmd.replace(' show ', ' show --watch ')}; echo "exit=$?"`, '/dev/null'], { env: { ...env, TERM: 'xterm', NO_COLOR: '1' } });
+    assert.ok((watch.stdout.match(/\x1b\[H/g) ?? []).length >= 3, 'redrawn');
+    assert.match(watch.stdout, /Ctrl-C to stop/);
+    assert.match(watch.stdout, /exit=0/);
   } finally { b.done(); }
 });
 

@@ -1,0 +1,41 @@
+// `npm start`: the narrated seed scenario, offline, leaving nothing behind.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { ROOT, run, tempDir } from '../helpers.js';
+
+const demos = () => readdirSync(tmpdir()).filter((f) => f.startsWith('fob-demo-'));
+
+test('npm start narrates the seed scenario, exits 0, and leaves no temp state', async () => {
+  const before = new Set(demos());
+  const home = tempDir();
+  try {
+    const r = await run('npm', ['start', '--silent'], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: home.dir, NO_COLOR: '1' }, timeoutMs: 30_000 });
+    assert.is(r.code, 0, r.stderr);
+    const out = r.stdout;
+    const steps = [
+      /^1\. A local IAM\+STS endpoint on http:\/\/127\.0\.0\.1:\d+$/m,
+      /^2\. \$ provision create kjh-SuperDuperUser --path \/service-user\/ --user kjh-SuperDuperUser$/m,
+      /CreateVirtualMFADevice → arn:aws:iam::123456789012:mfa\/service-user\/kjh-SuperDuperUser \(seed 64 base32 characters, QR PNG \d+ bytes\)/,
+      /QR decodes to otpauth:\/\/totp\/Amazon%20Web%20Services:kjh-SuperDuperUser@123456789012\?secret=…; its secret equals the seed/,
+      /^3\. Burned into token FOB\d+ as 'Amazon Web Services:kjh-SuperDuperUser@123456789012'/m,
+      /^4\. EnableMFADevice for kjh-SuperDuperUser with the token's codes of steps (\d+) and (\d+) → enabled$/m,
+      /… 30 s later/,
+      /^5\. .*\n   AccessDenied: User: arn:aws:iam::123456789012:user\/service-user\/kjh-SuperDuperUser is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::123456789012:role\/kjh-DuperRole$/m,
+      /^   allowed with the token's code of step \d+: arn:aws:sts::123456789012:assumed-role\/kjh-DuperRole\/my-cli-session$/m,
+      /^7\. \$ token show\n   Amazon Web Services:kjh-SuperDuperUser@123456789012\s+\d{3} ?\d{3}/m,
+    ];
+    let at = 0;
+    for (const s of steps) {
+      const m = s.exec(out.slice(at));
+      assert.ok(m, `missing or out of order: ${s}\n${out}`);
+      at += m!.index + m![0].length;
+    }
+    assert.not.match(out, /[A-Z2-7]{32,}/, 'no seed printed');
+    assert.equal(demos().filter((d) => !before.has(d)), []);
+    assert.equal(readdirSync(home.dir).filter((f) => f !== '.npm'), [], 'nothing written under HOME (npm keeps its own logs)');
+  } finally { home.done(); }
+});
+
+test.run();

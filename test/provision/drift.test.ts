@@ -1,0 +1,57 @@
+// The drift-and-resync story: a token whose crystal runs fast, a simulated year later, is refused
+// by STS; `provision resync` tells IAM where its clock is; STS accepts it again.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ROLE, T0, USER, box, expectExit, serialOf } from './lib.js';
+
+const D = suite('drift and resync');
+const YEAR = 365 * 86400;
+
+D('+15 ppm for a year (~8 min, 16 steps): STS refuses, resync, STS accepts', async () => {
+  const b = box();
+  try {
+    expectExit(await b.t(['init', '--drift-ppm', '15']), 0, 'init');
+    expectExit(await b.p(['--local', 'create', USER, '--path', '/service-user/', '--user', USER]), 0, 'create');
+    expectExit(await b.p(['--local', 'assume-role', ROLE, '--json'], 60), 0, 'fresh token works');
+
+    const off = JSON.parse(expectExit(await b.t(['time', '--json'], YEAR), 0, 'token time').stdout).offset as number;
+    assert.ok(off > 15 * 30 && off < 17 * 30, `drift after a year: ${off} s`);
+    const refused = expectExit(await b.p(['--local', 'assume-role', ROLE, '--json'], YEAR), 1, 'drifted');
+    assert.match(refused.stderr, /^provision: AssumeRole: AccessDenied: MultiFactorAuthentication failed with invalid MFA one time pass code\.\n$/);
+
+    const serial = serialOf(USER, '/service-user/');
+    const rs = expectExit(await b.p(['--local', 'resync', '--user', USER, '--serial', serial], YEAR + 60), 0, 'resync');
+    assert.match(rs.stdout, `resynced ${serial} for ${USER} (codes of steps`);
+    const ok = JSON.parse(expectExit(await b.p(['--local', 'assume-role', ROLE, '--session-name', 'after-resync', '--json'], YEAR + 120), 0, 'accepted').stdout);
+    assert.is(ok.assumedRoleArn, 'arn:aws:sts::123456789012:assumed-role/kjh-DuperRole/after-resync');
+    // and keeps working as the clock runs on
+    expectExit(await b.p(['--local', 'session', '--json'], YEAR + 600), 0, 'still accepted');
+  } finally { b.done(); }
+});
+
+D('a token 20 s behind: AWS refuses its two most recent codes, the retry with the next step passes', async () => {
+  const b = box();
+  try {
+    // -1000 ppm for 19980 s: the device runs 19.98 s late; at T0+19980 the host is 10 s into its
+    // step h, the device 20 s into h-1 — so (h-2, h-1) is refused and (h-1, h) is accepted.
+    expectExit(await b.t(['init', '--drift-ppm', '-1000']), 0, 'init');
+    expectExit(await b.p(['--local', 'create', 'late']), 0, 'create');
+    const r = expectExit(await b.p(['--local', 'enable', '--user', USER, '--serial', serialOf('late'), '--json'], 19980), 0, 'enable');
+    const j = JSON.parse(r.stdout);
+    const h = Math.floor((T0 + 19980) / 30);
+    assert.equal([j.enabled, j.retried, j.steps], [true, true, [h - 1, h]]);
+    assert.is(r.stderr, '', 'no countdown off a TTY');
+  } finally { b.done(); }
+});
+
+D('resync with codes AWS cannot place (a token hours off) is refused, and nothing changes', async () => {
+  const b = box();
+  try {
+    expectExit(await b.t(['init', '--drift-ppm', '500']), 0, 'init');
+    expectExit(await b.p(['--local', 'create', 'far', '--user', USER]), 0, 'create');
+    const r = expectExit(await b.p(['--local', 'resync', '--user', USER, '--serial', serialOf('far')], YEAR), 1, 'resync hours off');
+    assert.match(r.stderr, /^provision: ResyncMFADevice: InvalidAuthenticationCode: /);
+  } finally { b.done(); }
+});
+
+D.run();
