@@ -9,7 +9,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const TOKEN = process.env.TOKEN_BENCH_CLI ?? join(ROOT, 'dist/device/host/cli.js');
+const TOKEN = process.env.TOKEN_BENCH_CLI ?? join(ROOT, 'dist/device/host/cli.cjs');
 const ROUNDS = Number(process.env.TOKEN_BENCH_ROUNDS ?? 25);
 const TARGET = 1.3;
 

@@ -100,7 +100,7 @@ async function main(): Promise<number> {
 
 /** The real `token show`, at the demo's simulated instant. */
 function tokenShow(device: string, now: number, env: NodeJS.ProcessEnv): Promise<string> {
-  const cli = fileURLToPath(new URL('../device/host/cli.js', import.meta.url));
+  const cli = fileURLToPath(new URL('../device/host/cli.cjs', import.meta.url));
   return new Promise((res, rej) => {
     const c = spawn(process.execPath, [cli, 'show', '--device', device], {
       env: { ...env, TOTP_FOB_NOW: String(Math.floor(now)), NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const TOKEN = join(ROOT, 'dist/device/host/cli.js');
+export const TOKEN = join(ROOT, 'dist/device/host/cli.cjs');
 export const PROVISION = join(ROOT, 'dist/provision/cli.js');
 
 export function tempDir(prefix = 'fob-'): { dir: string; done(): void } {

@@ -1,29 +1,45 @@
-// FIPS 180-4 §4.2.2/§4.2.3/§5.3: SHA-2 round constants are the first 64 fraction bits
-// of the cube roots of the first 80 primes (SHA-256 keeps the top 32 of the first 64);
-// the initial hash values are the same for square roots of the first 8 primes.
-// Derived once at load rather than typed, so a typo cannot hide in a table of 240 words;
-// the FIPS 180 and RFC 4231 vectors then check the result end to end.
-
-const primes: bigint[] = [];
-for (let n = 2n; primes.length < 80; n++) if (primes.every((p) => n % p !== 0n)) primes.push(n);
-
-/** floor(x^(1/k)) for a BigInt x, by Newton's method from above. */
-function iroot(x: bigint, k: bigint): bigint {
-  let r = 1n << (BigInt(x.toString(2).length) / k + 1n);
-  for (;;) {
-    const next = ((k - 1n) * r + x / r ** (k - 1n)) / k;
-    if (next >= r) return r;
-    r = next;
-  }
-}
-/** The first 64 bits after the point of p^(1/k), as [hi, lo] Int32 halves. */
-function frac64(p: bigint, k: bigint): [number, number] {
-  const f = iroot(p << (64n * k), k) & 0xffffffffffffffffn;
-  return [Number(f >> 32n) | 0, Number(f & 0xffffffffn) | 0];
-}
+// FIPS 180-4 §4.2.3 and §5.3.5: the SHA-512 round constants and initial hash value, as
+// (hi, lo) 32-bit halves. SHA-256 (§4.2.2, §5.3.3) uses the hi half of the first 64 of each.
+// They are the fraction bits of the cube and square roots of the first primes; a test
+// (test/device/core/sha2-constants.test.ts) derives them again from the primes, and the
+// FIPS 180 and RFC 4231 vectors check them end to end. Typed, not derived at load, because
+// every boot's self-test needs them and BigInt roots cost ~2 ms of start-up.
 
 /** SHA-512 K as hi, lo pairs (160 words); SHA-256 K is every hi of the first 64. */
-export const K512 = Int32Array.from(primes.flatMap((p) => frac64(p, 3n)));
+export const K512 = Int32Array.of(
+  0x428a2f98, 0xd728ae22, 0x71374491, 0x23ef65cd, 0xb5c0fbcf, 0xec4d3b2f,
+  0xe9b5dba5, 0x8189dbbc, 0x3956c25b, 0xf348b538, 0x59f111f1, 0xb605d019,
+  0x923f82a4, 0xaf194f9b, 0xab1c5ed5, 0xda6d8118, 0xd807aa98, 0xa3030242,
+  0x12835b01, 0x45706fbe, 0x243185be, 0x4ee4b28c, 0x550c7dc3, 0xd5ffb4e2,
+  0x72be5d74, 0xf27b896f, 0x80deb1fe, 0x3b1696b1, 0x9bdc06a7, 0x25c71235,
+  0xc19bf174, 0xcf692694, 0xe49b69c1, 0x9ef14ad2, 0xefbe4786, 0x384f25e3,
+  0x0fc19dc6, 0x8b8cd5b5, 0x240ca1cc, 0x77ac9c65, 0x2de92c6f, 0x592b0275,
+  0x4a7484aa, 0x6ea6e483, 0x5cb0a9dc, 0xbd41fbd4, 0x76f988da, 0x831153b5,
+  0x983e5152, 0xee66dfab, 0xa831c66d, 0x2db43210, 0xb00327c8, 0x98fb213f,
+  0xbf597fc7, 0xbeef0ee4, 0xc6e00bf3, 0x3da88fc2, 0xd5a79147, 0x930aa725,
+  0x06ca6351, 0xe003826f, 0x14292967, 0x0a0e6e70, 0x27b70a85, 0x46d22ffc,
+  0x2e1b2138, 0x5c26c926, 0x4d2c6dfc, 0x5ac42aed, 0x53380d13, 0x9d95b3df,
+  0x650a7354, 0x8baf63de, 0x766a0abb, 0x3c77b2a8, 0x81c2c92e, 0x47edaee6,
+  0x92722c85, 0x1482353b, 0xa2bfe8a1, 0x4cf10364, 0xa81a664b, 0xbc423001,
+  0xc24b8b70, 0xd0f89791, 0xc76c51a3, 0x0654be30, 0xd192e819, 0xd6ef5218,
+  0xd6990624, 0x5565a910, 0xf40e3585, 0x5771202a, 0x106aa070, 0x32bbd1b8,
+  0x19a4c116, 0xb8d2d0c8, 0x1e376c08, 0x5141ab53, 0x2748774c, 0xdf8eeb99,
+  0x34b0bcb5, 0xe19b48a8, 0x391c0cb3, 0xc5c95a63, 0x4ed8aa4a, 0xe3418acb,
+  0x5b9cca4f, 0x7763e373, 0x682e6ff3, 0xd6b2b8a3, 0x748f82ee, 0x5defb2fc,
+  0x78a5636f, 0x43172f60, 0x84c87814, 0xa1f0ab72, 0x8cc70208, 0x1a6439ec,
+  0x90befffa, 0x23631e28, 0xa4506ceb, 0xde82bde9, 0xbef9a3f7, 0xb2c67915,
+  0xc67178f2, 0xe372532b, 0xca273ece, 0xea26619c, 0xd186b8c7, 0x21c0c207,
+  0xeada7dd6, 0xcde0eb1e, 0xf57d4f7f, 0xee6ed178, 0x06f067aa, 0x72176fba,
+  0x0a637dc5, 0xa2c898a6, 0x113f9804, 0xbef90dae, 0x1b710b35, 0x131c471b,
+  0x28db77f5, 0x23047d84, 0x32caab7b, 0x40c72493, 0x3c9ebe0a, 0x15c9bebc,
+  0x431d67c4, 0x9c100d4c, 0x4cc5d4be, 0xcb3e42b6, 0x597f299c, 0xfc657e2a,
+  0x5fcb6fab, 0x3ad6faec, 0x6c44198c, 0x4a475817,
+);
 export const K256 = Int32Array.from({ length: 64 }, (_, i) => K512[2 * i]!);
-export const IV512 = Int32Array.from(primes.slice(0, 8).flatMap((p) => frac64(p, 2n)));
+export const IV512 = Int32Array.of(
+  0x6a09e667, 0xf3bcc908, 0xbb67ae85, 0x84caa73b,
+  0x3c6ef372, 0xfe94f82b, 0xa54ff53a, 0x5f1d36f1,
+  0x510e527f, 0xade682d1, 0x9b05688c, 0x2b3e6c1f,
+  0x1f83d9ab, 0xfb41bd6b, 0x5be0cd19, 0x137e2179,
+);
 export const IV256 = Int32Array.from({ length: 8 }, (_, i) => IV512[2 * i]!);

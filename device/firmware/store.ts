@@ -121,14 +121,18 @@ function fsyncDir(dir: string): void {
   try { fsyncSync(fd); } finally { closeSync(fd); }
 }
 
-/** temp file (0600), fsync, rename over the store, fsync the directory. */
-export function writeAtomic(path: string, bytes: Uint8Array): void {
+/**
+ * temp file (0600), fsync, rename over the store, fsync the directory. `durable: false`
+ * keeps the rename (no reader ever sees half a file) but skips both fsyncs: for signals
+ * like a button press, which are worthless after a power cut anyway.
+ */
+export function writeAtomic(path: string, bytes: Uint8Array, durable = true): void {
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   const fd = openSync(tmp, 'wx', 0o600);
   try {
     fchmodSync(fd, 0o600);
     for (let o = 0; o < bytes.length;) o += writeSync(fd, bytes, o);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
     try { unlinkSync(tmp); } catch { /* gone */ }
@@ -136,7 +140,7 @@ export function writeAtomic(path: string, bytes: Uint8Array): void {
   }
   closeSync(fd);
   renameSync(tmp, path);
-  fsyncDir(dirname(path));
+  if (durable) fsyncDir(dirname(path));
 }
 
 /** A writer killed mid-write leaves its temp file behind; under the lock nobody else is writing one. */

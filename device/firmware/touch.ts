@@ -12,7 +12,7 @@ const SKEW_MS = 1_000;
 export const pressPath = (store: string): string => `${store}.press`;
 
 export function press(store: string, nowMs: number): void {
-  writeAtomic(pressPath(store), new TextEncoder().encode(`${Math.round(nowMs)}\n`));
+  writeAtomic(pressPath(store), new TextEncoder().encode(`${Math.round(nowMs)}\n`), false);
 }
 
 function lastPress(store: string): { ms: number; text: string } | null {
