@@ -53,7 +53,7 @@ export async function attach(o: AttachOptions): Promise<number> {
   const addr = `${o.vpcd.host.includes(':') ? `[${o.vpcd.host}]` : o.vpcd.host}:${o.vpcd.port}`;
   const lock = takeAttachLock(o.device);
   const stop = new AbortController();
-  const onSignal = () => stop.abort();
+  const onSignal = () => { console.error('abort!'); stop.abort(); };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   if (o.io.signal?.aborted) stop.abort();
@@ -64,10 +64,10 @@ export async function attach(o: AttachOptions): Promise<number> {
       simulated: o.clock.simulated, accessCode: o.accessCode,
     });
     try {
-      await serveLoop(dev, o, addr, stop.signal);
+      await serveLoop(dev, o, addr, stop.signal); console.error('loop-end');
       return 0;
     } finally {
-      await dev.close();
+      await dev.close(); console.error('closed');
     }
   } finally {
     process.off('SIGINT', onSignal);
@@ -95,7 +95,7 @@ async function serveLoop(dev: Device, o: AttachOptions, addr: string, stop: Abor
         onControl: (c: Control) => { if (c !== 'on') powerCycle(dev); },
         trace: o.io.trace,
       }).catch(() => undefined);
-      stop.removeEventListener('abort', onStop);
+      stop.removeEventListener('abort', onStop); console.error('served-end', stop.aborted);
       if (stop.aborted) break;
       // A connection that closes before carrying an APDU does not restart the 30 s.
       if (served) { since = Date.now(); o.io.info(`lost vpcd at ${addr}; retrying for ${Math.round(retryMs / 1000)} s`); }
