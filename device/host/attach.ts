@@ -2,8 +2,10 @@
 // anything on top of it (ykman) drive the same store the `token` CLI does.
 import { closeSync, fsyncSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { boot } from '../firmware/index.js';
+import { boot, FirmwareError } from '../firmware/index.js';
 import type { HostClock } from './clock.js';
+import { HostError } from './errors.js';
+import * as Y from './oath-client.js';
 import { serve, type Control } from './vpcd.js';
 
 export const DEFAULT_VPCD = { host: '127.0.0.1', port: 35963 } as const;
@@ -28,7 +30,10 @@ export interface AttachOptions {
   device: string;
   vpcd: { host: string; port: number };
   clock: HostClock;
-  accessCode?: string;
+  /** The access code, or how to ask for it: asked only when the token has one (as openToken). */
+  accessCode?: string | (() => Promise<string>);
+  /** Spend the last access-code try (only where a person typed the code). Default false. */
+  allowLastTry?: boolean;
   io: AttachIo;
   /** How long a lost (or never made) connection is retried; 30 s by the issue. */
   retryMs?: number;
@@ -46,28 +51,26 @@ export function parseVpcdAddress(s: string): { host: string; port: number } {
 
 /**
  * Serves the device at `device` as the card in vpcd until SIGINT/SIGTERM (or io.signal),
- * then resolves 0. Throws AttachError E_ATTACHED (another attach holds the store),
- * E_VPCD_LOST (no connection for retryMs), or the firmware's boot errors.
+ * then resolves 0. Throws AttachError E_ATTACHED (another attach holds the store) or
+ * E_VPCD_LOST (no connection for retryMs), HostError E_LOCKED / E_LAST_TRY, or the
+ * firmware's boot errors (E_NO_DEVICE, E_ACCESS with triesLeft, E_WIPED, ...).
  */
 export async function attach(o: AttachOptions): Promise<number> {
   const addr = `${o.vpcd.host.includes(':') ? `[${o.vpcd.host}]` : o.vpcd.host}:${o.vpcd.port}`;
   const lock = takeAttachLock(o.device);
   const stop = new AbortController();
-  const onSignal = () => { console.error('abort!'); stop.abort(); };
+  const onSignal = () => stop.abort();
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   if (o.io.signal?.aborted) stop.abort();
   o.io.signal?.addEventListener('abort', onSignal, { once: true });
   try {
-    const dev = await boot({
-      path: o.device, now: () => o.clock.now(), sleep: (ms) => o.clock.sleep(ms),
-      simulated: o.clock.simulated, accessCode: o.accessCode,
-    });
+    const dev = await powerOn(o);
     try {
-      await serveLoop(dev, o, addr, stop.signal); console.error('loop-end');
+      await serveLoop(dev, o, addr, stop.signal);
       return 0;
     } finally {
-      await dev.close(); console.error('closed');
+      await dev.close();
     }
   } finally {
     process.off('SIGINT', onSignal);
@@ -79,13 +82,47 @@ export async function attach(o: AttachOptions): Promise<number> {
 
 type Device = Awaited<ReturnType<typeof boot>>;
 
+/**
+ * Boots like any host process (self-test, store), and with the access code when the token has
+ * one: ykman VALIDATEs against K, which the device holds only when booted with the code.
+ */
+async function powerOn(o: AttachOptions): Promise<Device> {
+  const power = (accessCode?: string) => boot({
+    path: o.device, now: () => o.clock.now(), sleep: (ms) => o.clock.sleep(ms),
+    simulated: o.clock.simulated, ...(accessCode !== undefined ? { accessCode } : {}),
+  });
+  const dev = await power().catch((e: unknown) => {
+    if (e instanceof FirmwareError && e.code === 'E_NO_DEVICE') {
+      throw new HostError('E_NO_DEVICE', `no token at ${o.device}: run \`token init\`, or pick one with --device / TOKEN_DEVICE`);
+    }
+    throw e;
+  });
+  let info: Y.DeviceInfo;
+  try {
+    const r = await dev.transmit(Y.getInfo());
+    if (r.length < 2 || r[r.length - 2] !== 0x90) return dev; // an unhealthy device: serve its 6F00s
+    info = Y.parseInfo(r.subarray(0, r.length - 2));
+  } catch (e) { await dev.close(); throw e; }
+  if (!info.accessCode) return dev;
+  await dev.close();
+  if (o.accessCode === undefined) {
+    throw new HostError('E_LOCKED', `token ${info.serial} is locked by an access code: set TOKEN_ACCESS_CODE, or run on a terminal to be asked (ykman then needs the same code)`);
+  }
+  if (info.retries <= 1 && !o.allowLastTry) {
+    throw new HostError('E_LAST_TRY', `token ${info.serial} has one access-code try left (a wrong one wipes it): enter the code on a terminal`);
+  }
+  return power(typeof o.accessCode === 'function' ? await o.accessCode() : o.accessCode);
+}
+
 async function serveLoop(dev: Device, o: AttachOptions, addr: string, stop: AbortSignal): Promise<void> {
   const retryMs = o.retryMs ?? RETRY_MS;
   let since = Date.now();
   let connected = false;
   while (!stop.aborted) {
     const sock = await dial(o.vpcd.host, o.vpcd.port, stop);
+    if (sock && stop.aborted) { sock.destroy(); break; }
     if (sock) {
+      const opened = Date.now();
       let served = false;
       if (!connected) o.io.info(`attached: the token is the card in vpcd at ${addr} (Ctrl-C to detach)`);
       connected = true;
@@ -95,10 +132,11 @@ async function serveLoop(dev: Device, o: AttachOptions, addr: string, stop: Abor
         onControl: (c: Control) => { if (c !== 'on') powerCycle(dev); },
         trace: o.io.trace,
       }).catch(() => undefined);
-      stop.removeEventListener('abort', onStop); console.error('served-end', stop.aborted);
+      stop.removeEventListener('abort', onStop);
       if (stop.aborted) break;
-      // A connection that closes before carrying an APDU does not restart the 30 s.
-      if (served) { since = Date.now(); o.io.info(`lost vpcd at ${addr}; retrying for ${Math.round(retryMs / 1000)} s`); }
+      // A connection that carried an APDU or lasted (pcscd polls the ATR every 0.4 s) restarts
+      // the 30 s; one that vpcd drops at once does not, or a refusal would loop forever.
+      if (served || Date.now() - opened > 2000) { since = Date.now(); o.io.info(`lost vpcd at ${addr}; retrying for ${Math.round(retryMs / 1000)} s`); }
       connected = false;
     }
     if (Date.now() - since >= retryMs) {
@@ -116,14 +154,17 @@ function powerCycle(dev: Device): void {
   void dev.transmit(SELECT_OATH);
 }
 
+/** A connected socket, or null when vpcd is not there (or we are told to stop meanwhile). */
 function dial(host: string, port: number, stop: AbortSignal): Promise<Socket | null> {
   return new Promise((resolve) => {
     if (stop.aborted) return resolve(null);
     const s = connect({ host, port });
-    const fail = () => { s.destroy(); resolve(null); };
+    const fail = () => { stop.removeEventListener('abort', fail); s.destroy(); resolve(null); };
+    stop.addEventListener('abort', fail, { once: true });
     s.setTimeout(5000, fail);
     s.once('error', fail);
     s.once('connect', () => {
+      stop.removeEventListener('abort', fail);
       s.setTimeout(0);
       s.removeListener('error', fail);
       s.setNoDelay(true);

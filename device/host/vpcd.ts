@@ -81,6 +81,7 @@ export function serve(socket: Duplex, card: Card, o: ServeOptions = {}): Promise
     if (!socket.destroyed) socket.write(frame(rsp.length >= 2 ? rsp : Uint8Array.of(0x6f, 0x00)));
   };
   return new Promise((resolve, reject) => {
+    if (socket.destroyed) return resolve();
     socket.on('data', (chunk: Buffer) => {
       for (const msg of reader.push(chunk)) {
         chain = chain.then(() => handle(msg)).catch((e) => { socket.destroy(e as Error); });

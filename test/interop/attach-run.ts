@@ -9,7 +9,7 @@ try {
   process.exitCode = await attach({
     device, vpcd: parseVpcdAddress(address), clock: hostClock(),
     accessCode: process.env.TOKEN_ACCESS_CODE || undefined,
-    io: { info: (l) => process.stderr.write(`${l}\n`), trace: process.env.VPCD_TRACE ? (l) => process.stderr.write(`${l}\n`) : undefined },
+    io: { info: (l) => process.stderr.write(`${l}\n`), trace: process.env.VPCD_TRACE ? (l) => process.stderr.write(`${(performance.now() / 1000).toFixed(3)} ${l}\n`) : undefined },
   });
 } catch (e) {
   process.stderr.write(`token attach: ${(e as Error).message}\n`);

@@ -10,12 +10,14 @@ import { tempDir, has, freePort, ROOT, TOKEN } from '../helpers.js';
 
 export const VPCD_DRIVER = '/usr/lib/pcsc/drivers/serial/libifdvpcd.so';
 export const READER = 'Test PCD 00 00';
+// Debian puts pcscd in /usr/sbin, which a non-root PATH may lack.
+const PCSCD = existsSync('/usr/sbin/pcscd') ? '/usr/sbin/pcscd' : 'pcscd';
 const SYSTEM_PID = '/run/pcscd/pcscd.pid';
 const SERIAL = join(tmpdir(), 'totp-fob-pcscd.lock');
 
 /** Why the pcscd + vpcd + ykman stack cannot run here, or null when it can. */
 export function missing(): string | null {
-  if (!has('pcscd', ['--version'])) return 'pcscd is not installed (apt-get install pcscd)';
+  if (!has(PCSCD, ['--version'])) return 'pcscd is not installed (apt-get install pcscd)';
   if (!existsSync(VPCD_DRIVER)) return `vsmartcard-vpcd is not installed (${VPCD_DRIVER} is missing)`;
   if (!has('ykman', ['--version'])) return 'ykman is not installed (apt-get install yubikey-manager)';
   return null;
@@ -79,6 +81,15 @@ function sockets(port: number, state: string, local = true): number {
 
 export interface Pcscd { port: number; pid: number; log(): string; stop(): Promise<void> }
 
+// Should a test die before its after hook, its pcscd and attach die with it (by pid).
+const live = new Set<ChildProcess>();
+process.once('exit', () => { for (const c of live) { try { c.kill('SIGKILL'); } catch {} } });
+function track(c: ChildProcess): ChildProcess {
+  live.add(c);
+  c.once('exit', () => live.delete(c));
+  return c;
+}
+
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const gone = new Promise<void>((r) => child.once('exit', () => r()));
@@ -88,8 +99,13 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(t);
 }
 
-/** Starts `pcscd --foreground -c DIR` with one vpcd reader pair on 127.0.0.1-reachable ports. */
-export async function startPcscd(waitMs = 90_000): Promise<Pcscd> {
+/**
+ * Starts `pcscd --foreground -c DIR` with one vpcd reader pair (vpcd listens on port and
+ * port+1, on every interface: only 127.0.0.1 ever connects). `port` reuses a pair, e.g.
+ * to restart pcscd under an attached card.
+ */
+export async function startPcscd(o: { waitMs?: number; port?: number } = {}): Promise<Pcscd> {
+  const waitMs = o.waitMs ?? 90_000;
   const unlock = await serialise(waitMs);
   const tmp = tempDir('fob-pcscd-');
   let child: ChildProcess | undefined;
@@ -98,12 +114,12 @@ export async function startPcscd(waitMs = 90_000): Promise<Pcscd> {
       const other = Number(readFileSync(SYSTEM_PID, 'utf8').trim() || 0);
       if (other && alive(other)) throw new Error(`another pcscd is running (pid ${other}), and it is not ours to stop`);
     }
-    const port = await portPair();
+    const port = o.port ?? await portPair();
     const hex = `0x${port.toString(16).toUpperCase()}`;
     writeFileSync(join(tmp.dir, 'vpcd'),
       `FRIENDLYNAME "Test PCD"\nDEVICENAME   /dev/null:${hex}\nLIBPATH      ${VPCD_DRIVER}\nCHANNELID    ${hex}\n`);
     let out = '';
-    child = spawn('pcscd', ['--foreground', '-c', tmp.dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = track(spawn(PCSCD, ['--foreground', '-c', tmp.dir], { stdio: ['ignore', 'pipe', 'pipe'] }));
     child.stdout!.on('data', (b) => (out += b));
     child.stderr!.on('data', (b) => (out += b));
     const until = Date.now() + 10_000;
@@ -142,7 +158,7 @@ export interface Attached { child: ChildProcess; output(): string; stop(): Promi
 export async function startAttach(device: string, port: number, env: NodeJS.ProcessEnv = {}): Promise<Attached> {
   const { cmd, args } = attachCommand(device, port);
   let out = '';
-  const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = track(spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
   child.stdout!.on('data', (b) => (out += b));
   child.stderr!.on('data', (b) => (out += b));
   const stop = async () => { await stopChild(child); return child.exitCode; };
