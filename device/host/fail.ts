@@ -4,7 +4,7 @@
 export function exitCodeOf(e: unknown): 1 | 2 {
   const err = e as { code?: unknown; name?: unknown };
   // A --at / TOTP_FOB_NOW the clock cannot read is a usage error; core's E_TIME is not.
-  const usage = err?.code === 'E_USAGE' || (err?.code === 'E_TIME' && err?.name === 'ClockError');
+  const usage = err?.code === 'E_USAGE' || err?.code === 'E_VPCD_ADDRESS' || (err?.code === 'E_TIME' && err?.name === 'ClockError');
   return usage || (typeof err?.code === 'string' && err.code.startsWith('commander.')) ? 2 : 1;
 }
 

@@ -31,6 +31,10 @@ Examples:
   host    2027-06-01T00:00:00Z (simulated)
   offset  +630.720 s (+21.02 steps of 30 s)
 
+  $ token attach --vpcd 127.0.0.1:35963 &     # pcscd with vsmartcard-vpcd: the token is now a card
+  $ ykman --reader "Virtual PCD 00 00" oath accounts code
+  GitHub:alice  923441
+
   $ token apdu 00A10000 --trace
   > 00 A4 04 00 07 A0 00 00 05 27 21 01
   < 79 03 05 07 01 71 08 E3 C7 42 11 02 87 1E 0D 90 00

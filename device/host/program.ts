@@ -69,6 +69,19 @@ export function program(): Command {
   p.command('apdu').argument('<hex...>', 'APDUs in hex, one per argument').description('send raw APDUs, print the answers')
     .option('--raw', 'do not SELECT the OATH applet first').addOption(json())
     .action(act((ctx, a, o: { raw?: boolean; json?: boolean }) => apdu(ctx, a, o)));
+  p.command('attach').description('be the card in a pcscd virtual reader (vsmartcard-vpcd) until Ctrl-C, for ykman and other PC/SC software')
+    .option('--vpcd <host:port>', 'where vpcd listens', '127.0.0.1:35963')
+    .action(act(async (ctx, _a, o: { vpcd: string }) => {
+      const { attach, parseVpcdAddress } = await import('./attach.js');
+      const { accessCode } = await import('./context.js');
+      const { interactive } = await import('./prompt.js');
+      process.exitCode = await attach({
+        device: ctx.path, vpcd: parseVpcdAddress(o.vpcd), clock: ctx.clock,
+        accessCode: () => accessCode(),
+        allowLastTry: process.env.TOKEN_ACCESS_CODE === undefined && interactive(),
+        io: { info: (l) => { if (process.stderr.isTTY) process.stderr.write(l + '\n'); }, ...(ctx.trace ? { trace: ctx.trace } : {}) },
+      });
+    }));
   return p;
 }
 

@@ -143,13 +143,9 @@ export async function startPcscd(o: { waitMs?: number; port?: number } = {}): Pr
 /** True once a card has dialled in to vpcd's port (an established connection to it). */
 export const cardConnected = (port: number) => sockets(port, '01', true) > 0;
 
-/** `token attach` if the CLI has it, else test/interop/attach-run.ts calling attach(). */
+/** The real `token attach` process, as a person would start it. */
 export function attachCommand(device: string, port: number): { cmd: string; args: string[] } {
-  const help = spawnSync(process.execPath, [TOKEN, 'attach', '--help'], { encoding: 'utf8' });
-  if (help.status === 0 && /--vpcd/.test(help.stdout + help.stderr)) {
-    return { cmd: process.execPath, args: [TOKEN, 'attach', '--device', device, '--vpcd', `127.0.0.1:${port}`] };
-  }
-  return { cmd: process.execPath, args: ['--import', 'tsx', join(ROOT, 'test/interop/attach-run.ts'), device, `127.0.0.1:${port}`] };
+  return { cmd: process.execPath, args: [TOKEN, 'attach', '--device', device, '--vpcd', `127.0.0.1:${port}`] };
 }
 
 export interface Attached { child: ChildProcess; output(): string; stop(): Promise<number | null> }
