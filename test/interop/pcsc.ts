@@ -1,7 +1,7 @@
 // A private pcscd with a vsmartcard vpcd reader, for the ykman interop test and bench.
 // pcscd 1.9.9 always serves the system socket /run/pcscd/pcscd.comm, so only one can run:
 // our users serialise on a lock file, and refuse to touch a pcscd that is not theirs.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, linkSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
