@@ -3,6 +3,8 @@
 import { readdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 
+// The SDK warns on Node 20 about releases after January 2027; the provision CLI silences it too.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const here = new URL('.', import.meta.url);
 const others = readdirSync(here)
   .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && f !== 'index.ts' && f !== 'core.ts')

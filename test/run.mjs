@@ -1,13 +1,23 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts as its own process (a crash in one suite cannot hide
 // another's results), two at a time, and totals uvu's summaries into one line.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+// Suites run with NO_COLOR, so --no-color (the flag uvu's own CLI takes) is the default here.
 const args = process.argv.slice(2).filter((a) => a !== '--no-color');
+
+// The CLI tests run dist/, so build first; a failed build is a failed run, with its summary line.
+if (!process.env.TEST_NO_BUILD) {
+  const b = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, encoding: 'utf8' });
+  if (b.status !== 0) {
+    process.stdout.write(`${b.stdout ?? ''}${b.stderr ?? ''}\nbuild failed (npm run build exited ${b.status})\n0 passed, 1 failed\n`);
+    process.exit(1);
+  }
+}
 const filter = args[0] ? new RegExp(args[0]) : null;
 const jobs = Number(process.env.TEST_JOBS ?? 2);
 const perSuite = Number(process.env.TEST_SUITE_TIMEOUT ?? 600) * 1000;
