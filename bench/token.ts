@@ -29,6 +29,16 @@ function bomb(): Buffer {
   return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(4 << 20))), chunk('IEND', new Uint8Array(0))]);
 }
 
+/**
+ * An esbuild bundle carries its modules inside: no static import or require of a relative path
+ * but the lazily loaded ./program.js. (tsc output imports ./commands/*.js; --minify strips the
+ * `// device/host/...` comments an unminified bundle has, so those prove nothing.)
+ */
+export function isBundle(src: string): boolean {
+  const rel = [...src.matchAll(/(?:\bfrom\s*|\brequire\(\s*|\bimport\s*)["'](\.{1,2}\/[^"']+)["']/g)].map((m) => m[1]!);
+  return rel.every((p) => p === './program.js');
+}
+
 export async function bench(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-token-'));
   try {
@@ -69,8 +79,7 @@ export async function bench(): Promise<string> {
       await readQr(b).then(() => { throw new Error('bomb decoded'); }, (e: { code?: string }) => { if (e.code !== 'E_QR_TOO_LARGE') throw e; });
       times.push(Number(process.hrtime.bigint() - t) / 1e6);
     }
-    // esbuild leaves `// device/host/...` path comments; tsc output has none.
-    const bundled = readFileSync(TOKEN, 'utf8').includes('// device/host/');
+    const bundled = isBundle(readFileSync(TOKEN, 'utf8'));
     return [
       `median of ${ROUNDS} interleaved runs each (wall clock, spawn included); ${TOKEN.replace(ROOT, '')} is ${bundled ? 'the esbuild bundle' : 'tsc output, not bundled'}`,
       ...rows,

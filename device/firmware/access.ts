@@ -1,6 +1,6 @@
 // The access code: YKOATH's key K = PBKDF2-HMAC-SHA1(code, salt, 1000, 16), a mutual
 // HMAC challenge-response, and Nitrokey's persisted retry counter (8 tries, then wipe).
-import { createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { nodeCrypto } from './node-crypto.js';
 import { SW, SwError, type Command } from './apdu.js';
 import { FirmwareError } from './errors.js';
 import { deriveSealKey, openSecret, sameKcv, sealSecret, type SealKey } from './seal.js';
@@ -10,16 +10,16 @@ import { parseTlvs, take, tlv, TAG } from './tlv.js';
 
 /** The same bytes ykman derives from a password (yubikit oath `_derive_key`). */
 export const accessKey = (code: string, salt: Uint8Array): Uint8Array =>
-  new Uint8Array(pbkdf2Sync(Buffer.from(code, 'utf8'), salt, 1000, 16, 'sha1'));
+  new Uint8Array(nodeCrypto().pbkdf2Sync(Buffer.from(code, 'utf8'), salt, 1000, 16, 'sha1'));
 
-const hmacSha1 = (k: Uint8Array, m: Uint8Array) => new Uint8Array(createHmac('sha1', k).update(m).digest());
-const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && timingSafeEqual(a, b);
+const hmacSha1 = (k: Uint8Array, m: Uint8Array) => new Uint8Array(nodeCrypto().createHmac('sha1', k).update(m).digest());
+const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && nodeCrypto().timingSafeEqual(a, b);
 
 /** Factory state, keeping identity and clock: YKOATH RESET, and what 0 tries left does. */
 export function wipe(s: State): void {
   s.credentials = [];
-  s.salt = randomBytes(8).toString('hex'); // a YubiKey's device id changes on reset too
-  s.access = { kcv: null, sealSalt: randomBytes(16).toString('hex'), retries: MAX_RETRIES };
+  s.salt = nodeCrypto().randomBytes(8).toString('hex'); // a YubiKey's device id changes on reset too
+  s.access = { kcv: null, sealSalt: nodeCrypto().randomBytes(16).toString('hex'), retries: MAX_RETRIES };
 }
 
 /** One wrong try: persisted before anything is answered, and at 0 the device wipes itself. */
@@ -91,7 +91,7 @@ export async function setCode(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Ar
   }
   const key = k.slice(1);
   if (!same(resp, hmacSha1(key, chal))) throw new SwError(SW.NO_SUCH_OBJECT);
-  const sealSalt = randomBytes(16);
+  const sealSalt = nodeCrypto().randomBytes(16);
   const seal = await deriveSealKey(key, sealSalt);
   await change(ctx, (f) => {
     requireAuth(ctx, f);

@@ -1,6 +1,6 @@
 // The RTC model: a crystal with a fixed error. Device time = value last set
 // + host time elapsed since then × (1 + ppm/1e6), so a year at 20 ppm is ~10.5 min.
-import { randomInt } from 'node:crypto';
+import { nodeCrypto } from './node-crypto.js';
 import { FirmwareError } from './errors.js';
 
 export interface ClockState { setMs: number; hostMs: number }
@@ -17,7 +17,7 @@ export function rtcMs(c: ClockState, driftPpm: number, hostMs: number): number {
 
 /** A crystal-like drift, in thousandths of a ppm (GET INFO carries ppm × 1000). */
 export function randomPpm(): number {
-  return randomInt(-RANDOM_PPM * 1000, RANDOM_PPM * 1000 + 1) / 1000;
+  return nodeCrypto().randomInt(-RANDOM_PPM * 1000, RANDOM_PPM * 1000 + 1) / 1000;
 }
 
 export function checkPpm(p: number | 'random' | undefined): number {
@@ -30,10 +30,17 @@ export function checkPpm(p: number | 'random' | undefined): number {
 }
 
 /**
- * SET TIME: the clock never goes backwards unless forced (Nitrokey's cmd_set_time guard).
- * Returns the new state, or null when the set is refused.
+ * How far back SET TIME may go unforced: the RTC's resolution. Nitrokey's cmd_set_time compares
+ * whole seconds, and a host reads its clock a moment before the device reads its own, so a sync
+ * to "now" must not be refused for the milliseconds in between.
+ */
+export const SET_TIME_SLACK_MS = 1000;
+
+/**
+ * SET TIME: the clock never goes backwards (by more than SET_TIME_SLACK_MS) unless forced
+ * (Nitrokey's cmd_set_time guard). Returns the new state, or null when the set is refused.
  */
 export function setTime(c: ClockState, driftPpm: number, hostMs: number, toMs: number, force: boolean): ClockState | null {
-  if (!force && toMs < Math.floor(rtcMs(c, driftPpm, hostMs))) return null;
+  if (!force && toMs < rtcMs(c, driftPpm, hostMs) - SET_TIME_SLACK_MS) return null;
   return { setMs: toMs, hostMs };
 }

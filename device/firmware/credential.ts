@@ -1,8 +1,7 @@
 // One credential: its YKOATH id and type byte, its key as a YubiKey keeps it, and its codes.
-import { createHash } from 'node:crypto';
-import { counterBytes, truncate, type Algorithm } from '../core/index.js';
+import { counterBytes, createMac, hotpWith, sha, truncate, type Algorithm } from '../core/index.js';
 import { SW, SwError } from './apdu.js';
-import type { HashFn } from './post.js';
+import { defaultHash, type HashFn } from './post.js';
 import type { Credential, State } from './store.js';
 import { concat, tlv, TAG } from './tlv.js';
 
@@ -47,7 +46,7 @@ export function periodOf(id: string, type: 'TOTP' | 'HOTP'): number {
  */
 export function normalizeKey(key: Uint8Array, algorithm: Algorithm): Uint8Array {
   let k = key;
-  if (k.length > BLOCK[algorithm]) k = new Uint8Array(createHash(algorithm.replace('SHA', 'sha')).update(k).digest());
+  if (k.length > BLOCK[algorithm]) k = sha(algorithm, k);
   if (k.length >= MIN_KEY) return Uint8Array.from(k);
   const out = new Uint8Array(MIN_KEY);
   out.set(k);
@@ -69,5 +68,12 @@ export function answer(c: Credential, digest: Uint8Array, p2: number): Uint8Arra
 
 export const codeAt = (hash: HashFn, c: Credential, key: Uint8Array, step: number): string =>
   truncate(hash(c.algorithm, key, counterBytes(step)), c.digits);
+
+/** Codes at several steps from one key schedule (the LCD's code and next); the POST's engine when swapped. */
+export function codesAt(hash: HashFn, c: Credential, key: Uint8Array, steps: readonly number[]): string[] {
+  if (hash !== defaultHash) return steps.map((s) => codeAt(hash, c, key, s));
+  const mac = createMac(c.algorithm, key);
+  return steps.map((s) => hotpWith(mac, s, c.digits));
+}
 
 export const find = (s: State, id: string): number => s.credentials.findIndex((c) => c.id === id);

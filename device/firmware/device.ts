@@ -1,9 +1,9 @@
 // The token: power-on (self-test, store, access code), the APDU door, the button and the LCD.
-import { randomBytes, randomInt } from 'node:crypto';
+import { nodeCrypto } from './node-crypto.js';
 import { MAX_DATA, parseCommand, reply, status, SW, SwError } from './apdu.js';
 import { unlockAtBoot } from './access.js';
 import { checkPpm } from './clock.js';
-import { ERR_FRAME, frames, type Frame } from './display.js';
+import { ERR_FRAME, frames, type DisplayOptions, type Frame } from './display.js';
 import { FirmwareError } from './errors.js';
 import { oath, INS } from './oath.js';
 import { defaultHash, selfTest, type HashFn } from './post.js';
@@ -44,12 +44,13 @@ export interface Device {
   /** One APDU in, data ‖ SW1 SW2 out. Never throws; commands run one at a time. */
   transmit(apdu: Uint8Array): Promise<Uint8Array>;
   press(): Promise<void>;
-  display(query?: string): Promise<Frame[]>;
+  /** `next: false` leaves the second line (the next step's code) blank: one HMAC less each. */
+  display(query?: string, o?: DisplayOptions): Promise<Frame[]>;
   close(): Promise<void>;
 }
 
 export async function manufacture(path: string, o: ManufactureOptions): Promise<Identity> {
-  const serial = o.serial ?? `FOB${randomInt(10_000_000, 100_000_000)}`;
+  const serial = o.serial ?? `FOB${nodeCrypto().randomInt(10_000_000, 100_000_000)}`;
   if (!/^[\x21-\x7e]{1,32}$/.test(serial)) {
     throw new FirmwareError('E_SERIAL', `serial must be 1 to 32 printable ASCII characters without spaces, got '${serial}'`);
   }
@@ -57,9 +58,9 @@ export async function manufacture(path: string, o: ManufactureOptions): Promise<
   const identity: Identity = { serial, model: MODEL, firmware: FIRMWARE, manufactured: nowMs, driftPpm: checkPpm(o.driftPpm) };
   const s: State = {
     identity,
-    salt: randomBytes(8).toString('hex'),
+    salt: nodeCrypto().randomBytes(8).toString('hex'),
     clock: { setMs: nowMs, hostMs: nowMs },
-    access: { kcv: null, sealSalt: randomBytes(16).toString('hex'), retries: MAX_RETRIES },
+    access: { kcv: null, sealSalt: nodeCrypto().randomBytes(16).toString('hex'), retries: MAX_RETRIES },
     credentials: [],
   };
   await createStore(path, s);
@@ -146,10 +147,10 @@ class Token implements Device {
     press(this.ctx.path, this.ctx.now() * 1000);
   }
 
-  async display(query?: string): Promise<Frame[]> {
+  async display(query?: string, o: DisplayOptions = {}): Promise<Frame[]> {
     await this.press();
     if (!this.healthy) return [{ ...ERR_FRAME }];
-    return frames(this.ctx, query);
+    return frames(this.ctx, query, o);
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 // The physical face: a press wakes the LCD, which shows codes at the device's own RTC.
 import { truncate, type Algorithm } from '../core/index.js';
 import { rtcMs } from './clock.js';
-import { codeAt, find } from './credential.js';
+import { codesAt, find } from './credential.js';
 import { FirmwareError } from './errors.js';
 import { nextHotp } from './oath.js';
 import { load, unlocked, type Ctx } from './session.js';
@@ -28,6 +28,11 @@ export interface Frame {
   hotp: boolean;
 }
 
+export interface DisplayOptions {
+  /** Compute the following step's code for the second line (default true). */
+  next?: boolean;
+}
+
 /** What a device whose self-test failed shows: `Err`, and nothing else. */
 export const ERR_FRAME: Frame = {
   id: '', type: 'totp', code: 'Err', next: null, step: 0, remaining: 0, period: 0, digits: 0, algorithm: 'SHA1', hotp: false,
@@ -47,7 +52,7 @@ export function matching(s: State, query?: string): Credential[] {
  * never writes high water; an HOTP code is shown, and its counter advanced, only when the
  * query picks out exactly that credential.
  */
-export async function frames(ctx: Ctx, query?: string): Promise<Frame[]> {
+export async function frames(ctx: Ctx, query?: string, o: DisplayOptions = {}): Promise<Frame[]> {
   const s = load(ctx);
   if (!unlocked(ctx, s)) {
     throw new FirmwareError('E_LOCKED', LOCKED);
@@ -71,7 +76,8 @@ export async function frames(ctx: Ctx, query?: string): Promise<Frame[]> {
     if (!key) throw new FirmwareError('E_LOCKED', LOCKED);
     const step = Math.max(0, Math.floor(t / c.period));
     const remaining = Math.max(1, Math.ceil((step + 1) * c.period - t));
-    out.push({ ...base, code: codeAt(ctx.hash, c, key, step), next: codeAt(ctx.hash, c, key, step + 1), step, remaining });
+    const [code, next = null] = codesAt(ctx.hash, c, key, o.next === false ? [step] : [step, step + 1]);
+    out.push({ ...base, code: code!, next, step, remaining });
   }
   return out;
 }

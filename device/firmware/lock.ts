@@ -2,7 +2,7 @@
 // A holder killed with -9 cannot unlock, so a waiter takes the lock over once the named
 // process is gone. The start time (field 22 of /proc/<pid>/stat) tells a reused pid apart.
 import { closeSync, fstatSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from './node-crypto.js';
 import { FirmwareError } from './errors.js';
 
 /** An empty or half-written lock younger than this may be a holder between open and write. */
@@ -60,7 +60,7 @@ function breakStale(path: string): boolean {
   if (!stale(seen)) return false;
   // Move it aside (atomic), then judge what was moved: another waiter may have broken
   // the same lock and created a live one in between.
-  const aside = `${path}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const aside = `${path}.stale-${process.pid}-${nodeCrypto().randomBytes(4).toString('hex')}`;
   try { renameSync(path, aside); } catch { return true; }
   const moved = read(aside);
   if (moved && !stale(moved)) {

@@ -1,5 +1,5 @@
 // The YKOATH applet (CLA 00), byte for byte as ykman 4.0.9 drives a YubiKey 5.7.1.
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from './node-crypto.js';
 import { counterBytes } from '../core/index.js';
 import { SW, SwError, type Command } from './apdu.js';
 import { setCode, validate, wipe } from './access.js';
@@ -26,7 +26,7 @@ function select(ctx: Ctx, cmd: Command, s: State): Uint8Array {
   ctx.session = { challenge: null, authed: false };
   if (s.access.kcv !== null) {
     // A fresh challenge each SELECT; VALIDATE answers the latest one.
-    ctx.session.challenge = new Uint8Array(randomBytes(8));
+    ctx.session.challenge = new Uint8Array(nodeCrypto().randomBytes(8));
     parts.push(tlv(TAG.CHALLENGE, ctx.session.challenge), tlv(TAG.ALGORITHM, [0x01]));
   }
   return concat(parts);

@@ -1,7 +1,6 @@
 // The button. A press is persisted next to the store (host time, ms), so a press from one
 // process (`token press`) opens the touch window of a device attached in another.
-import { readFileSync, unlinkSync } from 'node:fs';
-import { writeAtomic } from './store.js';
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 
 /** A YubiKey blinks for 15 s; trussed-secrets-app's UP_TIMEOUT_MILLISECONDS is 15000 too. */
 export const TOUCH_WINDOW_MS = 15_000;
@@ -11,8 +10,13 @@ const SKEW_MS = 1_000;
 
 export const pressPath = (store: string): string => `${store}.press`;
 
+/**
+ * Written in place, not by rename: one short write() that a reader sees whole or not at all
+ * (an empty or partial read is "no press", and a waiter polls again 100 ms later). Every
+ * `token show` presses, and the temp file and rename were a tenth of its own time.
+ */
 export function press(store: string, nowMs: number): void {
-  writeAtomic(pressPath(store), new TextEncoder().encode(`${Math.round(nowMs)}\n`), false);
+  writeFileSync(pressPath(store), `${Math.round(nowMs)}\n`, { mode: 0o600 });
 }
 
 function lastPress(store: string): { ms: number; text: string } | null {

@@ -2,13 +2,16 @@
 import { counterBytes } from '../core/index.js';
 import { SW, SwError, type Command } from './apdu.js';
 import { rtcMs, setTime } from './clock.js';
-import { answer, find, readId } from './credential.js';
+import { answer, find, idBytes, readId, typeByte } from './credential.js';
 import { change, load, requireAuth, secretOf, type Ctx } from './session.js';
 import { CAPACITY, type State } from './store.js';
 import { concat, parseTlvs, readU64, take, tlv, u64, TAG } from './tlv.js';
 import { awaitTouch } from './touch.js';
 
-export const VENDOR_INS = { GET_INFO: 0x10, SET_TIME: 0x11, READ_CLOCK: 0x12, CALCULATE_ONCE: 0x13 } as const;
+export const VENDOR_INS = { GET_INFO: 0x10, SET_TIME: 0x11, READ_CLOCK: 0x12, CALCULATE_ONCE: 0x13, LIST_DETAILS: 0x14 } as const;
+
+/** LIST DETAILS: one `8A L typealgo digits properties id` per credential. */
+export const DETAIL_TAG = 0x8a;
 
 export const INFO_TAG = {
   SERIAL: 0x80, MODEL: 0x81, FIRMWARE: 0x82, COUNT: 0x83, CAPACITY: 0x84,
@@ -82,6 +85,17 @@ async function calculateOnce(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Arr
   return result;
 }
 
+/**
+ * LIST DETAILS 80 14 00 00: what LIST has no room for. YKOATH cannot read back the touch flag of an
+ * HOTP credential (CALCULATE ALL answers 77 for every one), nor its digits without computing.
+ */
+function listDetails(ctx: Ctx, cmd: Command, s: State): Uint8Array {
+  if (cmd.p1 !== 0 || cmd.p2 !== 0) throw new SwError(SW.WRONG_P1P2);
+  requireAuth(ctx, s);
+  return concat(s.credentials.map((c) =>
+    tlv(DETAIL_TAG, concat([Uint8Array.of(typeByte(c), c.digits, c.touch ? 0x02 : 0x00), idBytes(c.id)]))));
+}
+
 export async function vendor(ctx: Ctx, cmd: Command): Promise<Uint8Array> {
   const s = load(ctx);
   switch (cmd.ins) {
@@ -89,6 +103,7 @@ export async function vendor(ctx: Ctx, cmd: Command): Promise<Uint8Array> {
     case VENDOR_INS.READ_CLOCK: return u64(deviceMs(ctx, s));
     case VENDOR_INS.SET_TIME: return setClock(ctx, cmd, s);
     case VENDOR_INS.CALCULATE_ONCE: return calculateOnce(ctx, cmd, s);
+    case VENDOR_INS.LIST_DETAILS: return listDetails(ctx, cmd, s);
     default: throw new SwError(SW.UNKNOWN_INS);
   }
 }

@@ -1,9 +1,9 @@
 // The host's public API (provision uses it): find the token, boot it, talk to it through its door.
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { boot, manufacture, FirmwareError } from '../firmware/index.js';
+import { nodeCrypto } from '../firmware/node-crypto.js';
 import { hostClock, type HostClock } from './clock.js';
 import { HostError } from './errors.js';
 import * as Y from './oath-client.js';
@@ -16,6 +16,9 @@ export type { Enrollment } from './enrollment.js';
 export type { DeviceInfo } from './oath-client.js';
 
 /** `--device`, then TOKEN_DEVICE, then $XDG_STATE_HOME/totp-fob/token.dev (XDG default ~/.local/state). */
+// node:os only without $HOME (it is ~1 ms of a start otherwise).
+const homedir = (): string => (process.getBuiltinModule?.('node:os') ?? createRequire('/')('node:os') as typeof import('node:os')).homedir();
+
 export function devicePath(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
   if (flag) return flag;
   if (env.TOKEN_DEVICE) return env.TOKEN_DEVICE;
@@ -38,7 +41,7 @@ export interface OpenOptions {
   /** false: leave a locked token locked (only SELECT, VALIDATE, RESET and GET INFO answer). Default true. */
   unlock?: boolean;
   /** Spend the last access-code try (only where a person typed the code). Default false. */
-  allowLastTry?: boolean;
+  allowLastTry?: boolean | (() => boolean);
 }
 
 /** Makes a new token at `path` (FirmwareError E_EXISTS when one is there). */
@@ -90,7 +93,7 @@ export async function openToken(o: OpenOptions = {}): Promise<Token> {
       const info = Y.parseInfo(await session.ok(Y.getInfo()));
       const given = o.accessCode ?? process.env.TOKEN_ACCESS_CODE;
       if (given === undefined) throw new HostError('E_LOCKED', `token ${dev.identity.serial} is locked by an access code: set TOKEN_ACCESS_CODE, or run on a terminal to be asked`);
-      if (info.retries <= 1 && !o.allowLastTry) {
+      if (info.retries <= 1 && !(typeof o.allowLastTry === 'function' ? o.allowLastTry() : o.allowLastTry)) {
         throw new HostError('E_LAST_TRY', `token ${dev.identity.serial} has one access-code try left (a wrong one wipes it): enter the code on a terminal`);
       }
       const code = typeof given === 'function' ? await given() : given;
@@ -99,7 +102,7 @@ export async function openToken(o: OpenOptions = {}): Promise<Token> {
       session = new Session(dev, o.trace);
       sel = Y.parseSelect(await session.ok(Y.select()));
       if (sel.challenge) {
-        const key = Y.deriveKey(code, sel.salt), mine = new Uint8Array(randomBytes(8));
+        const key = Y.deriveKey(code, sel.salt), mine = new Uint8Array(nodeCrypto().randomBytes(8));
         const a = await session.send(Y.validate(key, sel.challenge, mine));
         if (a.sw !== 0x9000) throw new HostError('E_ACCESS', 'the token refused the access code');
         if (!Y.checkValidate(a.data, key, mine)) throw new HostError('E_ACCESS', 'the token failed to prove it knows the access code (is it the right device?)');

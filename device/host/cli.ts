@@ -22,6 +22,4 @@ async function run(argv: string[]): Promise<void> {
   return main(argv);
 }
 
-// Output piped into `head` must not end in an EPIPE stack trace.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); });
 void run(process.argv.slice(2)).catch((e) => fail(e));

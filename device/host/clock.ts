@@ -33,14 +33,17 @@ export function hostClock(spec: string | undefined = process.env.TOTP_FOB_NOW, r
     return { now: () => real() + off, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), simulated: true, fixed: false };
   }
   let t: number;
-  if (/^\d{9,12}(\.\d+)?$/.test(s)) t = Number(s);
+  // Unix seconds are any plain number (59 is RFC 6238's first row); an ISO date starts `dddd-`.
+  if (/^\d+(\.\d+)?$/.test(s)) t = Number(s);
   else {
     const ms = /^\d{4}-\d{2}-\d{2}/.test(s) ? Date.parse(s) : NaN;
     if (!Number.isFinite(ms)) {
       throw new ClockError(`cannot read time '${spec}': use ISO 8601 (2027-01-01T00:00:00Z), Unix seconds, or a shift like +30d, -2h, +90s`);
     }
+    if (ms < 0) throw new ClockError(`time '${spec}' is before 1970-01-01T00:00:00Z, where TOTP time begins (RFC 6238 T0)`);
     t = ms / 1000;
   }
+  if (!Number.isSafeInteger(Math.floor(t * 1000))) throw new ClockError(`time '${spec}' is too far in the future`);
   let at = t;
   return { now: () => at, sleep: async (ms) => { at += ms / 1000; }, simulated: true, fixed: true };
 }

@@ -4,6 +4,7 @@ import { devicePath, openToken, type OpenOptions } from './api.js';
 import { hostClock, type HostClock } from './clock.js';
 import { HostError } from './errors.js';
 import { askSecret, interactive } from './prompt.js';
+import { writeOut } from './stdout.js';
 import type { Token } from './token.js';
 
 export interface Globals { device?: string; at?: string; trace?: boolean }
@@ -31,13 +32,13 @@ export function context(g: Globals): Ctx {
   const trace = g.trace ? (l: string) => { process.stderr.write(l + '\n'); } : undefined;
   return {
     clock, path, ...(trace ? { trace } : {}),
-    out: (s) => { process.stdout.write(s); },
+    out: writeOut,
     err: (s) => { process.stderr.write(s); },
     open: (o = {}) => openToken({
       device: path, clock, ...(trace ? { trace } : {}),
       accessCode: () => accessCode(),
       // The last try is spent only by a person typing at a terminal (Nitrokey-style caution).
-      allowLastTry: process.env.TOKEN_ACCESS_CODE === undefined && interactive(),
+      allowLastTry: () => process.env.TOKEN_ACCESS_CODE === undefined && interactive(),
       ...o,
     }),
   };

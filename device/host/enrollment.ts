@@ -2,7 +2,7 @@
 // period 1 to 300 s, an id of at most 64 bytes; YKOATH needs a key of at least 2 bytes).
 import type { Algorithm } from '../core/index.js';
 import { HostError } from './errors.js';
-import { formatId } from './ids.js';
+import { formatId, parseId } from './ids.js';
 
 export interface Enrollment {
   account: string;
@@ -30,9 +30,29 @@ export function checkEnrollment(e: Enrollment): { id: string; warnings: string[]
   if (e.issuer !== undefined && e.issuer.includes(':')) bad(`issuer '${e.issuer}' contains ':'`);
   if (/[\u0000-\u001f\u007f]/.test(e.account + (e.issuer ?? ''))) bad('control characters in the name');
   const id = formatId(e);
+  readsBack(e, id);
   const warnings: string[] = [];
   if (e.secret.length < RECOMMENDED_SECRET) {
     warnings.push(`the secret is ${e.secret.length} bytes; RFC 4226 asks for at least ${RECOMMENDED_SECRET} (accepted, as issuers send such)`);
   }
   return { id, warnings };
+}
+
+/**
+ * The id must read back as what went in: YKOATH has no fields, only `[period/][issuer:]name`
+ * (ykman's _parse_cred_id), so `60/foo` would become a 60 s period and `a:b` issuer `a`.
+ */
+function readsBack(e: Enrollment, id: string): void {
+  const p = parseId(id, e.type);
+  const why = (what: string, fix: string): never => {
+    throw new HostError('E_UNSUPPORTED', `the token cannot hold this credential: ${what} (its id is [period/][issuer:]name); ${fix}`);
+  };
+  if (e.type === 'totp' && p.period !== e.period) {
+    const bad = e.issuer !== undefined && /^\d+\//.test(e.issuer) ? `issuer '${e.issuer}'` : `name '${e.account}'`;
+    why(`the ${bad} starts with digits and '/', which would read back as a ${p.period} s period`, 'drop or change that prefix');
+  }
+  // ykman splits an HOTP id at any ':', even a leading one, so a bare name may hold none.
+  if ((!e.issuer && e.account.includes(':')) || p.name !== e.account || (p.issuer ?? '') !== (e.issuer ?? '')) {
+    why(`the name '${e.account}' contains ':', so without an issuer its first part would read back as the issuer`, "give --issuer, or drop the ':'");
+  }
 }

@@ -8,8 +8,19 @@ export function exitCodeOf(e: unknown): 1 | 2 {
   return usage || (typeof err?.code === 'string' && err.code.startsWith('commander.')) ? 2 : 1;
 }
 
+/** A Node system error (ENOTDIR, EACCES...) as one line: the path, what went wrong, a hint. */
+function systemLine(err: { code: string; syscall: string; path?: unknown; dest?: unknown; message?: unknown }): string {
+  // Node words them `CODE: description, syscall 'path'`; keep the description.
+  const what = /^E[A-Z0-9]+: (.*?), \w+/.exec(String(err.message ?? ''))?.[1] ?? err.code;
+  const path = typeof err.path === 'string' ? ` ${err.path}` : '';
+  return `cannot ${err.syscall}${path}: ${what} (${err.code}); check the path (--device, TOKEN_DEVICE, XDG_STATE_HOME) and its permissions`;
+}
+
 export function lineOf(e: unknown): string {
-  const err = e as { code?: unknown; message?: unknown; triesLeft?: unknown };
+  const err = e as { code?: unknown; message?: unknown; syscall?: unknown };
+  if (typeof err?.code === 'string' && /^E[A-Z0-9]+$/.test(err.code) && typeof err.syscall === 'string') {
+    return `token: ${systemLine(err as { code: string; syscall: string })}`;
+  }
   let msg = typeof err?.message === 'string' && err.message ? err.message : String(e);
   msg = msg.replace(/^error:\s*/i, '').replace(/\s*\n\s*/g, ' ').trim();
   // A bug, not one of our typed failures: still one line, with a way to report it.

@@ -1,6 +1,6 @@
 // The host half of the APDU face: builds YKOATH (CLA 00) and vendor (CLA 80) commands and
 // reads their answers. Byte layouts: ../shared/reference/ykoath-protocol.md, device/firmware/APDU.md.
-import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
+import { nodeCrypto } from '../firmware/node-crypto.js';
 import type { Algorithm } from '../core/index.js';
 import { HostError } from './errors.js';
 import { concat, parseTlvs, text, tlv, utf8 } from './tlv.js';
@@ -9,7 +9,7 @@ export const AID = Uint8Array.of(0xa0, 0x00, 0x00, 0x05, 0x27, 0x21, 0x01);
 export const INS = {
   PUT: 0x01, DELETE: 0x02, SET_CODE: 0x03, RESET: 0x04, RENAME: 0x05, LIST: 0xa1, CALCULATE: 0xa2,
   VALIDATE: 0xa3, CALCULATE_ALL: 0xa4, SEND_REMAINING: 0xa5,
-  GET_INFO: 0x10, SET_TIME: 0x11, READ_CLOCK: 0x12, CALCULATE_ONCE: 0x13,
+  GET_INFO: 0x10, SET_TIME: 0x11, READ_CLOCK: 0x12, CALCULATE_ONCE: 0x13, LIST_DETAILS: 0x14,
 } as const;
 const T = { NAME: 0x71, NAME_LIST: 0x72, KEY: 0x73, CHALLENGE: 0x74, RESPONSE: 0x75, TRUNCATED: 0x76,
   HOTP: 0x77, PROPERTY: 0x78, VERSION: 0x79, IMF: 0x7a, TOUCH: 0x7c };
@@ -56,7 +56,7 @@ export interface PutCredential {
 }
 /** RFC 2104: a key longer than the block is hashed; YKOATH then pads it to at least 14 bytes. */
 export function shortenKey(alg: Algorithm, key: Uint8Array): Uint8Array {
-  const k = key.length > BLOCK[alg] ? new Uint8Array(createHash(alg.replace('SHA', 'sha')).update(key).digest()) : key;
+  const k = key.length > BLOCK[alg] ? new Uint8Array(nodeCrypto().createHash(alg.replace('SHA', 'sha')).update(key).digest()) : key;
   if (k.length >= 14) return k;
   const p = new Uint8Array(14); p.set(k); return p;
 }
@@ -125,8 +125,8 @@ export function parseCalculateAll(data: Uint8Array): Calculated[] {
 
 /** The YKOATH access key: PBKDF2-HMAC-SHA1(code, SELECT's salt, 1000, 16). */
 export const deriveKey = (code: string, salt: Uint8Array): Uint8Array =>
-  new Uint8Array(pbkdf2Sync(Buffer.from(code.normalize('NFC'), 'utf8'), salt, 1000, 16, 'sha1'));
-const mac = (key: Uint8Array, msg: Uint8Array) => new Uint8Array(createHmac('sha1', key).update(msg).digest());
+  new Uint8Array(nodeCrypto().pbkdf2Sync(Buffer.from(code.normalize('NFC'), 'utf8'), salt, 1000, 16, 'sha1'));
+const mac = (key: Uint8Array, msg: Uint8Array) => new Uint8Array(nodeCrypto().createHmac('sha1', key).update(msg).digest());
 
 export const validate = (key: Uint8Array, deviceChallenge: Uint8Array, hostChallenge: Uint8Array) =>
   apdu(0x00, INS.VALIDATE, 0, 0, concat(tlv(T.RESPONSE, mac(key, deviceChallenge)), tlv(T.CHALLENGE, hostChallenge)));
@@ -172,3 +172,17 @@ export function parseClock(data: Uint8Array): number {
 /** P1=01 under a simulated host clock: the device computes but records no high-water step. */
 export const calculateOnce = (id: string, step: number, simulated: boolean) =>
   apdu(0x80, INS.CALCULATE_ONCE, simulated ? 1 : 0, 0, concat(tlv(T.NAME, utf8(id)), tlv(T.CHALLENGE, be64(step))));
+
+/** LIST DETAILS: per credential `8A L typealgo digits properties id` (APDU.md). */
+export const listDetails = () => apdu(0x80, INS.LIST_DETAILS, 0, 0);
+export interface Detailed extends Listed { digits: number; touch: boolean }
+export function parseListDetails(data: Uint8Array): Detailed[] {
+  const t = parseTlvs(data);
+  if (!t) throw malformed('LIST DETAILS');
+  return t.map((x) => {
+    const [b, digits, props] = x.value;
+    const alg = b === undefined ? undefined : ALG_OF[b & 0x0f];
+    if (x.tag !== 0x8a || x.value.length < 4 || !alg || ((b! & 0xf0) !== 0x10 && (b! & 0xf0) !== 0x20)) throw malformed('LIST DETAILS');
+    return { id: text(x.value.subarray(3)), type: (b! & 0xf0) === 0x20 ? 'totp' : 'hotp', algorithm: alg, digits: digits!, touch: (props! & 0x02) !== 0 };
+  });
+}

@@ -7,7 +7,7 @@ import { info, init, reset, time } from './commands/device.js';
 import { show } from './commands/show.js';
 import { apdu, selftest } from './commands/tools.js';
 import { context, type Ctx, type Globals } from './context.js';
-import { ABOUT, EXAMPLES } from './help.js';
+import { ABOUT, EXAMPLES, examplesOf } from './help.js';
 
 type Action<O> = (ctx: Ctx, args: string[], opts: O) => Promise<void>;
 
@@ -82,18 +82,30 @@ export function program(): Command {
         io: { info: (l) => { if (process.stderr.isTTY) process.stderr.write(l + '\n'); }, ...(ctx.trace ? { trace: ctx.trace } : {}) },
       });
     }));
+  for (const c of p.commands) c.addHelpText('after', examplesOf(c.name()));
   return p;
 }
 
+/** Where to look next: the help of the command argv names, else token's own. */
+function helpHint(p: Command, argv: readonly string[]): string {
+  const names = new Set(p.commands.map((c) => c.name()));
+  const cmd = argv.find((a, i) => names.has(a) && !['--device', '--at'].includes(argv[i - 1] ?? ''));
+  return `(see token ${cmd ? cmd + ' ' : ''}--help)`;
+}
+
 export async function main(argv: string[]): Promise<void> {
+  // Help piped into `head` must not end in an EPIPE stack trace (data goes through writeOut).
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); });
+  const p = program();
   try {
-    await program().parseAsync(argv, { from: 'user' });
+    await p.parseAsync(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return;
       // `token` alone prints the help to stderr: a usage error.
       if (e.code === 'commander.help' || e.code === 'commander.executeSubCommandAsync') { process.exitCode = 2; return; }
-      throw Object.assign(new Error(e.message.split('\n').filter(Boolean).join(' ')), { code: 'E_USAGE' });
+      const msg = e.message.split('\n').filter(Boolean).join(' ');
+      throw Object.assign(new Error(`${msg} ${helpHint(p, argv)}`), { code: 'E_USAGE' });
     }
     throw e;
   }

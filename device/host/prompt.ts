@@ -1,9 +1,9 @@
 // Questions for the person at the terminal: on stderr, answers from a TTY stdin, codes without echo.
-import { isatty } from 'node:tty';
 import { HostError } from './errors.js';
+import { isTerminal } from './stdout.js';
 
-// isatty, not process.stdin.isTTY: touching process.stdin builds a stream (~1 ms of `show`).
-export const interactive = (): boolean => isatty(0) && isatty(2);
+// Not process.stdin.isTTY: touching process.stdin builds a stream (~1 ms of `show`).
+export const interactive = (): boolean => isTerminal(0) && isTerminal(2);
 
 function ask(question: string, echo: boolean): Promise<string> {
   if (!interactive()) return Promise.reject(new HostError('E_USAGE', 'no terminal to ask on'));

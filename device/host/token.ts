@@ -8,13 +8,13 @@ import { matchOne, parseId } from './ids.js';
 import * as Y from './oath-client.js';
 import type { Frame } from './render/frame.js';
 import { generic, type Session } from './session.js';
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../firmware/node-crypto.js';
 
 /** The firmware's Device, as far as the host uses it. */
 export interface FirmwareDevice {
   transmit(apdu: Uint8Array): Promise<Uint8Array>;
   press(): Promise<void>;
-  display(query?: string): Promise<Frame[]>;
+  display(query?: string, o?: { next?: boolean }): Promise<Frame[]>;
   readonly healthy: boolean;
   close(): Promise<void> | void;
 }
@@ -22,8 +22,7 @@ export interface FirmwareDevice {
 export interface CredentialInfo {
   id: string; name: string; issuer?: string; type: 'totp' | 'hotp';
   algorithm: Algorithm; digits: number; period: number;
-  /** From CALCULATE ALL's 7C tag; null for HOTP, whose 77 tag YKOATH sends touch or not. */
-  touch: boolean | null;
+  touch: boolean;
 }
 /** `step` is the TOTP time step the code belongs to; -1 for HOTP (its counter lives in the device). */
 export interface Code { id: string; code: string; step: number }
@@ -50,16 +49,13 @@ export class Token {
 
   async info(): Promise<Y.DeviceInfo> { return Y.parseInfo(await this.session.ok(Y.getInfo())); }
 
-  /** Metadata only: LIST for ids and algorithms, CALCULATE ALL's tags for digits and touch. */
+  /** Metadata only, from the vendor LIST DETAILS (YKOATH's LIST cannot tell an HOTP credential's touch flag). */
   async list(): Promise<CredentialInfo[]> {
-    const listed = Y.parseList(await this.session.ok(Y.list()));
-    const calc = listed.length ? Y.parseCalculateAll(await this.session.ok(Y.calculateAll(0))) : [];
-    const by = new Map(calc.map((c) => [c.id, c]));
-    return listed.map((l): CredentialInfo => {
-      const p = parseId(l.id, l.type), c = by.get(l.id);
+    return Y.parseListDetails(await this.session.ok(Y.listDetails())).map((l): CredentialInfo => {
+      const p = parseId(l.id, l.type);
       return {
         id: l.id, name: p.name, ...(p.issuer ? { issuer: p.issuer } : {}), type: l.type, algorithm: l.algorithm,
-        digits: c?.digits ?? 6, period: p.period, touch: l.type === 'hotp' ? null : c?.kind === 'touch',
+        digits: l.digits, period: p.period, touch: l.touch,
       };
     }).sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
   }
@@ -106,14 +102,12 @@ export class Token {
 
   async code(query: string, o: CodeOptions = {}): Promise<Code> {
     const c = await this.resolve(query);
-    // HOTP does not say whether it wants touch, so ask only if the answer is slow (as ykman does).
     if (c.touch) o.onTouch?.();
-    const hint = c.touch === null && o.onTouch ? setTimeout(o.onTouch, 500) : undefined;
-    try { return await this.compute(c, o); } finally { clearTimeout(hint); }
+    return this.compute(c, o);
   }
 
   private async compute(c: CredentialInfo, o: CodeOptions): Promise<Code> {
-    const touchy = (sw: number) => sw === 0x6982 && c.touch !== false
+    const touchy = (sw: number) => sw === 0x6982 && c.touch
       ? new HostError('E_TOUCH', `'${c.id}' needs a button press within 15 s (run \`token press\`, or \`token show\` which presses too)`, sw)
       : generic(sw);
     if (c.type === 'hotp') return { id: c.id, code: Y.parseCode(await this.session.ok(Y.calculate(c.id, null), touchy)), step: -1 };
@@ -174,9 +168,9 @@ export class Token {
   async press(): Promise<void> { await this.device.press(); }
 
   /** Presses the button and reads the LCD. The firmware writes no high-water step for it. */
-  async display(query?: string): Promise<Frame[]> {
+  async display(query?: string, o: { next?: boolean } = {}): Promise<Frame[]> {
     if (!this.device.healthy) throw generic(0x6f00);
-    return this.device.display(query);
+    return this.device.display(query, o);
   }
 
   async reset(): Promise<void> {
@@ -188,7 +182,7 @@ export class Token {
   async setAccessCode(code: string): Promise<void> {
     if (!code) throw new HostError('E_USAGE', 'the access code is empty');
     const key = Y.deriveKey(code, this.salt);
-    await this.session.ok(Y.setCode(key, new Uint8Array(randomBytes(8))));
+    await this.session.ok(Y.setCode(key, new Uint8Array(nodeCrypto().randomBytes(8))));
   }
 
   async clearAccessCode(): Promise<void> { await this.session.ok(Y.clearCode()); }

@@ -1,31 +1,37 @@
 // `token code QUERY [--fresh]` (the bare code, for scripts) and `token press [QUERY]`.
 import type { Ctx } from '../context.js';
 import { matchOne } from '../ids.js';
+import { isTerminal } from '../stdout.js';
 
 export interface CodeFlags { fresh?: boolean; json?: boolean }
 
-/** A one-line countdown on stderr, on a terminal only; returns the eraser. */
-function countdown(): { tick(s: number): void; clear(): void } {
-  const tty = !!process.stderr.isTTY;
-  let shown = false;
+/**
+ * The wait for the next step: a countdown on a terminal; piped, one plain line, so a script's
+ * log says why it paused (up to a whole period).
+ */
+function countdown(err: (s: string) => void): { tick(s: number): void; clear(): void } {
+  let shown = false, tty: boolean | undefined;
   return {
     tick(s) {
-      if (!tty) return;
-      process.stderr.write(`\r\x1b[Kthis step's code was already handed out; waiting ${s} s for the next`);
+      if ((tty ??= isTerminal(2))) err(`\r\x1b[Kthis step's code was already handed out; waiting ${s} s for the next`);
+      else if (!shown) err(`waiting ${s} s for the next step (this one was handed out already)\n`);
       shown = true;
     },
-    clear() { if (shown) process.stderr.write('\r\x1b[K'); },
+    clear() { if (shown && tty) err('\r\x1b[K'); shown = false; },
   };
 }
 
 export async function code(ctx: Ctx, query: string, f: CodeFlags): Promise<void> {
+  if (f.fresh && ctx.clock.simulated) {
+    ctx.err('note: the host time is simulated (--at / TOTP_FOB_NOW), so this step is not recorded as handed out and may be handed out again\n');
+  }
   const token = await ctx.open();
-  const cd = countdown();
+  const cd = countdown(ctx.err);
   try {
     const c = await token.code(query, {
       fresh: !!f.fresh,
       onWait: (s) => cd.tick(s),
-      onTouch: () => { if (process.stderr.isTTY) ctx.err('Touch the token: press its button (`token press`) within 15 s...\n'); },
+      onTouch: () => { if (isTerminal(2)) ctx.err('Touch the token: press its button (`token press`) within 15 s...\n'); },
     });
     cd.clear();
     ctx.out(f.json ? JSON.stringify({ id: c.id, code: c.code, step: c.step < 0 ? null : c.step }) + '\n' : c.code + '\n');
@@ -41,7 +47,7 @@ export async function press(ctx: Ctx, query: string | undefined): Promise<void> 
     // A query only checks that the credential exists, so a typo is not a silent press.
     if (query) matchOne((await token.list()).map((c) => c.id), query);
     await token.press();
-    if (process.stderr.isTTY) ctx.err('pressed: touch credentials answer for the next 15 s\n');
+    if (isTerminal(2)) ctx.err('pressed: touch credentials answer for the next 15 s\n');
   } finally {
     await token.close();
   }

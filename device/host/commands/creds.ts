@@ -1,6 +1,6 @@
 // `token enroll`, `token list`, `token delete`, `token rename`: credentials by metadata only.
 import type { Ctx } from '../context.js';
-import type { Enrollment } from '../enrollment.js';
+import { checkEnrollment, type Enrollment } from '../enrollment.js';
 import { HostError } from '../errors.js';
 import { matchOne } from '../ids.js';
 import { columns } from '../render/table.js';
@@ -38,18 +38,30 @@ async function gather(ctx: Ctx, source: string | undefined, f: EnrollFlags): Pro
   return fromFlags({ ...f, secret });
 }
 
+/** One credential's metadata, the same shape from `enroll --json` and `list --json`. */
+export interface CredentialJson {
+  id: string; name: string; issuer: string | null; type: 'totp' | 'hotp'; algorithm: string;
+  digits: number; period: number | null; touch: boolean;
+}
+const credentialJson = (c: { id: string; name: string; issuer?: string; type: 'totp' | 'hotp'; algorithm: string; digits: number; period: number; touch: boolean }): CredentialJson => ({
+  id: c.id, name: c.name, issuer: c.issuer ?? null, type: c.type, algorithm: c.algorithm,
+  digits: c.digits, period: c.type === 'totp' ? c.period : null, touch: c.touch,
+});
+
 export async function enroll(ctx: Ctx, source: string | undefined, f: EnrollFlags): Promise<void> {
   const found = await gather(ctx, source, f);
   if (found.enrollments.length === 0) throw new HostError('E_INPUT', 'the source holds no credentials');
+  const creds: Enrollment[] = found.enrollments.map((e) => ({ ...e, touch: !!f.touch || !!e.touch }));
+  // Refuse what the device cannot hold before the first enroll creates the device.
+  for (const c of creds) checkEnrollment(c);
   for (const w of found.warnings) ctx.err(`warning: ${w}\n`);
   const token = await ctx.open({ create: true, onCreate: (serial, path) => ctx.err(`created token ${serial} at ${path}\n`) });
-  const done: { id: string; type: string; algorithm: string; digits: number; period: number | null; touch: boolean }[] = [];
+  const done: CredentialJson[] = [];
   try {
-    for (const e of found.enrollments) {
-      const cred: Enrollment = { ...e, touch: !!f.touch || !!e.touch };
+    for (const cred of creds) {
       const { id, warnings } = await token.enroll(cred);
       for (const w of warnings) ctx.err(`warning: ${id}: ${w}\n`);
-      done.push({ id, type: cred.type, algorithm: cred.algorithm, digits: cred.digits, period: cred.type === 'totp' ? cred.period : null, touch: !!cred.touch });
+      done.push(credentialJson({ ...cred, id, name: cred.account, touch: !!cred.touch }));
       if (!f.json) ctx.out(`enrolled ${id}\n`);
     }
   } finally {
@@ -62,7 +74,7 @@ export async function list(ctx: Ctx, o: { json?: boolean }): Promise<void> {
   const token = await ctx.open();
   try {
     const all = await token.list();
-    if (o.json) return ctx.out(JSON.stringify(all.map((c) => ({ ...c, issuer: c.issuer ?? null, period: c.type === 'totp' ? c.period : null }))) + '\n');
+    if (o.json) return ctx.out(JSON.stringify(all.map(credentialJson)) + '\n');
     ctx.out(columns(all.map((c) => [c.id, c.type, c.algorithm, `${c.digits} digits`, c.type === 'totp' ? `${c.period} s` : '', c.touch ? 'touch' : ''])));
   } finally { await token.close(); }
 }

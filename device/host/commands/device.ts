@@ -19,7 +19,10 @@ export function parseDrift(v: string | undefined): number | 'random' | undefined
 
 export async function init(ctx: Ctx, o: { serial?: string; driftPpm?: string; json?: boolean }): Promise<void> {
   const drift = parseDrift(o.driftPpm);
-  const { serial } = await createToken(ctx.path, { ...(o.serial ? { serial: o.serial } : {}), ...(drift !== undefined ? { driftPpm: drift } : {}) }, ctx.clock);
+  if (o.serial !== undefined && !/^[\x21-\x7e]{1,32}$/.test(o.serial)) {
+    throw new HostError('E_USAGE', `--serial takes 1 to 32 printable ASCII characters without spaces (or leave it out for a random one)`);
+  }
+  const { serial } = await createToken(ctx.path, { ...(o.serial !== undefined ? { serial: o.serial } : {}), ...(drift !== undefined ? { driftPpm: drift } : {}) }, ctx.clock);
   ctx.out(o.json ? JSON.stringify({ serial, path: ctx.path }) + '\n' : `created token ${serial} at ${ctx.path}\n`);
 }
 
@@ -72,7 +75,7 @@ export async function reset(ctx: Ctx, o: { yes?: boolean }): Promise<void> {
   const token = await ctx.open({ unlock: false });
   try {
     if (!o.yes && !(await confirm(`Wipe every credential and the access code of token ${token.serial}?`))) {
-      throw new HostError('E_USAGE', 'reset cancelled');
+      throw new HostError('E_CANCELLED', 'reset cancelled: nothing was wiped');
     }
     await token.reset();
     ctx.out(`token ${token.serial} reset: no credentials, no access code\n`);

@@ -5,21 +5,23 @@ import { type Frame, shown, sortFrames } from '../render/frame.js';
 import { lcd } from '../render/lcd.js';
 import { dim, styleFor } from '../render/style.js';
 import { plainCodes } from '../render/table.js';
+import { stdoutIsTerminal } from '../stdout.js';
 
 export interface ShowOptions { json?: boolean; watch?: boolean }
 
 export function renderFrames(frames: readonly Frame[], o: ShowOptions, tty: boolean): string {
   if (o.json) return JSON.stringify(frames.map(shown), null, 2) + '\n';
-  return tty ? lcd(frames, styleFor(process.stdout)) : plainCodes(frames);
+  return tty ? lcd(frames, styleFor({ isTTY: true })) : plainCodes(frames);
 }
 
 export async function show(ctx: Ctx, query: string | undefined, o: ShowOptions): Promise<void> {
-  const tty = !!process.stdout.isTTY;
+  const tty = stdoutIsTerminal();
   if (o.watch && (!tty || o.json)) throw new HostError('E_USAGE', '--watch redraws a terminal; when piped or with --json, run `token show` once per use');
   const token = await ctx.open();
   try {
     const read = async () => {
-      const frames = sortFrames(await token.display(query));
+      // Piped output shows no second line, so the device need not compute it.
+      const frames = sortFrames(await token.display(query, { next: tty || !!o.json }));
       if (query && frames.length === 0) throw new HostError('E_NO_MATCH', `no credential matches '${query}'`);
       return frames;
     };
@@ -31,26 +33,34 @@ export async function show(ctx: Ctx, query: string | undefined, o: ShowOptions):
   }
 }
 
-/** Redraws every second (the countdown) and re-reads the display at each step boundary, until Ctrl-C. */
+/**
+ * Redraws every second (the countdown) and re-reads the display at each step boundary, until
+ * Ctrl-C. Seconds are host-clock seconds, so under a fixed --at / TOTP_FOB_NOW the simulated time
+ * runs at 10× (each simulated second takes 0.1 s).
+ */
 async function watch(ctx: Ctx, read: () => Promise<Frame[]>, first: Frame[]): Promise<void> {
-  let frames = first, at = Date.now();
+  const clock = ctx.clock;
+  let frames = first, at = clock.now();
   let stop = false;
   const onSig = () => { stop = true; };
   process.once('SIGINT', onSig);
-  process.stdout.write('\x1b[?25l\x1b[H\x1b[2J');
+  process.once('SIGTERM', onSig);
+  ctx.out('\x1b[?25l\x1b[H\x1b[2J');
   try {
     while (!stop) {
-      const gone = (Date.now() - at) / 1000;
+      const gone = clock.now() - at;
       const now = frames.map((f) => ({ ...f, remaining: Math.max(0, f.remaining - gone) }));
-      ctx.out('\x1b[H' + renderFrames(now, {}, true) + '\n' + dim(styleFor(process.stdout), 'Ctrl-C to stop') + '\x1b[J');
+      ctx.out('\x1b[H' + renderFrames(now, {}, true) + '\n' + dim(styleFor({ isTTY: true }), 'Ctrl-C to stop') + '\x1b[J');
       if (now.some((f) => f.code !== null && !f.hotp && f.remaining <= 0)) {
-        frames = await read(); at = Date.now();
+        frames = await read(); at = clock.now();
         continue;
       }
-      await new Promise((r) => setTimeout(r, 1000 - ((Date.now() - at) % 1000)));
+      await clock.sleep(1000 - ((gone * 1000) % 1000));
+      if (clock.fixed) await new Promise((r) => setTimeout(r, 100));
     }
   } finally {
     process.off('SIGINT', onSig);
-    process.stdout.write('\x1b[?25h\n');
+    process.off('SIGTERM', onSig);
+    ctx.out('\x1b[?25h\n');
   }
 }

@@ -3,6 +3,7 @@ import { openCard } from '../api.js';
 import type { Ctx } from '../context.js';
 import { HostError } from '../errors.js';
 import { columns } from '../render/table.js';
+import { traceCommand } from '../session.js';
 import { hex } from '../tlv.js';
 
 export async function selftest(ctx: Ctx, o: { json?: boolean }): Promise<void> {
@@ -17,23 +18,27 @@ export async function selftest(ctx: Ctx, o: { json?: boolean }): Promise<void> {
   if (failed) process.exitCode = 1;
 }
 
-export function parseHex(arg: string): Uint8Array {
+export function parseHex(arg: string, n = 1): Uint8Array {
   const h = arg.replace(/[\s:]/g, '');
+  // Not echoed: a mistyped PUT or SET CODE carries a seed or a key.
   if (!/^([0-9a-fA-F]{2})+$/.test(h) || h.length < 8) {
-    throw new HostError('E_USAGE', `'${arg.slice(0, 40)}' is not an APDU in hex (at least CLA INS P1 P2, e.g. 00A4040007A0000005272101)`);
+    throw new HostError('E_USAGE', `APDU ${n} is not hex of at least CLA INS P1 P2 (e.g. 00A4040007A0000005272101)`);
   }
   return new Uint8Array(Buffer.from(h, 'hex'));
 }
 
+/** The command as --trace shows it (PUT and SET CODE data redacted), without the spaces. */
+const shownCommand = (c: Uint8Array): string => traceCommand(c).slice(2).replace(/ (?!<)/g, '');
+
 export async function apdu(ctx: Ctx, args: string[], o: { raw?: boolean; json?: boolean }): Promise<void> {
-  const cmds = args.map(parseHex);
+  const cmds = args.map((a, i) => parseHex(a, i + 1));
   // Without --raw the applet is SELECTed first (and unlocked when TOKEN_ACCESS_CODE is given).
   const card = await openCard({ device: ctx.path, clock: ctx.clock, select: !o.raw, ...(ctx.trace ? { trace: ctx.trace } : {}) });
   const out: { command: string; response: string; sw: string }[] = [];
   try {
     for (const c of cmds) {
       const r = await card.transmit(c);
-      out.push({ command: hex(c).toUpperCase(), response: hex(r.subarray(0, r.length - 2)).toUpperCase(), sw: hex(r.subarray(r.length - 2)).toUpperCase() });
+      out.push({ command: shownCommand(c), response: hex(r.subarray(0, r.length - 2)).toUpperCase(), sw: hex(r.subarray(r.length - 2)).toUpperCase() });
     }
   } finally { await card.close(); }
   ctx.out(o.json ? JSON.stringify(out) + '\n' : out.map((x) => x.response + x.sw + '\n').join(''));

@@ -30,5 +30,5 @@ export const placeholder = (f: Frame): string => (f.hotp || f.type === 'hotp' ? 
 /** ykman's order: by (issuer or name), then name, case-insensitively. */
 export function sortFrames(frames: readonly Frame[]): Frame[] {
   const key = (f: Frame) => { const p = parseId(f.id, f.hotp || f.type === 'hotp' ? 'hotp' : 'totp'); return `${(p.issuer ?? p.name).toLowerCase()}\0${p.name.toLowerCase()}`; };
-  return [...frames].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  return frames.map((f) => [key(f), f] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, f]) => f);
 }

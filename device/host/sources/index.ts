@@ -20,12 +20,21 @@ export async function fromBytes(bytes: Uint8Array, what = 'the input'): Promise<
   return s.read(bytes);
 }
 
+/**
+ * A SOURCE that names no file may be a secret pasted in the wrong place (`token enroll JBSW…`):
+ * it is echoed only when it looks like a path, else as its first 4 characters and a hint.
+ */
+export function shown(arg: string): string {
+  const pathLike = /[./\\]/.test(arg) && !/^[A-Za-z2-7]+=*$/.test(arg);
+  return pathLike ? `'${arg}'` : `'${arg.slice(0, 4)}…' (if that is a secret, give it with --secret - or TOKEN_SECRET, not as SOURCE)`;
+}
+
 export async function fromArgument(arg: string, stdin: () => Promise<Uint8Array> = () => readStdin()): Promise<Found> {
   if (arg === '-') return fromBytes(await stdin(), 'stdin');
   if (/^otpauth(-migration)?:/i.test(arg)) return fromBytes(new Uint8Array(Buffer.from(arg, 'utf8')), 'the URI');
   let size: number;
   try { size = statSync(arg).size; } catch {
-    throw new HostError('E_SOURCE', `no such file '${arg}' (SOURCE is an otpauth:// URI, a PNG file, or - for stdin)`);
+    throw new HostError('E_SOURCE', `no such file ${shown(arg)} (SOURCE is an otpauth:// URI, a PNG file, or - for stdin)`);
   }
   if (size > MAX_INPUT) throw new HostError('E_INPUT', `'${arg}' is over ${MAX_INPUT >> 20} MB`);
   let bytes: Uint8Array;

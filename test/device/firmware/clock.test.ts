@@ -63,13 +63,27 @@ S('SET TIME goes forward freely, backwards only with P1=01 (force)', async () =>
   const rtc = await readClock(f.dev);
   assert.is(await tx(f.dev, `80 11 00 00 08 ${ms8(rtc + 5000)}`), '9000');
   assert.is(await readClock(f.dev), rtc + 5000);
-  assert.is(await tx(f.dev, `80 11 00 00 08 ${ms8(rtc + 4999)}`), '6985', 'one ms back is refused');
+  assert.is(await tx(f.dev, `80 11 00 00 08 ${ms8(rtc + 5000 - 1001)}`), '6985', 'over a second back is refused');
   assert.is(await readClock(f.dev), rtc + 5000, 'and changes nothing');
   assert.is(await tx(f.dev, `80 11 01 00 08 ${ms8(59_000)}`), '9000', 'forced to t=59');
   assert.is(await readClock(f.dev), 59_000);
   assert.is(await tx(f.dev, `80 11 00 00 07 ${ms8(59_000).slice(2)}`), '6700');
   assert.is(await tx(f.dev, `80 11 02 00 08 ${ms8(59_000)}`), '6B00');
   assert.is(await tx(f.dev, '80 11 00 00 08 FF FF FF FF FF FF FF FF'), '6A80', 'beyond 2^53 ms');
+  await f.done();
+});
+
+S('a sync to the host time read a moment before the device reads its RTC succeeds unforced (≤ 1 s of slack)', async () => {
+  const f = await fresh();
+  f.clock.advance(1000);
+  // The host read its clock, then 0.4 s passed before the device read its own (a 0-ppm token).
+  const host = Math.round(f.clock.now() * 1000);
+  f.clock.advance(0.4);
+  assert.is(await tx(f.dev, `80 11 00 00 08 ${ms8(host)}`), '9000');
+  assert.is(await readClock(f.dev), host + 0, 'set to the host time');
+  f.clock.advance(0.999);
+  assert.is(await tx(f.dev, `80 11 00 00 08 ${ms8(host)}`), '9000', '999 ms behind the RTC is still "now"');
+  assert.is(await tx(f.dev, `80 11 00 00 08 ${ms8(host - 1002)}`), '6985', 'a real step back still needs the force flag');
   await f.done();
 });
 

@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { boot } from '../../../device/firmware/index.js';
-import { fresh, tx, type Fresh } from './util.js';
+import { fresh, h, tx, x, type Fresh } from './util.js';
 
 const SEED = '"12345678901234567890"';
 const once = (d: Parameters<typeof tx>[0], id: string, step: string, p1 = '00') =>
@@ -47,3 +47,16 @@ S('HOTP, unknown ids and bad steps are refused', async () => {
 });
 
 S.run();
+
+const L = suite('vendor LIST DETAILS');
+L('one 8A per credential, in LIST order: type/algorithm, digits, touch property, id (HOTP touch included)', async () => {
+  const g = await fresh();
+  try {
+    await tx(g.dev, `00 01 00 00 1E 71 04 "sha1" 73 16 21 06 ${SEED}`);
+    // HOTP, SHA-256, 8 digits, touch: CALCULATE ALL says only `77 01 08` for it.
+    assert.is(await tx(g.dev, `00 01 00 00 21 71 05 "thotp" 73 16 12 08 ${SEED} 78 02`), '9000');
+    assert.is(await tx(g.dev, '80 14 00 00 00'), x(h('8A 07 21 06 00 "sha1" 8A 08 12 08 02 "thotp" 90 00')));
+    assert.is(await tx(g.dev, '80 14 01 00 00'), '6B00');
+  } finally { await g.done(); }
+});
+L.run();

@@ -80,7 +80,7 @@ life('enroll a URI, a PNG, --secret from stdin and TOKEN_SECRET; secrets never e
   r = await b.token(['enroll', '--secret', '-', '--name', 'piped', '--digits', '8'], { input: B32 + '\n' });
   assert.is(r.stdout, 'enrolled piped\n', r.stderr); assert.is(r.stderr, ''); noSecret(r);
   r = await b.token(['enroll', '--name', 'env', '--period', '60', '--json'], { env: { TOKEN_SECRET: B32 } });
-  assert.equal(parsed(r), [{ id: '60/env', type: 'totp', algorithm: 'SHA1', digits: 6, period: 60, touch: false }]); noSecret(r);
+  assert.equal(parsed(r), [{ id: '60/env', name: 'env', issuer: null, type: 'totp', algorithm: 'SHA1', digits: 6, period: 60, touch: false }]); noSecret(r);
   r = await b.token(['enroll', '-'], { input: 'otpauth://hotp/ctr?secret=GEZDGNBVGY3TQOJQ&counter=1' });
   assert.is(r.stdout, 'enrolled ctr\n'); assert.match(r.stderr, /^warning: ctr: the secret is 10 bytes/m);
 });
@@ -168,7 +168,7 @@ life('apdu sends SELECT first, prints data‖SW; --raw does not; --trace redacts
   assert.match(list!, /^72.*9000$/); assert.match(clock!, /^[0-9A-F]{16}9000$/);
   r = await b.token(['apdu', '--raw', '--json', '00B00000']);
   assert.equal(parsed(r), [{ command: '00B00000', response: '', sw: '6D00' }]);
-  oneLineError(await b.token(['apdu', 'zz']), 2, /not an APDU/);
+  oneLineError(await b.token(['apdu', 'zz']), 2, /APDU 1 is not hex/);
   r = await b.token(['--trace', 'enroll', '--secret', '-', '--name', 'traced'], { input: 'SUPERSECRETAAAAA' });
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stderr, /^> 00 01 00 00 [0-9A-F]{2} <redacted>$/m);

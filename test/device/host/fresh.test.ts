@@ -19,7 +19,7 @@ test('two processes asking at once get different steps, both right, and the next
       const rs = await Promise.all([0, 1].map(() => b.token(['code', 'aws', '--fresh', '--json'])));
       for (const r of rs) {
         assert.is(r.code, 0, r.stderr);
-        assert.is(r.stderr, '', 'no countdown without a terminal');
+        assert.match(r.stderr, /^(|waiting \d s for the next step \(this one was handed out already\)\n)$/, 'no countdown without a terminal: one line at most');
         const c = parsed<{ code: string; step: number }>(r);
         assert.is(c.code, totp(RAW, c.step * PERIOD, { period: PERIOD }));
         seen.push(c.step);
@@ -38,6 +38,39 @@ test('without --fresh, code does not spend the step: plain codes repeat within a
     await b.token(['enroll', '--secret', '-', '--name', 'x'], { input: B32 });
     const [a, c] = await Promise.all([0, 1].map(() => b.token(['code', 'x', '--json', '--at', '2030-01-01T00:00:05Z'])));
     assert.equal(parsed(a!), parsed(c!));
+  } finally { b.done(); }
+});
+
+test('piped, a wait says so in ONE plain line on stderr (no countdown), and the code is a later step', async () => {
+  const b = box();
+  try {
+    await b.token(['enroll', '--secret', '-', '--name', 'aws', '--period', String(PERIOD)], { input: B32 });
+    let waited = 0;
+    for (let i = 0; i < 3 && !waited; i++) {
+      const first = parsed<{ step: number }>(await b.token(['code', 'aws', '--fresh', '--json']));
+      const r = await b.token(['code', 'aws', '--fresh', '--json']);
+      assert.is(r.code, 0, r.stderr);
+      assert.ok(parsed<{ step: number }>(r).step > first.step);
+      if (r.stderr) {
+        assert.match(r.stderr, /^waiting [1-4] s for the next step \(this one was handed out already\)\n$/);
+        waited++;
+      }
+    }
+    assert.is(waited, 1, 'the second ask within a step waited');
+  } finally { b.done(); }
+});
+
+test('under a simulated clock --fresh says on stderr that the step is not recorded, and hands it out again', async () => {
+  const b = box();
+  try {
+    await b.token(['enroll', '--secret', '-', '--name', 'aws'], { input: B32 });
+    const rs = [await b.token(['code', 'aws', '--fresh', '--json', '--at', '2030-01-01T00:00:05Z']),
+      await b.token(['code', 'aws', '--fresh', '--json'], { env: { TOTP_FOB_NOW: '2030-01-01T00:00:05Z' } })];
+    for (const r of rs) {
+      assert.is(r.code, 0, r.stderr);
+      assert.is(r.stderr, 'note: the host time is simulated (--at / TOTP_FOB_NOW), so this step is not recorded as handed out and may be handed out again\n');
+    }
+    assert.equal(parsed(rs[0]!), parsed(rs[1]!));
   } finally { b.done(); }
 });
 
