@@ -1,6 +1,6 @@
 // `provision create --user` end to end against the local endpoint (create, QR decode and compare,
 // enroll, enable with two codes): in one process, as a CLI process, and as a --concurrency 8 batch
-// with one token store per device. The peer is the same flow done the aws-vault way: two AWS CLI
+// with one token store per device; and `npm start` (the demo) wall time. The peer is the same flow done the aws-vault way: two AWS CLI
 // processes (create-virtual-mfa-device --outfile, enable-mfa-device) around the token.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -95,19 +95,26 @@ export async function bench(): Promise<string> {
       let r = 0;
       const batch = async (n: number, tag: string, enable: boolean) => {
         const items = Array.from({ length: n }, (_, i) => ({ name: `${tag}-${i}`, ...(enable ? { user: `r${r++}` } : {}) }));
-        const t0 = performance.now();
+        const t0 = performance.now(), c0 = process.cpuUsage();
         await createMany(ctx, items, { concurrency: 8, deviceDir: join(t.dir, tag) }, true);
-        return n / ((performance.now() - t0) / 1000);
+        const c = process.cpuUsage(c0);
+        // The client is one thread: its CPU per device bounds the rate on any number of cores.
+        return { rate: n / ((performance.now() - t0) / 1000), cpu: (c.user + c.system) / 1000 / n };
       };
       await batch(16, 'w', false);
       const plain = await batch(96, 'b', false);
       const enabled = await batch(96, 'e', true);
       lines.push(`batch --concurrency 8 --device-dir (a token store per device; endpoint in its own process)`);
-      lines.push(`  create + QR check + enroll            ${plain.toFixed(0)} devices/s`);
-      lines.push(`  … + enable                            ${enabled.toFixed(0)} devices/s  (target ≥ 100)`);
+      lines.push(`  create + QR check + enroll            ${plain.rate.toFixed(0)} devices/s  (client CPU ${plain.cpu.toFixed(1)} ms/device)`);
+      lines.push(`  … + enable                            ${enabled.rate.toFixed(0)} devices/s  (client CPU ${enabled.cpu.toFixed(1)} ms/device; target ≥ 100)`);
     } finally { raws.destroy(); await remote.stop(); }
 
-    // 4. Peer: the aws-vault contrib script's shape — two AWS CLI processes around the token.
+    // 4. `npm start`: the narrated seed scenario as a fresh process; it must exit 0 in under 5 s.
+    const demo: number[] = [];
+    for (let i = 0; i < 3; i++) demo.push(await proc(process.execPath, [join(ROOT, 'dist/provision/demo.js')], { PATH: process.env.PATH, HOME: t.dir, NO_COLOR: '1' }));
+    lines.push(`npm start (node dist/provision/demo.js), exit 0   median ${(median(demo) / 1000).toFixed(2)} s  (target < 5 s)`);
+
+    // 5. Peer: the aws-vault contrib script's shape — two AWS CLI processes around the token.
     if (spawnSync('python3', ['-c', 'import awscli'], { stdio: 'ignore' }).status === 0) {
       const peer: number[] = [];
       for (let i = 0; i < 5; i++) {

@@ -2,7 +2,11 @@
 // on every `token`-only run; ../shared/reference/js-ecosystem.md §6).
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { STSClient } from '@aws-sdk/client-sts';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { ProvisionError } from './errors.js';
+import { hintFor, withHint, type Where } from './hints.js';
 
 export interface Credentials { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
 
@@ -27,11 +31,33 @@ export interface Aws {
   destroy(): void;
 }
 
-/** Where each service goes: --endpoint-url, then AWS_ENDPOINT_URL_<SVC>, then AWS_ENDPOINT_URL. */
+/**
+ * Where each service goes: --endpoint-url, then AWS_ENDPOINT_URL_<SVC>, then AWS_ENDPOINT_URL, then
+ * the profile's `endpoint_url` (what `provision local-aws` prints; the AWS CLI reads it too).
+ */
 export function endpointsOf(o: AwsOptions): { iam?: string; sts?: string } {
   const env = o.env ?? process.env;
-  const pick = (svc: string) => o.endpointUrl || env[`AWS_ENDPOINT_URL_${svc}`] || env.AWS_ENDPOINT_URL || undefined;
+  const profile = o.profile || (o.credentials ? undefined : env.AWS_PROFILE);
+  const fromProfile = profile ? profileSetting(profile, 'endpoint_url', env) : undefined;
+  const pick = (svc: string) => o.endpointUrl || env[`AWS_ENDPOINT_URL_${svc}`] || env.AWS_ENDPOINT_URL || fromProfile || undefined;
   return { iam: pick('IAM'), sts: pick('STS') };
+}
+
+const configFile = (env: NodeJS.ProcessEnv) => env.AWS_CONFIG_FILE || join(env.HOME || homedir(), '.aws', 'config');
+const credentialsFile = (env: NodeJS.ProcessEnv) => env.AWS_SHARED_CREDENTIALS_FILE || join(env.HOME || homedir(), '.aws', 'credentials');
+
+/** A top-level `key = value` of `[profile NAME]` (or `[default]`) in the shared config file. */
+function profileSetting(profile: string, key: string, env: NodeJS.ProcessEnv): string | undefined {
+  let text: string;
+  try { text = readFileSync(configFile(env), 'utf8'); } catch { return undefined; }
+  let inside = false;
+  for (const line of text.split(/\r?\n/)) {
+    const head = /^\s*\[\s*([^\]]+?)\s*\]/.exec(line);
+    if (head) { inside = head[1]!.replace(/^profile\s+/, '') === profile; continue; }
+    const kv = inside ? /^([\w.-]+)\s*=\s*(.*?)\s*$/.exec(line) : null;
+    if (kv && kv[1] === key) return kv[2] || undefined;
+  }
+  return undefined;
 }
 
 export async function connect(o: AwsOptions = {}): Promise<Aws> {
@@ -61,6 +87,14 @@ export async function connect(o: AwsOptions = {}): Promise<Aws> {
       throw e;
     }
   }, { step: 'deserialize', priority: 'high', name: 'iamQuotaIsNotThrottling' });
+  // The chain's own text ("Could not load credentials from any providers") never names the
+  // profile that was asked for, which is usually the whole story.
+  const profile = o.profile || (o.credentials ? undefined : env.AWS_PROFILE);
+  for (const c of [iam, sts] as { middlewareStack: IAMClient['middlewareStack'] }[]) {
+    c.middlewareStack.add((next) => async (args) => {
+      try { return await next(args); } catch (e) { throw noCredentials(e, profile, env) ?? e; }
+    }, { step: 'initialize', priority: 'high', name: 'nameTheProfile' });
+  }
   return { iam, sts, I, S, endpoints, destroy: () => { iam.destroy(); sts.destroy(); } };
 }
 
@@ -81,29 +115,51 @@ export const isAws = (e: unknown, code: string) => {
 };
 
 export class AwsCallError extends ProvisionError {
-  constructor(readonly op: string, readonly awsCode: string | undefined, message: string, readonly status?: number) {
+  constructor(readonly op: string, readonly awsCode: string | undefined, message: string, readonly status?: number,
+    /** AWS's own words, without the op, the code or our hint. */
+    readonly awsText = '') {
     super('E_AWS', message);
   }
 }
 
 /** Runs one SDK call and turns whatever it throws into one line that says what to do. */
-export async function call<T>(op: string, p: Promise<T>): Promise<T> {
-  try { return await p; } catch (e) { throw explain(op, e); }
+export async function call<T>(op: string, p: Promise<T>, where?: Where): Promise<T> {
+  try { return await p; } catch (e) { throw explain(op, e, where); }
 }
 
-export function explain(op: string, e: unknown): Error {
-  if (e instanceof ProvisionError) return e;
+const isNoCredentials = (e: unknown) =>
+  (e as Error)?.name === 'CredentialsProviderError' || /Could not load credentials/i.test((e as Error)?.message ?? '');
+
+/** Profiles named in the shared config and credentials files (`[profile X]`, `[default]`, `[X]`). */
+function profilesIn(file: string, config: boolean): string[] {
+  let text: string;
+  try { text = readFileSync(file, 'utf8'); } catch { return []; }
+  return [...text.matchAll(/^\s*\[\s*([^\]]+?)\s*\]/gm)].map((m) => (config ? m[1]!.replace(/^profile\s+/, '') : m[1]!));
+}
+
+function noCredentials(e: unknown, profile: string | undefined, env: NodeJS.ProcessEnv): ProvisionError | undefined {
+  if (!isNoCredentials(e)) return undefined;
+  if (!profile) return new ProvisionError('E_CREDENTIALS', 'no AWS credentials found: pass --profile, set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or use --local');
+  const config = configFile(env), creds = credentialsFile(env);
+  if (![...profilesIn(config, true), ...profilesIn(creds, false)].includes(profile)) {
+    return new ProvisionError('E_CREDENTIALS', `profile '${profile}' was not found in ${config} or ${creds}: check its name (\`aws configure list-profiles\`), or set AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE`);
+  }
+  return new ProvisionError('E_CREDENTIALS', `profile '${profile}' gave no credentials: give it aws_access_key_id/aws_secret_access_key in ${creds}, or a source_profile that has them`);
+}
+
+export function explain(op: string, e: unknown, where: Where = {}): Error {
+  if (e instanceof ProvisionError) return e.code === 'E_CREDENTIALS' && !e.message.startsWith(`${op}:`) ? new ProvisionError(e.code, `${op}: ${e.message}`) : e;
   const err = e as Error & { code?: string; $metadata?: { httpStatusCode?: number } };
   const code = awsCode(e);
   if (code) {
-    const text = (err.message || '').replace(/\s+/g, ' ').trim();
+    const raw = (err.message || '').replace(/\s+/g, ' ').trim();
+    const text = raw === 'UnknownError' ? '' : raw;
     const short = code.replace(/Exception$/, '');
-    return new AwsCallError(op, code, `${op}: ${short}${text && text !== 'UnknownError' ? `: ${text}` : ''}`, err.$metadata?.httpStatusCode);
+    const said = withHint(text, hintFor(op, short, text, where));
+    return new AwsCallError(op, code, `${op}: ${short}${said ? `: ${said}` : ''}`, err.$metadata?.httpStatusCode, text);
   }
   const name = err?.name ?? '';
-  if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(err?.message ?? '')) {
-    return new AwsCallError(op, undefined, `${op}: no AWS credentials found: pass --profile, set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or use --local`);
-  }
+  if (isNoCredentials(e)) return new ProvisionError('E_CREDENTIALS', `${op}: ${noCredentials(e, undefined, {})!.message}`);
   if (err?.code === 'ECONNREFUSED' || err?.code === 'ENOTFOUND' || err?.code === 'ECONNRESET' || name === 'TimeoutError') {
     return new AwsCallError(op, undefined, `${op}: cannot reach the endpoint (${err.code ?? name}): check --endpoint-url / AWS_ENDPOINT_URL_IAM / AWS_ENDPOINT_URL_STS, or use --local`);
   }

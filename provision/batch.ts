@@ -1,12 +1,14 @@
 // `provision create` over many names: a factory line. Devices run N at a time on one pair of SDK
 // clients (adaptive retry backs off on Throttling); one failure does not stop the others. A token
 // holds 64 credentials, so with --device-dir every device gets a token store of its own.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Token } from '../device/host/api.js';
+import { AwsCallError } from './aws.js';
 import { createOne, type CreateRequest, type CreateResult } from './create.js';
 import type { Ctx } from './context.js';
 import { ProvisionError, usage } from './errors.js';
+import { fsError, makeDirs, planQrOut } from './files.js';
 import { labelFor } from './label.js';
 
 export interface Item { name: string; user?: string }
@@ -80,10 +82,14 @@ function serialized(t: Token): Token {
 }
 
 export async function createMany(ctx: Ctx, items: Item[], o: BatchOptions, batch: boolean): Promise<Outcome[]> {
+  // Paths first: a bad --qr-out must stop the run before CreateVirtualMFADevice, not after it.
+  const qrFile = o.qrOut ? planQrOut(o.qrOut, batch) : undefined;
+  const qrFiles = new Map(qrFile ? items.map((it) => [it.name, qrFile(it.name)]) : []);
+  if (o.deviceDir) {
+    try { makeDirs(o.deviceDir); } catch (e) { throw fsError(e, `cannot create --device-dir ${o.deviceDir}`, 'pick a writable directory'); }
+  }
   const { account } = await ctx.caller();
   checkItems(items, account);
-  const qrDir = o.qrOut && (batch || (existsSync(o.qrOut) && statSync(o.qrOut).isDirectory()));
-  if (batch && o.qrOut && existsSync(o.qrOut) && !statSync(o.qrOut).isDirectory()) throw usage(`--qr-out ${o.qrOut} must be a directory when creating several devices`);
   const shared = o.deviceDir ? undefined : serialized(await ctx.token());
   const n = Math.max(1, Math.min(o.concurrency ?? 1, items.length));
   const outcomes: Outcome[] = new Array(items.length);
@@ -95,7 +101,7 @@ export async function createMany(ctx: Ctx, items: Item[], o: BatchOptions, batch
       const req: CreateRequest = {
         name: it.name, path: o.path, tags: o.tags, keep: o.keep,
         ...(it.user ? { user: it.user } : {}),
-        ...(o.qrOut ? { qrOut: qrDir ? join(o.qrOut, `${it.name}.png`) : o.qrOut } : {}),
+        ...(qrFiles.has(it.name) ? { qrOut: qrFiles.get(it.name)! } : {}),
       };
       return await createOne({ aws: ctx.aws, token, clock: ctx.clock, io: ctx.io, account, mappingPath: ctx.mappingPath, failAt: o.failAt }, req);
     } finally {
@@ -116,7 +122,7 @@ export async function createMany(ctx: Ctx, items: Item[], o: BatchOptions, batch
         if (!batch) throw e;
       }
       progress();
-      if (batch) report(ctx, outcomes[i]!, o.json);
+      if (batch) report(ctx, outcomes[i]!, o.json, true);
     }
   }));
   ctx.io.progress('');
@@ -125,12 +131,26 @@ export async function createMany(ctx: Ctx, items: Item[], o: BatchOptions, batch
   return outcomes;
 }
 
-function report(ctx: Ctx, x: Outcome, json?: boolean): void {
+/** A failed device's JSON line: its name, ok:false, and the error's stable code (and AWS's). */
+export function failureJson(x: Outcome): Record<string, unknown> {
+  const e = x.error!;
+  const cause = (e as { cause?: unknown }).cause ?? e;
+  const code = (e as { code?: unknown }).code;
+  const aws = cause instanceof AwsCallError && cause.awsCode ? { awsCode: cause.awsCode.replace(/Exception$/, '') } : {};
+  return {
+    name: x.item.name, ...(x.item.user ? { userName: x.item.user } : {}), ok: false,
+    error: { code: typeof code === 'string' ? code : 'E_FAILED', ...aws, message: e.message.replace(/\s+/g, ' ') },
+  };
+}
+
+function report(ctx: Ctx, x: Outcome, json?: boolean, batch = false): void {
   if (x.error) {
     ctx.io.error(`${x.item.name}: ${x.error.message.replace(/\s+/g, ' ')}`);
+    if (json && batch) ctx.io.out(JSON.stringify(failureJson(x)));
     return;
   }
   const r = x.result!;
-  if (json) ctx.io.out(JSON.stringify({ serialNumber: r.serialNumber, credential: r.credential, userName: r.userName, enabled: r.enabled, token: r.token }));
+  const head = batch ? { name: x.item.name, ok: true } : {};
+  if (json) ctx.io.out(JSON.stringify({ ...head, serialNumber: r.serialNumber, credential: r.credential, userName: r.userName, enabled: r.enabled, token: r.token }));
   else ctx.io.out(`${r.serialNumber}  ${r.credential}  token ${r.token}  ${r.enabled ? `enabled for ${r.userName}` : 'not enabled'}`);
 }

@@ -2,7 +2,7 @@
 // provision: AWS IAM virtual MFA devices, from CreateVirtualMFADevice to a token AWS accepts.
 //
 //   $ provision --local create kjh-SuperDuperUser --path /service-user/ --user kjh-SuperDuperUser
-//   arn:aws:iam::123456789012:mfa/service-user/kjh-SuperDuperUser  Amazon Web Services:kjh-SuperDuperUser@123456789012  token FOB-…  enabled for kjh-SuperDuperUser
+//   arn:aws:iam::123456789012:mfa/service-user/kjh-SuperDuperUser  Amazon Web Services:kjh-SuperDuperUser@123456789012  token FOB97258251  enabled for kjh-SuperDuperUser
 //   $ provision --local session --role arn:aws:iam::123456789012:role/kjh-DuperRole --json
 //
 // Data goes to stdout; warnings, progress and countdowns to stderr (the last two on a TTY only).
@@ -15,46 +15,9 @@ import { enableDevice, resyncDevice, type PairOutcome } from './enable.js';
 import { ProvisionError, usage } from './errors.js';
 import { stdio, type Io } from './io.js';
 import { STEPS } from './create.js';
+import { EXAMPLES } from './examples.js';
 
 const io: Io = stdio();
-
-const EXAMPLES = {
-  create: `
-Examples:
-  $ provision --local create alice --user alice
-  arn:aws:iam::123456789012:mfa/alice  Amazon Web Services:alice@123456789012  token FOB-1A2B3C  enabled for alice
-
-  $ provision create bob --path /team/ --tag team=infra --qr-out bob.png --json
-  {"serialNumber":"arn:aws:iam::123456789012:mfa/team/bob","credential":"Amazon Web Services:bob@123456789012","userName":null,"enabled":false,"token":"FOB-1A2B3C"}
-
-  $ provision --local create --from staff.txt --device-dir tokens/ --concurrency 8 --json
-  (staff.txt: one "NAME [USER]" per line, # comments; one token store per device in tokens/)
-`,
-  list: `
-Examples:
-  $ provision --local list
-  SERIAL                                 USER          TOKEN CREDENTIAL
-  arn:aws:iam::123456789012:mfa/alice    alice         Amazon Web Services:alice@123456789012
-  arn:aws:iam::123456789012:mfa/old      (unassigned)  GONE from token FOB-1A2B3C (was 'Amazon Web Services:old@123456789012')
-`,
-  session: `
-Examples:
-  $ eval "$(provision session)"                      # GetSessionToken with the token's code
-  $ provision assume-role arn:aws:iam::123456789012:role/kjh-DuperRole --json
-  $ provision session --role arn:aws:iam::123456789012:role/kjh-DuperRole --credential-process
-  {"Version":1,"AccessKeyId":"ASIA…","SecretAccessKey":"…","SessionToken":"…","Expiration":"2026-01-01T13:00:00.000Z"}
-
-  ~/.aws/config:
-    [profile fob]
-    credential_process = provision session --role arn:aws:iam::123456789012:role/kjh-DuperRole --credential-process
-`,
-  pair: `
-Examples:
-  $ provision --local enable --user alice --serial arn:aws:iam::123456789012:mfa/alice
-  enabled arn:aws:iam::123456789012:mfa/alice for alice (codes of steps 58412345, 58412346)
-  $ provision --local resync --user alice --serial arn:aws:iam::123456789012:mfa/alice
-`,
-};
 
 function common(c: Command): Command {
   return c
@@ -92,16 +55,19 @@ function program(): Command {
     .configureOutput({ outputError: (s, write) => write(`provision: ${s.replace(/^error: /, '')}`) })
     .addHelpText('after', `
 The seed scenario, offline (npm start narrates the same):
+  $ token init
   $ provision --local create kjh-SuperDuperUser --path /service-user/ --user kjh-SuperDuperUser
-  arn:aws:iam::123456789012:mfa/service-user/kjh-SuperDuperUser  Amazon Web Services:kjh-SuperDuperUser@123456789012  token FOB12345678  enabled for kjh-SuperDuperUser
+  arn:aws:iam::123456789012:mfa/service-user/kjh-SuperDuperUser  Amazon Web Services:kjh-SuperDuperUser@123456789012  token FOB97258251  enabled for kjh-SuperDuperUser
   $ provision --local assume-role arn:aws:iam::123456789012:role/kjh-DuperRole --no-mfa
-  provision: AssumeRole: AccessDenied: User: arn:aws:iam::123456789012:user/service-user/kjh-SuperDuperUser is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::123456789012:role/kjh-DuperRole
+  provision: AssumeRole: AccessDenied: User: arn:aws:iam::123456789012:user/service-user/kjh-SuperDuperUser is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::123456789012:role/kjh-DuperRole. The role's trust policy allows it only with MFA (Condition Bool aws:MultiFactorAuthPresent "true"): drop --no-mfa so the token's code is sent
   $ provision --local assume-role arn:aws:iam::123456789012:role/kjh-DuperRole --json
   {"AccessKeyId":"ASIA…",…,"assumedRoleArn":"arn:aws:sts::123456789012:assumed-role/kjh-DuperRole/provision-1772366440",…}
 
 Environment: AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL_STS, PROVISION_LOCAL=1,
 TOKEN_DEVICE, TOTP_FOB_NOW (simulated time), XDG_STATE_HOME (provision.json, local-aws.json),
 PROVISION_STATE (the mapping file). Exit status: 0 ok, 1 failed, 2 usage.
+--local waits up to 10 s for another \`provision --local\` on the same state; a \`provision local-aws\`
+server holding it is not waited for: use --endpoint-url with its keys.
 PROVISION_FAIL_AT=create|seed|qr-out|qr|enroll|enable fails \`create\` right after that step (tests only).`);
 
   common(p.command('create').argument('[names...]', 'device names (VirtualMFADeviceName)'))
@@ -150,8 +116,9 @@ PROVISION_FAIL_AT=create|seed|qr-out|qr|enroll|enable fails \`create\` right aft
   common(p.command('remove'))
     .summary('deactivate and delete a device, and remove its credential from the token')
     .requiredOption('--serial <arn>', 'the device\'s serial ARN')
-    .option('--user <user>', 'deactivate it for this user first')
+    .option('--user <user>', 'deactivate it for this user first (default: the user IAM lists for it)')
     .option('--credential <id>', 'the token credential, when provision did not burn it')
+    .addHelpText('after', EXAMPLES.remove)
     .action(async (_o, c: Command) => {
       const o = opts<{ serial: string; user?: string; credential?: string }>(c);
       const { removeDevice } = await import('./remove.js');
@@ -217,6 +184,7 @@ PROVISION_FAIL_AT=create|seed|qr-out|qr|enroll|enable fails \`create\` right aft
     .option('--state <file>', 'state file (default $XDG_STATE_HOME/totp-fob/local-aws.json)')
     .option('--json', 'print one JSON line with the endpoint and fixture once ready')
     .option('--throttle <rate>', 'answer requests beyond RATE per second with Throttling')
+    .addHelpText('after', EXAMPLES.localAws)
     .action(async (_o, c: Command) => {
       // --json may land on the program (it has one too): read both.
       const o = c.optsWithGlobals() as { port?: string; state?: string; json?: boolean; throttle?: string };

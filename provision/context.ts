@@ -46,18 +46,38 @@ export interface LocalEndpoint {
 export const isLocal = (o: CommonOptions, env: NodeJS.ProcessEnv) => !!o.local || env.PROVISION_LOCAL === '1';
 export const localStatePath = (env: NodeJS.ProcessEnv) => join(stateDir(env), 'local-aws.json');
 
-/** Starts the embedded IAM/STS endpoint in this process, on 127.0.0.1, over its persisted state. */
-export async function startLocal(clock: HostClock, env: NodeJS.ProcessEnv, statePath = localStatePath(env)): Promise<LocalEndpoint> {
+/** How long `--local` waits for another `provision --local` command to release the state. */
+export const LOCAL_WAIT_MS = 10_000;
+
+/**
+ * Starts the embedded IAM/STS endpoint in this process, on 127.0.0.1, over its persisted state.
+ * Another short `provision --local` command holding the state is waited for (up to LOCAL_WAIT_MS);
+ * a `provision local-aws` server is not: it serves until stopped, so point --endpoint-url at it.
+ */
+export async function startLocal(clock: HostClock, env: NodeJS.ProcessEnv, statePath = localStatePath(env), io?: Io, waitMs = LOCAL_WAIT_MS): Promise<LocalEndpoint> {
   const { startLocalAws } = await import('./local/index.js');
+  const until = Date.now() + waitMs;
   try {
-    return await startLocalAws({ statePath, clock });
-  } catch (e) {
-    const err = e as Error & { code?: string; pid?: number };
-    if (err.code === 'E_BUSY') {
-      throw new ProvisionError('E_LOCAL_BUSY', `--local cannot start: ${statePath} is held by ${err.pid ? `process ${err.pid}` : 'another process'} (a running \`provision local-aws\`?); point --endpoint-url at that server instead, or stop it`);
+    for (;;) {
+      try {
+        return await startLocalAws({ statePath, clock, role: 'provision --local' });
+      } catch (e) {
+        const err = e as Error & { code?: string; pid?: number; role?: string };
+        if (err.code !== 'E_BUSY') throw e;
+        const who = err.role === 'local-aws' ? `a \`provision local-aws\` server (pid ${err.pid})`
+          : err.role === 'provision --local' ? `another \`provision --local\` command (pid ${err.pid})` : `process ${err.pid ?? '?'}`;
+        if (err.role === 'provision --local' && Date.now() < until) {
+          io?.progress(`waiting for ${who} to finish with ${statePath}`);
+          await new Promise((r) => setTimeout(r, 100));
+          continue;
+        }
+        const fix = err.role === 'provision --local'
+          ? `it has held it for over ${waitMs / 1000} s: wait for it to finish, or stop it`
+          : 'point --endpoint-url at that server instead (with its keys), or stop it';
+        throw new ProvisionError('E_LOCAL_BUSY', `--local cannot start: ${statePath} is held by ${who}: ${fix}`);
+      }
     }
-    throw e;
-  }
+  } finally { io?.progress(''); }
 }
 
 export interface Parts {
@@ -90,12 +110,14 @@ export function makeCtx(p: Parts): Ctx & { close(): Promise<void> } {
 }
 
 export async function withCtx<T>(o: CommonOptions, io: Io, fn: (ctx: Ctx) => Promise<T>, env: NodeJS.ProcessEnv = process.env): Promise<T> {
-  const clock = hostClock(env.TOTP_FOB_NOW);
+  let clock: HostClock;
+  // A TOTP_FOB_NOW nobody can read is a usage error (exit 2), as for `token` and `local-aws`.
+  try { clock = hostClock(env.TOTP_FOB_NOW); } catch (e) { throw usage(`TOTP_FOB_NOW: ${(e as Error).message}`); }
   let local: LocalEndpoint | undefined;
   const awsOpts: AwsOptions = { profile: o.profile, region: o.region, endpointUrl: o.endpointUrl, env, maxAttempts: o.maxAttempts };
   if (isLocal(o, env)) {
     if (o.endpointUrl || o.profile) throw usage('--local starts its own endpoint with its own keys: drop --endpoint-url and --profile');
-    local = await startLocal(clock, env);
+    local = await startLocal(clock, env, undefined, io);
     Object.assign(awsOpts, { endpointUrl: local.endpoint, region: 'us-east-1', credentials: { accessKeyId: local.fixture.accessKeyId, secretAccessKey: local.fixture.secretAccessKey } });
   }
   let aws: Aws | undefined;

@@ -7,7 +7,7 @@ import { readQr } from '../device/host/qr.js';
 import { call, isAws, type Aws } from './aws.js';
 import { bootstrap, decodeSeed } from './bootstrap.js';
 import { ProvisionError } from './errors.js';
-import { writeSecretFile } from './files.js';
+import { fsError, writeSecretFile } from './files.js';
 import type { Io } from './io.js';
 import { fitLabel, labelFor, AWS_ISSUER, SHORT_ISSUER, type Label } from './label.js';
 import { updateMapping } from './mapping.js';
@@ -53,9 +53,11 @@ export interface CreateDeps {
 
 interface Undo { undone: string; kept: string; run: () => unknown }
 
+/** The failure that caused a rollback, with the cause's own code (E_AWS, E_FS, a token's E_FULL, ...). */
 export class RolledBack extends ProvisionError {
-  constructor(cause: ProvisionError | Error, message: string, readonly undone: string[], readonly failed: string[]) {
-    super(cause instanceof ProvisionError ? cause.code : 'E_AWS', message, cause instanceof ProvisionError ? cause.exit : 1);
+  constructor(override readonly cause: Error, message: string, readonly undone: string[], readonly failed: string[]) {
+    const code = (cause as { code?: unknown }).code;
+    super(typeof code === 'string' && code.startsWith('E_') ? code as `E_${string}` : 'E_AWS', message, cause instanceof ProvisionError ? cause.exit : 1);
   }
 }
 
@@ -64,7 +66,7 @@ export async function createOne(d: CreateDeps, r: CreateRequest): Promise<Create
   // Before anything exists in IAM: the id rule (exit 2) and a free id on the token.
   const planned = labelFor(r.name, d.account);
   if ((await token.list()).some((c) => c.id === planned.id)) {
-    throw new ProvisionError('E_USAGE', `token ${token.serial} already holds '${planned.id}': remove it first, or pick another name`, 1);
+    throw new ProvisionError('E_EXISTS', `token ${token.serial} already holds '${planned.id}': remove it first (\`token delete '${planned.id}'\`), or pick another name`);
   }
   const inject = (s: Step) => {
     if (d.failAt === s) throw new ProvisionError('E_INJECTED', `injected failure after step '${s}' (PROVISION_FAIL_AT)`);
@@ -73,17 +75,19 @@ export async function createOne(d: CreateDeps, r: CreateRequest): Promise<Create
   const warnings: string[] = [];
 
   // 1. CreateVirtualMFADevice
+  // The serial AWS would give it: `mfa/` + the path without its leading slash + the name.
+  const planSerial = `arn:aws:iam::${d.account}:mfa/${(r.path ?? '/').slice(1)}${r.name}`;
   const out = await call('CreateVirtualMFADevice', aws.iam.send(new aws.I.CreateVirtualMFADeviceCommand({
     VirtualMFADeviceName: r.name,
     ...(r.path ? { Path: r.path } : {}),
     ...(r.tags?.length ? { Tags: r.tags } : {}),
-  })));
+  })), { serial: planSerial, user: r.user });
   const dev = out.VirtualMFADevice;
   const serial = dev?.SerialNumber;
   if (!dev || !serial) throw new ProvisionError('E_AWS', 'CreateVirtualMFADevice returned no SerialNumber');
   undo.push({
     undone: `deleted IAM device ${serial}`, kept: `IAM device ${serial}`,
-    run: () => call('DeleteVirtualMFADevice', aws.iam.send(new aws.I.DeleteVirtualMFADeviceCommand({ SerialNumber: serial }))),
+    run: () => call('DeleteVirtualMFADevice', aws.iam.send(new aws.I.DeleteVirtualMFADeviceCommand({ SerialNumber: serial })), { serial, user: r.user }),
   });
   let credential = '';
   let enabled = false;
@@ -98,7 +102,9 @@ export async function createOne(d: CreateDeps, r: CreateRequest): Promise<Create
     // 3. QRCodePNG to --qr-out, 0600: it is the seed in another form.
     if (r.qrOut && dev.QRCodePNG?.length) {
       const file = r.qrOut;
-      writeSecretFile(file, dev.QRCodePNG);
+      try { writeSecretFile(file, dev.QRCodePNG); } catch (e) {
+        throw fsError(e, `cannot write --qr-out ${file}`, 'pick a writable --qr-out, or leave it out');
+      }
       undo.push({ undone: `deleted ${file}`, kept: `file ${file}`, run: () => unlinkSync(file) });
       inject('qr-out');
     }
@@ -138,11 +144,11 @@ export async function createOne(d: CreateDeps, r: CreateRequest): Promise<Create
       const user = r.user;
       const res = await submitPair(token, id, (c1, c2) => call('EnableMFADevice', aws.iam.send(new aws.I.EnableMFADeviceCommand({
         UserName: user, SerialNumber: serial, AuthenticationCode1: c1, AuthenticationCode2: c2,
-      }))), { clock: d.clock, io, refused: (e) => isAws(e, 'InvalidAuthenticationCode') });
+      })), { user, serial }), { clock: d.clock, io, refused: (e) => isAws(e, 'InvalidAuthenticationCode') });
       enabled = true;
       undo.push({
         undone: `deactivated it for ${user}`, kept: `enabled for ${user}`,
-        run: () => call('DeactivateMFADevice', aws.iam.send(new aws.I.DeactivateMFADeviceCommand({ UserName: user, SerialNumber: serial }))),
+        run: () => call('DeactivateMFADevice', aws.iam.send(new aws.I.DeactivateMFADeviceCommand({ UserName: user, SerialNumber: serial })), { user, serial }),
       });
       inject('enable');
       d.onStep?.('enable', { user, steps: res.steps, retried: res.retried });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hostClock } from '../device/host/clock.js';
-import { isAws, connect } from './aws.js';
+import { isAws, connect, type AwsCallError } from './aws.js';
 import { makeCtx, startLocal } from './context.js';
 import { createOne } from './create.js';
 import { memoryIo } from './io.js';
@@ -73,7 +73,7 @@ async function main(): Promise<number> {
       return 1;
     } catch (e) {
       if (!isAws(e, 'AccessDenied')) throw e;
-      say(`   ${(e as Error).message.replace(/^AssumeRole: /, '')}`);
+      say(`   AccessDenied: ${(e as AwsCallError).awsText}`);
     }
     say();
     say(`6. $ aws sts assume-role … --serial-number ${res.serialNumber} --token-code "$(token code --fresh)"`);

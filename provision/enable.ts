@@ -21,8 +21,8 @@ async function pairCall(ctx: Ctx, r: PairRequest, what: 'enable' | 'resync'): Pr
   const { aws } = ctx;
   const input = (c1: string, c2: string) => ({ UserName: r.user, SerialNumber: r.serial, AuthenticationCode1: c1, AuthenticationCode2: c2 });
   const send = what === 'enable'
-    ? (c1: string, c2: string) => call('EnableMFADevice', aws.iam.send(new aws.I.EnableMFADeviceCommand(input(c1, c2))))
-    : (c1: string, c2: string) => call('ResyncMFADevice', aws.iam.send(new aws.I.ResyncMFADeviceCommand(input(c1, c2))));
+    ? (c1: string, c2: string) => call('EnableMFADevice', aws.iam.send(new aws.I.EnableMFADeviceCommand(input(c1, c2))), r)
+    : (c1: string, c2: string) => call('ResyncMFADevice', aws.iam.send(new aws.I.ResyncMFADeviceCommand(input(c1, c2))), r);
   const res = await submitPair(token, id, send, { clock: ctx.clock, io: ctx.io, refused: (e) => isAws(e, 'InvalidAuthenticationCode') });
   return { ...res, serialNumber: r.serial, userName: r.user, credential: id, action: what === 'enable' ? 'enabled' : 'resynced' };
 }

@@ -1,13 +1,33 @@
-// Secret files: written 0600 atomically (temp, fsync, rename, fsync dir), refused when open to others.
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+// Secret files: written 0600 atomically (temp, fsync, rename, fsync dir), refused when open to
+// others. Paths given by the user (--qr-out, PROVISION_STATE, XDG_STATE_HOME) are checked up
+// front, and file-system failures become one line that names the path and the fix.
+import { accessSync, closeSync, constants, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ProvisionError } from './errors.js';
+import { ProvisionError, usage } from './errors.js';
+import { makeDirs } from './local/dirs.js';
+
+const WHY: Record<string, string> = {
+  ENOENT: 'no such file or directory', EACCES: 'permission denied', EPERM: 'operation not permitted',
+  EROFS: 'read-only file system', ENOTDIR: 'a path component is not a directory', EISDIR: 'it is a directory',
+  ENOSPC: 'no space left on device', EDQUOT: 'disk quota exceeded', EEXIST: 'it exists',
+};
+
+/** One line for a failed file operation: what, where, why (errno), and the fix. */
+export function fsError(e: unknown, what: string, fix: string): ProvisionError {
+  const x = e as NodeJS.ErrnoException;
+  const why = x.code ? `${x.code}, ${WHY[x.code] ?? x.message}` : x.message;
+  return new ProvisionError('E_FS', `${what}${x.path ? ` (${x.path})` : ''}: ${why}: ${fix}`);
+}
+
+/** `mkdir -p` with mode 0700 that fails fast (provision/local/dirs.ts says why). */
+export { makeDirs };
 
 export function writeSecretFile(path: string, data: string | Uint8Array): void {
   const dir = dirname(path);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  makeDirs(dir);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fd = openSync(tmp, 'wx', 0o600);
   try {
@@ -24,9 +44,33 @@ export function writeSecretFile(path: string, data: string | Uint8Array): void {
   try { const d = openSync(dir, 'r'); try { fsyncSync(d); } finally { closeSync(d); } } catch { /* some filesystems refuse fsync on dirs */ }
 }
 
+/**
+ * The same, off the main thread: the fsyncs run in libuv's pool, so a batch's other devices go on
+ * meanwhile (a synchronous fsync stalls every one of them).
+ */
+export async function writeSecretFileAsync(path: string, data: string | Uint8Array): Promise<void> {
+  const dir = dirname(path);
+  makeDirs(dir);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const f = await open(tmp, 'wx', 0o600);
+  try {
+    await f.writeFile(data);
+    await f.sync();
+  } catch (e) {
+    await f.close(); await unlink(tmp).catch(() => {});
+    throw e;
+  }
+  await f.close();
+  await rename(tmp, path);
+  try { const d = await open(dir, 'r'); try { await d.sync(); } finally { await d.close(); } } catch { /* some filesystems refuse fsync on dirs */ }
+}
+
 /** Refuses a secret file that group or others can read, with the chmod that fixes it. */
-export function checkPrivate(path: string): void {
+export function checkPrivate(path: string, name = path): void {
   const st = statSync(path);
+  if (st.isDirectory()) {
+    throw new ProvisionError('E_STATE', `${name} is a directory, not provision's state file: point PROVISION_STATE at a file (e.g. ${join(path, 'provision.json')}), or unset it`);
+  }
   if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
     throw new ProvisionError('E_STATE', `${path} is readable by others (mode ${(st.mode & 0o777).toString(8)}): run chmod 600 ${path}`);
   }
@@ -36,4 +80,35 @@ export function checkPrivate(path: string): void {
 export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_STATE_HOME && env.XDG_STATE_HOME.startsWith('/') ? env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
   return join(base, 'totp-fob');
+}
+
+const kind = (p: string) => { try { return statSync(p).isDirectory() ? 'dir' : 'file'; } catch { return null; } };
+
+function writableDir(dir: string, flag: string): void {
+  const k = kind(dir);
+  if (k === null) throw usage(`${flag}: the directory ${dir} does not exist: create it first, or pick another path`);
+  if (k !== 'dir') throw usage(`${flag}: ${dir} is not a directory: pick another path`);
+  try { accessSync(dir, constants.W_OK); } catch {
+    throw usage(`${flag}: cannot write in ${dir} (permission denied): pick a directory of yours`);
+  }
+}
+
+/**
+ * Checks --qr-out before anything is created, and says where each device's PNG goes: into the
+ * directory when it is one (always in a batch, which may create that one last level), else the file.
+ */
+export function planQrOut(qrOut: string, batch: boolean): (name: string) => string {
+  const k = kind(qrOut);
+  if (batch || k === 'dir') {
+    if (k === 'file') throw usage(`--qr-out ${qrOut} must be a directory when creating several devices`);
+    if (k === null) writableDir(dirname(qrOut), `--qr-out ${qrOut}`);
+    else writableDir(qrOut, '--qr-out');
+    return (name) => {
+      const f = join(qrOut, `${name}.png`);
+      if (kind(f) === 'dir') throw usage(`--qr-out: ${f} is a directory: move it away, or pick another --qr-out`);
+      return f;
+    };
+  }
+  writableDir(dirname(qrOut), `--qr-out ${qrOut}`);
+  return () => qrOut;
 }

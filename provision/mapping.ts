@@ -1,9 +1,9 @@
 // Which token credential backs which IAM serial: provision's own state, 0600, written atomically.
 // Updates are read-modify-write under a lock file (another `provision` may run at the same time)
 // and queued within the process (a batch's workers finish together).
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { checkPrivate, stateDir, writeSecretFile } from './files.js';
+import { checkPrivate, fsError, makeDirs, stateDir, writeSecretFileAsync } from './files.js';
 import { ProvisionError } from './errors.js';
 
 export interface MapEntry {
@@ -34,6 +34,17 @@ export function readMapping(path: string): Mapping {
   }
 }
 
+// What this process last wrote, by the file's identity: every write renames a new inode into
+// place, so an unchanged (inode, mtime, size) means nobody else wrote since and the parse of a
+// batch's ever-growing file can be skipped.
+const written = new Map<string, { id: string; m: Mapping }>();
+const identity = (path: string) => { try { const st = statSync(path); return `${st.ino}:${st.mtimeMs}:${st.size}`; } catch { return ''; } };
+const remember = (path: string, m: Mapping) => written.set(path, { id: identity(path), m });
+function reread(path: string): Mapping {
+  const w = written.get(path);
+  return w && w.id && w.id === identity(path) ? w.m : readMapping(path);
+}
+
 interface Pending { change: (m: Mapping) => unknown; done: (v: unknown) => void; fail: (e: unknown) => void }
 const pending = new Map<string, Pending[]>();
 const flushing = new Map<string, Promise<void>>();
@@ -52,20 +63,23 @@ export function updateMapping<T>(path: string, change: (m: Mapping) => T): Promi
 }
 
 async function flush(path: string): Promise<void> {
-  // Let this turn's other updates join the write.
-  await Promise.resolve();
+  // Let this turn's other updates join the write (and those queued while it was in flight, the next).
+  await new Promise((r) => setImmediate(r));
   while (pending.get(path)?.length) {
     const batch = pending.get(path)!;
     pending.set(path, []);
     let unlock: (() => void) | undefined;
     try {
       unlock = await lock(path);
-      const m = readMapping(path);
+      const m = reread(path);
       const out = batch.map((p) => { try { return { ok: true, v: p.change(m) }; } catch (e) { return { ok: false, v: e }; } });
-      writeSecretFile(path, JSON.stringify({ version: 1, devices: m }, null, 2) + '\n');
+      await writeSecretFileAsync(path, JSON.stringify({ version: 1, devices: m }, null, 2) + '\n');
+      remember(path, m);
       batch.forEach((p, i) => (out[i]!.ok ? p.done(out[i]!.v) : p.fail(out[i]!.v)));
     } catch (e) {
-      for (const p of batch) p.fail(e);
+      written.delete(path); // its object may hold changes that never reached the file
+      const err = e instanceof ProvisionError ? e : fsError(e, `cannot write provision's state ${path}`, 'point XDG_STATE_HOME or PROVISION_STATE at a writable place');
+      for (const p of batch) p.fail(err);
     } finally { unlock?.(); }
   }
   flushing.delete(path);
@@ -75,7 +89,7 @@ const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catc
 
 async function lock(path: string, waitMs = 10_000): Promise<() => void> {
   const file = `${path}.lock`;
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  makeDirs(dirname(path));
   const until = Date.now() + waitMs;
   for (;;) {
     try {

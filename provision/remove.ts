@@ -1,4 +1,5 @@
 // `provision remove`: deactivate (when assigned), delete the IAM device, remove the token credential.
+// Without --user, an assigned device's user is looked up (ListVirtualMFADevices names it).
 import { call, isAws } from './aws.js';
 import type { Ctx } from './context.js';
 import { readMapping, updateMapping } from './mapping.js';
@@ -13,23 +14,47 @@ export interface RemoveOutcome {
   notes: string[];
 }
 
+/** The user a virtual MFA device is enabled for, from ListVirtualMFADevices (Assigned, all pages). */
+export async function assignedUser(ctx: Ctx, serial: string): Promise<string | null> {
+  const { aws } = ctx;
+  let marker: string | undefined;
+  do {
+    const page = await call('ListVirtualMFADevices', aws.iam.send(new aws.I.ListVirtualMFADevicesCommand({
+      AssignmentStatus: 'Assigned', ...(marker ? { Marker: marker } : {}),
+    })));
+    const d = page.VirtualMFADevices?.find((x) => x.SerialNumber === serial);
+    if (d) return d.User?.UserName ?? null;
+    marker = page.IsTruncated ? page.Marker : undefined;
+  } while (marker);
+  return null;
+}
+
 export async function removeDevice(ctx: Ctx, r: RemoveRequest): Promise<RemoveOutcome> {
   const { aws } = ctx;
   const notes: string[] = [];
   let deactivated: string | null = null;
-  if (r.user) {
+  const deactivate = async (user: string) => {
     try {
-      await call('DeactivateMFADevice', aws.iam.send(new aws.I.DeactivateMFADeviceCommand({ UserName: r.user, SerialNumber: r.serial })));
-      deactivated = r.user;
+      await call('DeactivateMFADevice', aws.iam.send(new aws.I.DeactivateMFADeviceCommand({ UserName: user, SerialNumber: r.serial })), { user, serial: r.serial });
+      deactivated = user;
     } catch (e) {
       // Not assigned (any more) is fine: the goal is a deleted device.
       if (!isAws(e, 'NoSuchEntity')) throw e;
-      notes.push(`it was not active for ${r.user}`);
+      notes.push(`it was not active for ${user}`);
     }
-  }
+  };
+  const del = () => call('DeleteVirtualMFADevice', aws.iam.send(new aws.I.DeleteVirtualMFADeviceCommand({ SerialNumber: r.serial })), { serial: r.serial, user: r.user });
+  if (r.user) await deactivate(r.user);
   let deleted = true;
   try {
-    await call('DeleteVirtualMFADevice', aws.iam.send(new aws.I.DeleteVirtualMFADeviceCommand({ SerialNumber: r.serial })));
+    try { await del(); } catch (e) {
+      // Assigned, and no --user: IAM's list says to whom; deactivate it for them and delete again.
+      if (r.user || !isAws(e, 'DeleteConflict')) throw e;
+      const user = await assignedUser(ctx, r.serial);
+      if (!user) throw e;
+      await deactivate(user);
+      await del();
+    }
   } catch (e) {
     if (!isAws(e, 'NoSuchEntity')) throw e;
     deleted = false;

@@ -45,9 +45,11 @@ export async function startSession(ctx: Ctx, r: SessionRequest): Promise<Session
   const { aws } = ctx;
   let mfa: { SerialNumber: string; TokenCode: string } | undefined;
   let step: number | undefined;
+  let user: string | undefined;
   if (!r.noMfa) {
     const serial = r.serial ?? await findSerial(ctx);
-    const { token, id } = await credentialFor(ctx, serial, r.credential);
+    const { token, id, entry } = await credentialFor(ctx, serial, r.credential);
+    user = entry?.user;
     // A code handed out once: STS refuses a reused (serial, step) anyway (aws-iam-mfa.md §3).
     const c = await token.code(id, { fresh: true });
     mfa = { SerialNumber: serial, TokenCode: c.code };
@@ -57,10 +59,10 @@ export async function startSession(ctx: Ctx, r: SessionRequest): Promise<Session
   if (r.role) {
     const out = await call('AssumeRole', aws.sts.send(new aws.S.AssumeRoleCommand({
       RoleArn: r.role, RoleSessionName: r.sessionName ?? `provision-${Math.floor(ctx.clock.now())}`, ...dur, ...(mfa ?? {}),
-    })));
+    })), { serial: mfa?.SerialNumber, mfa: !!mfa, user });
     return { ...creds(out.Credentials), assumedRoleArn: out.AssumedRoleUser?.Arn, serialNumber: mfa?.SerialNumber, step };
   }
-  const out = await call('GetSessionToken', aws.sts.send(new aws.S.GetSessionTokenCommand({ ...dur, ...(mfa ?? {}) })));
+  const out = await call('GetSessionToken', aws.sts.send(new aws.S.GetSessionTokenCommand({ ...dur, ...(mfa ?? {}) })), { serial: mfa?.SerialNumber, mfa: !!mfa, user });
   return { ...creds(out.Credentials), serialNumber: mfa?.SerialNumber, step };
 }
 

@@ -32,11 +32,14 @@ export class LocalAwsError extends Error {
   readonly code: LocalCode;
   /** For E_BUSY: the process holding the state. */
   readonly pid?: number;
-  constructor(code: LocalCode, message: string, pid?: number) {
+  /** For E_BUSY: what the holder is, when its lock says ('local-aws' or 'provision --local'). */
+  readonly role?: string;
+  constructor(code: LocalCode, message: string, pid?: number, role?: string) {
     super(message);
     this.name = 'LocalAwsError';
     this.code = code;
     if (pid !== undefined) this.pid = pid;
+    if (role !== undefined) this.role = role;
   }
 }
 

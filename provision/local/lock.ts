@@ -1,10 +1,19 @@
 // One process owns a state file at a time: `<state>.lock`, created with O_EXCL, holds the owner's
-// pid and start time. A lock whose process is gone (or whose pid now belongs to a process started
-// later: pid reuse) is stale and taken over.
+// pid, start time and role (a `local-aws` server, or a `provision --local` command), so whoever is
+// refused can be told who holds it. A lock whose process is gone (or whose pid now belongs to a
+// process started later: pid reuse) is stale and taken over.
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync, fsyncSync } from 'node:fs';
 import { LocalAwsError } from './errors.js';
 
-export interface Holder { pid: number; started: string }
+export type Role = 'local-aws' | 'provision --local';
+export interface Holder { pid: number; started: string; role?: Role }
+
+/** "a `provision local-aws` server (pid 4242)" */
+export function describeHolder(h: Holder): string {
+  return h.role === 'local-aws' ? `a \`provision local-aws\` server (pid ${h.pid})`
+    : h.role === 'provision --local' ? `a \`provision --local\` command (pid ${h.pid})`
+      : `process ${h.pid}`;
+}
 export interface Lock { readonly path: string; release(): void }
 
 /** The kernel's start time of a process (clock ticks since boot, /proc/PID/stat field 22), or '' off Linux. */
@@ -29,7 +38,8 @@ function read(path: string): { text: string; holder: Holder | null } | null {
   try { text = readFileSync(path, 'utf8'); } catch { return null; }
   try {
     const h = JSON.parse(text) as Holder;
-    return { text, holder: Number.isInteger(h.pid) && h.pid > 0 ? { pid: h.pid, started: String(h.started ?? '') } : null };
+    const role = h.role === 'local-aws' || h.role === 'provision --local' ? { role: h.role } : {};
+    return { text, holder: Number.isInteger(h.pid) && h.pid > 0 ? { pid: h.pid, started: String(h.started ?? ''), ...role } : null };
   } catch { return { text, holder: null }; }
 }
 
@@ -39,8 +49,8 @@ export function lockHolder(lockPath: string): Holder | null {
   return r?.holder && alive(r.holder) ? r.holder : null;
 }
 
-export function acquireLock(lockPath: string, what: string): Lock {
-  const me: Holder = { pid: process.pid, started: startTime('self') ?? '' };
+export function acquireLock(lockPath: string, what: string, role: Role = 'local-aws'): Lock {
+  const me: Holder = { pid: process.pid, started: startTime('self') ?? '', role };
   for (let attempt = 0; attempt < 5; attempt++) {
     let fd: number;
     try {
@@ -53,8 +63,8 @@ export function acquireLock(lockPath: string, what: string): Lock {
       if (r === null) continue; // released between our open and read
       // A half-written lock (holder null) is only stale once its writer had time to finish.
       if (r.holder && alive(r.holder)) {
-        throw new LocalAwsError('E_BUSY', `${what} is in use by process ${r.holder.pid}: stop that process ` +
-          `(a running \`provision local-aws\`?) or use another --state file`, r.holder.pid);
+        const fix = r.holder.role === 'provision --local' ? 'wait for it to finish' : r.holder.role === 'local-aws' ? 'stop it' : 'stop that process';
+        throw new LocalAwsError('E_BUSY', `${what} is in use by ${describeHolder(r.holder)}: ${fix}, or use another --state file`, r.holder.pid, r.holder.role);
       }
       if (!r.holder && attempt < 2) { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50); continue; }
       // Re-read just before removing so we do not delete a lock someone else just took over.

@@ -2,6 +2,7 @@
 // URI form AWS's codes carry, and the RFC 6238 checks (SHA-1, 30 s, 6 digits) with core.
 import { randomBytes } from 'node:crypto';
 import { base32Encode, createOtp, type Otp } from '../../device/core/index.js';
+import { symbolPng } from './qr-png.js';
 import type { MfaRec } from './state.js';
 
 export const PERIOD = 30;
@@ -14,14 +15,14 @@ export const newSeed = () => base32Encode(randomBytes(40));
 export const otpauthUri = (name: string, account: string, seed: string) =>
   `otpauth://totp/Amazon%20Web%20Services:${encodeURIComponent(name)}@${account}?secret=${seed}&issuer=Amazon%20Web%20Services`;
 
+/** QR pixels per module: a 171-pixel square for AWS's URI, read as easily as a bigger one. */
+export const QR_SCALE = 3;
+
 /** The qrcode package loads only when a device is created. */
 export async function qrPng(text: string): Promise<Buffer> {
   const { default: QR } = await import('qrcode');
-  // 8-bit grey and no per-row filter search: half the encode time of qrcode's RGBA default
-  // (pngjs tries all five filters on every row), and every reader still decodes it.
-  // (The typings list only deflate options; pngjs takes these too.)
-  const rendererOpts = { filterType: 0, colorType: 0, deflateLevel: 6 } as { deflateLevel: number };
-  return QR.toBuffer(text, { type: 'png', errorCorrectionLevel: 'M', margin: 4, scale: 4, rendererOpts });
+  const { modules } = QR.create(text, { errorCorrectionLevel: 'M' });
+  return symbolPng(modules.data, modules.size, QR_SCALE);
 }
 
 const otps = new WeakMap<MfaRec, Otp>();

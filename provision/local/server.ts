@@ -1,15 +1,15 @@
 // The HTTP face: Query-protocol POSTs (or GETs) on 127.0.0.1, SigV4 checked, one request's
 // state change at a time, each saved before its answer goes out.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
 import { hostClock, type HostClock } from '../../device/host/clock.js';
+import { makeDirs } from './dirs.js';
 import { AwsError, LocalAwsError } from './errors.js';
 import type { Caller, Ctx, Handler } from './context.js';
 import { IAM_USERS } from './iam.js';
 import { IAM_MFA } from './iam-mfa.js';
-import { acquireLock, lockHolder, type Holder } from './lock.js';
+import { acquireLock, lockHolder, type Holder, type Role } from './lock.js';
 import { BAD_TOKEN, verifySigV4 } from './sigv4.js';
 import { loadState, newState, roleArn, saveState, userArn, type State } from './state.js';
 import { STS } from './sts.js';
@@ -32,6 +32,8 @@ export interface LocalAwsOptions {
   realNow?: () => number;
   /** One line per request (action, status, ms), never parameters. */
   log?: (line: string) => void;
+  /** Who holds the state, as the lock tells others (default a `provision local-aws` server). */
+  role?: Role;
 }
 
 export interface Fixture {
@@ -91,10 +93,10 @@ export async function startLocalAws(o: LocalAwsOptions): Promise<LocalAws> {
   const clock = o.clock ?? hostClock();
   const realNow = o.realNow ?? (() => Date.now() / 1000);
   if (o.throttle !== undefined && !(o.throttle > 0)) throw new LocalAwsError('E_USAGE', `throttle must be a positive rate per second, got ${o.throttle}`);
-  try { mkdirSync(dirname(o.statePath), { recursive: true, mode: 0o700 }); } catch (e) {
-    throw new LocalAwsError('E_IO', `cannot create the directory of ${o.statePath}: ${(e as Error).message}`);
+  try { makeDirs(dirname(o.statePath)); } catch (e) {
+    throw new LocalAwsError('E_IO', `cannot create the directory of ${o.statePath}: ${(e as Error).message}: point XDG_STATE_HOME (or local-aws --state) at a writable place`);
   }
-  const lock = acquireLock(lockPathOf(o.statePath), o.statePath);
+  const lock = acquireLock(lockPathOf(o.statePath), o.statePath, o.role);
   let state: State;
   try {
     const loaded = loadState(o.statePath);

@@ -1,8 +1,9 @@
 // The emulated account, one JSON file. It holds seeds and secret keys, so it is a secret file:
 // written 0600 atomically (temp, fsync, rename, fsync dir) and refused when others can read it.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { makeDirs } from './dirs.js';
 import { LocalAwsError } from './errors.js';
 import type { Tag } from './validate.js';
 
@@ -117,7 +118,7 @@ export function loadState(path: string): State | null {
 /** Temp file in the same directory, fsync, rename over, fsync the directory: a crash leaves old or new, never half. */
 export function saveState(path: string, s: State): void {
   const dir = dirname(path);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  makeDirs(dir);
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const fd = openSync(tmp, 'wx', 0o600);
   try {

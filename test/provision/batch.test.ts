@@ -8,6 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { PROVISION, TOKEN, node, oracle, run } from '../helpers.js';
 import { startLocalAws } from '../../provision/local/index.js';
 import { hostClock } from '../../device/host/clock.js';
+import { openToken } from '../../device/host/api.js';
+import { randomBytes } from 'node:crypto';
 import { ACCOUNT, USER, at, box, expectExit, localAws, serialOf } from './lib.js';
 
 const B = suite('batch create');
@@ -63,7 +65,9 @@ B('a quota refusal (9th MFA device of a user) fails at once, not after a minute 
   try {
     writeFileSync(join(b.dir, 'l.txt'), Array.from({ length: 9 }, (_, i) => `q${i} ${USER}`).join('\n'));
     const r = expectExit(await b.p(['--local', 'create', '--from', join(b.dir, 'l.txt'), '--device-dir', join(b.dir, 'd'), '--json']), 1, 'nine');
-    assert.is(r.stdout.trim().split('\n').length, 8);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.is(lines.filter((l) => l.ok).length, 8);
+    assert.equal(lines.filter((l) => !l.ok).map((l) => [l.name, l.error.code, l.error.awsCode]), [['q8', 'E_AWS', 'LimitExceeded']]);
     assert.match(r.stderr, /^provision: q8: EnableMFADevice: LimitExceeded: .*rolled back: /m);
   } finally { b.done(); }
 });
@@ -77,14 +81,45 @@ B('one failure does not stop the others; the exit code says not all succeeded', 
     expectExit(await b.p(['create', 'taken', '--device', join(b.dir, 'other.dev')], 0, srv.awsEnv), 0, 'taken');
     writeFileSync(join(b.dir, 'list.txt'), `ok-1\ntaken\nok-2 ${USER}\nghost nobody\nok-3\n`);
     const r = expectExit(await b.p(['create', '--from', join(b.dir, 'list.txt'), '--concurrency', '3', '--device-dir', join(b.dir, 'd'), '--json'], 0, srv.awsEnv), 1, 'partial');
-    const ok = r.stdout.trim().split('\n').map((l) => JSON.parse(l).serialNumber).sort();
-    assert.equal(ok, [serialOf('ok-1'), serialOf('ok-2'), serialOf('ok-3')]);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.is(lines.length, 5, 'one JSON line per device, failed or not');
+    assert.equal(lines.filter((l) => l.ok).map((l) => l.serialNumber).sort(), [serialOf('ok-1'), serialOf('ok-2'), serialOf('ok-3')]);
+    assert.ok(lines.filter((l) => l.ok).every((l) => l.name === l.serialNumber.split('/').pop()));
+    const failed = Object.fromEntries(lines.filter((l) => !l.ok).map((l) => [l.name, l.error]));
+    assert.equal(Object.keys(failed).sort(), ['ghost', 'taken']);
+    assert.equal([failed.taken.code, failed.taken.awsCode], ['E_AWS', 'EntityAlreadyExists']);
+    assert.match(failed.taken.message, /^CreateVirtualMFADevice: EntityAlreadyExists: MFA device already exists\. Remove it with `provision remove --serial arn:aws:iam::123456789012:mfa\/taken`/);
+    assert.equal([failed.ghost.code, failed.ghost.awsCode], ['E_AWS', 'NoSuchEntity']);
+    assert.match(failed.ghost.message, /rolled back: removed .*deleted IAM device/);
+    assert.is(lines.find((l) => l.name === 'ghost').userName, 'nobody');
     const err = r.stderr.trim().split('\n');
     assert.is(err.length, 3, r.stderr);
     assert.ok(err.some((l) => /^provision: taken: CreateVirtualMFADevice: EntityAlreadyExists: /.test(l)), r.stderr);
     assert.ok(err.some((l) => /^provision: ghost: EnableMFADevice: NoSuchEntity: .*rolled back: removed .*deleted IAM device/.test(l)), r.stderr);
     assert.is(err[2], 'provision: 2 of 5 devices failed (see above); 3 created');
   } finally { await srv.stop(); b.done(); }
+});
+
+B('a failed device keeps its cause\'s code: E_EXISTS (id already on the token), E_FULL (token full, rolled back)', async () => {
+  const b = box();
+  try {
+    expectExit(await b.t(['init']), 0, 'init');
+    const token = await openToken({ device: join(b.dir, 'state/totp-fob/token.dev'), clock: hostClock(at(0)) });
+    try {
+      const put = (account: string) => token.enroll({ account, issuer: 'Amazon Web Services', secret: randomBytes(20), type: 'totp', algorithm: 'SHA1', digits: 6, period: 30, counter: 0 });
+      await put(`held@${ACCOUNT}`);
+      for (let i = 0; i < 62; i++) await put(`filler-${i}@${ACCOUNT}`);
+    } finally { await token.close(); }
+    const r = expectExit(await b.p(['--local', 'create', 'held', 'fill-1', 'fill-2', '--json']), 1, 'full');
+    const by = Object.fromEntries(r.stdout.trim().split('\n').map((l) => JSON.parse(l)).map((l) => [l.name, l]));
+    assert.equal([by.held.ok, by.held.error.code, by.held.error.awsCode], [false, 'E_EXISTS', undefined]);
+    assert.match(by.held.error.message, /already holds 'Amazon Web Services:held@123456789012'/);
+    assert.is(by['fill-1'].ok, true);
+    assert.equal([by['fill-2'].ok, by['fill-2'].error.code], [false, 'E_FULL']);
+    assert.match(by['fill-2'].error.message, /rolled back: deleted IAM device arn:aws:iam::123456789012:mfa\/fill-2$/);
+    const iam = JSON.parse(expectExit(await b.p(['--local', 'list', '--json']), 0, 'list').stdout);
+    assert.equal(iam.map((x: { serialNumber: string }) => x.serialNumber), [serialOf('fill-1')]);
+  } finally { b.done(); }
 });
 
 B('on a terminal a progress line counts the batch on stderr', async () => {

@@ -48,20 +48,21 @@ S('create without --user leaves it unassigned; enable assigns it; a second enabl
   assert.match(e.stdout, /^enabled arn:aws:iam::123456789012:mfa\/laptop for kjh-SuperDuperUser \(codes of steps \d+, \d+\)\n$/);
   assert.equal((await listRows(30))[0]!.userName, USER);
   const again = expectExit(await b.p(['--local', 'enable', '--user', USER, '--serial', serialOf('laptop'), '--json'], 90), 1, 'enable again');
-  assert.match(again.stderr, /^provision: EnableMFADevice: EntityAlreadyExists: MFA Device is already in use\.\n$/);
+  assert.is(again.stderr, `provision: EnableMFADevice: EntityAlreadyExists: MFA Device is already in use. It is enabled for a user already (\`provision list\` shows whom): \`provision remove --serial ${serialOf('laptop')}\` and create it again to move it\n`);
 });
 
 S('session and assume-role: denied without MFA, allowed with the token\'s code, a reused step refused', async () => {
   expectExit(await b.p(['--local', 'create', USER, '--path', '/service-user/', '--user', USER]), 0, 'create');
   const no = expectExit(await b.p(['--local', 'assume-role', ROLE, '--no-mfa'], 30), 1, 'no mfa');
-  assert.is(no.stderr, `provision: AssumeRole: AccessDenied: User: arn:aws:iam::${ACCOUNT}:user/service-user/${USER} is not authorized to perform: sts:AssumeRole on resource: ${ROLE}\n`);
+  assert.is(no.stderr, `provision: AssumeRole: AccessDenied: User: arn:aws:iam::${ACCOUNT}:user/service-user/${USER} is not authorized to perform: sts:AssumeRole on resource: ${ROLE}. ` +
+    'The role\'s trust policy allows it only with MFA (Condition Bool aws:MultiFactorAuthPresent "true"): drop --no-mfa so the token\'s code is sent\n');
   const ok = JSON.parse(expectExit(await b.p(['--local', 'assume-role', ROLE, '--session-name', 'my-cli-session', '--json'], 30), 0, 'assume').stdout);
   assert.is(ok.assumedRoleArn, `arn:aws:sts::${ACCOUNT}:assumed-role/kjh-DuperRole/my-cli-session`);
   assert.match(ok.AccessKeyId, /^ASIA/);
   assert.is(ok.serialNumber, serialOf(USER, '/service-user/'));
   // Same simulated instant, same step: STS has seen that code.
   const reused = expectExit(await b.p(['--local', 'session', '--role', ROLE, '--json'], 30), 1, 'reuse');
-  assert.match(reused.stderr, /MultiFactorAuthentication failed with invalid MFA one time pass code\./);
+  assert.match(reused.stderr, `MultiFactorAuthentication failed with invalid MFA one time pass code. The code was wrong or already used: wait for the next step (30 s) and retry; if it keeps failing, the token's clock drifted: \`provision resync --user ${USER} --serial ${serialOf(USER, '/service-user/')}\`\n`);
   const cp = JSON.parse(expectExit(await b.p(['--local', 'session', '--credential-process'], 60), 0, 'credential_process').stdout);
   assert.equal(Object.keys(cp), ['Version', 'AccessKeyId', 'SecretAccessKey', 'SessionToken', 'Expiration']);
   assert.is(cp.Version, 1);
@@ -74,6 +75,11 @@ S('session and assume-role: denied without MFA, allowed with the token\'s code, 
 S('remove deactivates, deletes, clears the token and the mapping', async () => {
   expectExit(await b.p(['--local', 'create', 'a1', '--user', USER]), 0, 'create a1');
   expectExit(await b.p(['--local', 'create', 'a2'], 60), 0, 'create a2');
+  expectExit(await b.p(['--local', 'create', 'a3', '--user', USER], 90), 0, 'create a3');
+  // No --user for an assigned device: IAM's list names the user, and it is deactivated for them.
+  const looked = expectExit(await b.p(['--local', 'remove', '--serial', serialOf('a3')], 90), 0, 'remove without --user');
+  assert.match(looked.stdout, /^removed arn:aws:iam::123456789012:mfa\/a3: deactivated for kjh-SuperDuperUser, deleted from IAM, removed 'Amazon Web Services:a3@123456789012' from token FOB\d{8}\n$/);
+  assert.is(looked.stderr, '');
   const r = expectExit(await b.p(['--local', 'remove', '--user', USER, '--serial', serialOf('a1'), '--json'], 60), 0, 'remove');
   const j = JSON.parse(r.stdout);
   assert.equal([j.deactivated, j.deleted, j.credential], [USER, true, `Amazon Web Services:a1@${ACCOUNT}`]);
@@ -169,7 +175,7 @@ S('--endpoint-url with env credentials talks to a `provision local-aws` server; 
       { AWS_ACCESS_KEY_ID: srv.fixture.accessKeyId, AWS_SECRET_ACCESS_KEY: srv.fixture.secretAccessKey }), 0, 'create via server');
     assert.is(JSON.parse(r.stdout).enabled, true);
     const busy = expectExit(await b.p(['--local', 'list']), 1, 'busy');
-    assert.match(busy.stderr, /^provision: --local cannot start: .*local-aws\.json is held by process \d+.*--endpoint-url/);
+    assert.match(busy.stderr, /^provision: --local cannot start: .*local-aws\.json is held by a `provision local-aws` server \(pid \d+\): point --endpoint-url at that server/);
     const viaEnv = expectExit(await b.p(['list', '--json'], 0, srv.awsEnv), 0, 'AWS_ENDPOINT_URL_IAM');
     assert.is(JSON.parse(viaEnv.stdout)[0].serialNumber, serialOf('srv1'));
   } finally { await srv.stop(); }

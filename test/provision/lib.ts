@@ -57,10 +57,10 @@ export interface Server {
 }
 
 /** `provision local-aws --port 0 --json [...]` as a process; resolves once it printed its line. */
-export function localAws(b: Box, args: string[] = [], s = 0): Promise<Server> {
+export function localAws(b: Box, args: string[] = [], s = 0, extra: NodeJS.ProcessEnv = {}): Promise<Server> {
   return new Promise((res, rej) => {
     const child: ChildProcess = spawn(process.execPath, [PROVISION, 'local-aws', '--port', '0', '--json', ...args], {
-      env: { ...b.env, TOTP_FOB_NOW: at(s) }, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...b.env, TOTP_FOB_NOW: at(s), ...extra }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '', err = '';
     const timer = setTimeout(() => { child.kill('SIGKILL'); rej(new Error(`local-aws did not start: ${err}`)); }, 20_000);

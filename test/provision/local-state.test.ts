@@ -38,12 +38,14 @@ test('the state is 0600, the lock names this process while serving and is gone a
     assert.is(statSync(l.statePath).mode & 0o777, 0o600);
     const lock = JSON.parse(readFileSync(lockPathOf(l.statePath), 'utf8'));
     assert.is(lock.pid, process.pid);
+    assert.is(lock.role, 'local-aws', 'the lock says what holds it');
     assert.is(localAwsHolder(l.statePath)?.pid, process.pid);
     const busy = await refused(startLocalAws({ statePath: l.statePath, port: 0 }));
     assert.instance(busy, LocalAwsError);
     assert.is(busy.code, 'E_BUSY');
     assert.is(busy.pid, process.pid);
-    assert.match(busy.message, `in use by process ${process.pid}`);
+    assert.is(busy.role, 'local-aws');
+    assert.match(busy.message, `in use by a \`provision local-aws\` server (pid ${process.pid}): stop it`);
   } finally {
     await l.srv.close();
   }

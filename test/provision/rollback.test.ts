@@ -48,7 +48,7 @@ for (const step of Object.keys(undone)) {
 
 R('a real refusal (EnableMFADevice for a user that does not exist) rolls back too', async () => {
   const r = expectExit(await b.p(['--local', 'create', 'dev1', '--user', 'nobody']), 1, 'no such user');
-  assert.match(r.stderr, /^provision: EnableMFADevice: NoSuchEntity: The user with name nobody cannot be found\.; rolled back: removed 'Amazon Web Services:dev1@123456789012' from token FOB\d+, deleted IAM device arn:aws:iam::123456789012:mfa\/dev1\n$/);
+  assert.match(r.stderr, /^provision: EnableMFADevice: NoSuchEntity: The user with name nobody cannot be found\. Check the name with `aws iam list-users`, or create the user: `aws iam create-user --user-name nobody`; rolled back: removed 'Amazon Web Services:dev1@123456789012' from token FOB\d+, deleted IAM device arn:aws:iam::123456789012:mfa\/dev1\n$/);
   assert.equal(await state(), { iam: [], token: [], mapping: {} });
 });
 

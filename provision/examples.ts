@@ -1,0 +1,84 @@
+// The `--help` examples: transcripts that run as shown under --local from a fresh state
+// (test/provision/help.test.ts replays every `$` line, a simulated minute apart, and matches the
+// output shown). Token serials have the real form (FOB + 8 digits); the user is the fixture's.
+const SEED = 'kjh-SuperDuperUser';
+export const EXAMPLES = {
+  create: `
+Examples:
+  $ token init
+  $ provision --local create ${SEED} --path /service-user/ --user ${SEED}
+  arn:aws:iam::123456789012:mfa/service-user/${SEED}  Amazon Web Services:${SEED}@123456789012  token FOB97258251  enabled for ${SEED}
+
+  $ provision --local create build-bot --path /team/ --tag team=infra --qr-out build-bot.png --json
+  {"serialNumber":"arn:aws:iam::123456789012:mfa/team/build-bot","credential":"Amazon Web Services:build-bot@123456789012","userName":null,"enabled":false,"token":"FOB97258251"}
+
+  $ printf 'line-01 ${SEED}\\nline-02\\n# spare\\nline-03\\n' > staff.txt
+  $ provision --local create --from staff.txt --device-dir tokens --concurrency 8 --json
+  {"name":"line-01","ok":true,"serialNumber":"arn:aws:iam::123456789012:mfa/line-01",…,"enabled":true,"token":"FOB…"}
+  (one "NAME [USER]" per line, # comments; one token store per device, tokens/NAME.dev;
+   a device that failed gets {"name":…,"ok":false,"error":{"code":…,"awsCode":…,"message":…}})
+`,
+  list: `
+Examples:
+  $ token init
+  $ provision --local create ${SEED} --path /service-user/ --user ${SEED}
+  $ provision --local create spare
+  $ provision --local list
+  SERIAL                                                       USER                TOKEN CREDENTIAL
+  arn:aws:iam::123456789012:mfa/service-user/${SEED}  ${SEED}  Amazon Web Services:${SEED}@123456789012
+  arn:aws:iam::123456789012:mfa/spare                          (unassigned)        Amazon Web Services:spare@123456789012
+  (a credential deleted or renamed on the token shows as GONE from token FOB… or RENAMED to '…')
+`,
+  session: `
+Examples:
+  $ token init
+  $ provision --local create ${SEED} --path /service-user/ --user ${SEED}
+  $ eval "$(provision --local session)"                # GetSessionToken with the token's code
+  $ provision --local assume-role arn:aws:iam::123456789012:role/kjh-DuperRole --json
+  {"AccessKeyId":"ASIA…",…,"assumedRoleArn":"arn:aws:sts::123456789012:assumed-role/kjh-DuperRole/provision-1772366440",…}
+  $ provision --local session --role arn:aws:iam::123456789012:role/kjh-DuperRole --credential-process
+  {"Version":1,"AccessKeyId":"ASIA…","SecretAccessKey":"…","SessionToken":"…","Expiration":"…"}
+
+  ~/.aws/config, for real AWS:
+    [profile fob]
+    credential_process = provision session --role arn:aws:iam::123456789012:role/kjh-DuperRole --credential-process
+`,
+  pair: `
+Examples:
+  $ token init
+  $ provision --local create laptop
+  arn:aws:iam::123456789012:mfa/laptop  Amazon Web Services:laptop@123456789012  token FOB97258251  not enabled
+  $ provision --local enable --user ${SEED} --serial arn:aws:iam::123456789012:mfa/laptop
+  enabled arn:aws:iam::123456789012:mfa/laptop for ${SEED} (codes of steps 59012345, 59012346)
+  $ provision --local resync --user ${SEED} --serial arn:aws:iam::123456789012:mfa/laptop
+  resynced arn:aws:iam::123456789012:mfa/laptop for ${SEED} (codes of steps 59012347, 59012348)
+  (AWS refusing the two most recent codes gets one retry with the next unused pair, after a
+   countdown on a terminal: 30-60 s under the real clock, whose first try spent its step)
+`,
+  remove: `
+Examples:
+  $ token init
+  $ provision --local create old-laptop --user ${SEED}
+  $ provision --local remove --serial arn:aws:iam::123456789012:mfa/old-laptop
+  removed arn:aws:iam::123456789012:mfa/old-laptop: deactivated for ${SEED}, deleted from IAM, removed 'Amazon Web Services:old-laptop@123456789012' from token FOB97258251
+  $ provision --local create spare
+  $ provision --local remove --serial arn:aws:iam::123456789012:mfa/spare --json
+  {"serialNumber":"arn:aws:iam::123456789012:mfa/spare","deactivated":null,"deleted":true,"credential":"Amazon Web Services:spare@123456789012","token":"FOB97258251","notes":[]}
+  (an assigned device is deactivated for the user IAM lists for it; --user names one instead)
+`,
+  localAws: `
+Examples:
+  $ provision local-aws
+  local IAM/STS on http://127.0.0.1:4599 (account 123456789012); Ctrl-C stops it
+  access key AKIAU3TLBWN7VJQZ2H4P for arn:aws:iam::123456789012:user/service-user/${SEED}
+  (then the ~/.aws/credentials and ~/.aws/config lines for [${SEED}] and [profile kjh-DuperRole])
+
+  $ provision local-aws --port 0 --state /tmp/aws.json --throttle 10 --json
+  {"endpoint":"http://127.0.0.1:38211","accountId":"123456789012","userName":"${SEED}",…,"roleArn":"arn:aws:iam::123456789012:role/kjh-DuperRole"}
+
+  # in another shell, with the banner's lines in ~/.aws:
+  $ provision create ci-01 --user ${SEED} --profile ${SEED}
+  $ aws --profile kjh-DuperRole sts get-caller-identity      # prompts: Enter MFA code for arn:…
+`,
+};
+
