@@ -64,7 +64,7 @@ The seed scenario, offline (npm start narrates the same):
   {"AccessKeyId":"ASIA…",…,"assumedRoleArn":"arn:aws:sts::123456789012:assumed-role/kjh-DuperRole/provision-1772366440",…}
 
 Environment: AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL_STS, PROVISION_LOCAL=1,
-TOKEN_DEVICE, TOTP_FOB_NOW (simulated time), XDG_STATE_HOME (provision.json, local-aws.json),
+PROVISION_LOCAL_RESYNC_WINDOW (steps ResyncMFADevice looks either side of now; default 20), TOKEN_DEVICE, TOTP_FOB_NOW (simulated time), XDG_STATE_HOME (provision.json, local-aws.json),
 PROVISION_STATE (the mapping file). Exit status: 0 ok, 1 failed, 2 usage.
 --local waits up to 10 s for another \`provision --local\` on the same state; a \`provision local-aws\`
 server holding it is not waited for: use --endpoint-url with its keys.
@@ -184,10 +184,11 @@ PROVISION_FAIL_AT=create|seed|qr-out|qr|enroll|enable fails \`create\` right aft
     .option('--state <file>', 'state file (default $XDG_STATE_HOME/totp-fob/local-aws.json)')
     .option('--json', 'print one JSON line with the endpoint and fixture once ready')
     .option('--throttle <rate>', 'answer requests beyond RATE per second with Throttling')
+    .option('--resync-window <steps>', 'ResyncMFADevice looks STEPS either side of now (default 20, up to 2880; also PROVISION_LOCAL_RESYNC_WINDOW)')
     .addHelpText('after', EXAMPLES.localAws)
     .action(async (_o, c: Command) => {
       // --json may land on the program (it has one too): read both.
-      const o = c.optsWithGlobals() as { port?: string; state?: string; json?: boolean; throttle?: string };
+      const o = c.optsWithGlobals() as { port?: string; state?: string; json?: boolean; throttle?: string; resyncWindow?: string };
       const { runLocalAwsCommand } = await import('./local/index.js');
       process.exitCode = await runLocalAwsCommand(o, { stdout: process.stdout, stderr: process.stderr, verbose: !!process.stderr.isTTY });
     });

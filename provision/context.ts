@@ -55,12 +55,14 @@ export const LOCAL_WAIT_MS = 10_000;
  * a `provision local-aws` server is not: it serves until stopped, so point --endpoint-url at it.
  */
 export async function startLocal(clock: HostClock, env: NodeJS.ProcessEnv, statePath = localStatePath(env), io?: Io, waitMs = LOCAL_WAIT_MS): Promise<LocalEndpoint> {
-  const { startLocalAws } = await import('./local/index.js');
+  const { startLocalAws, resyncWindowOf } = await import('./local/index.js');
+  let resyncWindow: number | undefined;
+  try { resyncWindow = resyncWindowOf(undefined, env); } catch (e) { throw usage((e as Error).message); }
   const until = Date.now() + waitMs;
   try {
     for (;;) {
       try {
-        return await startLocalAws({ statePath, clock, role: 'provision --local' });
+        return await startLocalAws({ statePath, clock, role: 'provision --local', ...(resyncWindow !== undefined ? { resyncWindow } : {}) });
       } catch (e) {
         const err = e as Error & { code?: string; pid?: number; role?: string };
         if (err.code !== 'E_BUSY') throw e;

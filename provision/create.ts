@@ -102,7 +102,7 @@ export async function createOne(d: CreateDeps, r: CreateRequest): Promise<Create
     // 3. QRCodePNG to --qr-out, 0600: it is the seed in another form.
     if (r.qrOut && dev.QRCodePNG?.length) {
       const file = r.qrOut;
-      try { writeSecretFile(file, dev.QRCodePNG); } catch (e) {
+      try { await writeSecretFile(file, dev.QRCodePNG); } catch (e) {
         throw fsError(e, `cannot write --qr-out ${file}`, 'pick a writable --qr-out, or leave it out');
       }
       undo.push({ undone: `deleted ${file}`, kept: `file ${file}`, run: () => unlinkSync(file) });

@@ -1,11 +1,10 @@
 // Secret files: written 0600 atomically (temp, fsync, rename, fsync dir), refused when open to
 // others. Paths given by the user (--qr-out, PROVISION_STATE, XDG_STATE_HOME) are checked up
 // front, and file-system failures become one line that names the path and the fix.
-import { accessSync, closeSync, constants, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { accessSync, constants, statSync } from 'node:fs';
+import { writeAtomic } from '../device/host/api.js';
 import { homedir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import { ProvisionError, usage } from './errors.js';
 import { makeDirs } from './local/dirs.js';
 
@@ -25,44 +24,10 @@ export function fsError(e: unknown, what: string, fix: string): ProvisionError {
 /** `mkdir -p` with mode 0700 that fails fast (provision/local/dirs.ts says why). */
 export { makeDirs };
 
-export function writeSecretFile(path: string, data: string | Uint8Array): void {
-  const dir = dirname(path);
-  makeDirs(dir);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fd = openSync(tmp, 'wx', 0o600);
-  try {
-    const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd); try { unlinkSync(tmp); } catch { /* already gone */ }
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
-  try { const d = openSync(dir, 'r'); try { fsyncSync(d); } finally { closeSync(d); } } catch { /* some filesystems refuse fsync on dirs */ }
-}
-
-/**
- * The same, off the main thread: the fsyncs run in libuv's pool, so a batch's other devices go on
- * meanwhile (a synchronous fsync stalls every one of them).
- */
-export async function writeSecretFileAsync(path: string, data: string | Uint8Array): Promise<void> {
-  const dir = dirname(path);
-  makeDirs(dir);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const f = await open(tmp, 'wx', 0o600);
-  try {
-    await f.writeFile(data);
-    await f.sync();
-  } catch (e) {
-    await f.close(); await unlink(tmp).catch(() => {});
-    throw e;
-  }
-  await f.close();
-  await rename(tmp, path);
-  try { const d = await open(dir, 'r'); try { await d.sync(); } finally { await d.close(); } } catch { /* some filesystems refuse fsync on dirs */ }
+/** Atomically and 0600 (the token's own writer: old or new file after a crash, never half). */
+export async function writeSecretFile(path: string, data: string | Uint8Array): Promise<void> {
+  makeDirs(dirname(path));
+  await writeAtomic(path, data);
 }
 
 /** Refuses a secret file that group or others can read, with the chmod that fixes it. */

@@ -29,7 +29,7 @@ const RULES: Rule[] = [
   { code: 'InvalidAuthenticationCode', ops: ['EnableMFADevice'],
     hint: () => 'the token\'s clock may have drifted: check `token time` (`token time sync` sets it from this host), then try again' },
   { code: 'InvalidAuthenticationCode', ops: ['ResyncMFADevice'],
-    hint: (w) => `AWS found no two consecutive codes within ±20 steps: check \`token time\`, run \`token time sync\`, then \`provision resync --user ${U(w)} --serial ${S(w)}\` again` },
+    hint: (w) => `AWS found no two consecutive codes in its resync window (±20 steps on the local endpoint, unless --resync-window widens it): check \`token time\`, run \`token time sync\`, then \`provision resync --user ${U(w)} --serial ${S(w)}\` again` },
   { code: 'AccessDenied', text: /invalid MFA one time pass code/i,
     hint: (w) => `the code was wrong or already used: wait for the next step (30 s) and retry; if it keeps failing, the token's clock drifted: \`provision resync --user ${U(w)} --serial ${S(w)}\`` },
   { code: 'AccessDenied', text: /unable to validate MFA code/i,

@@ -1,9 +1,12 @@
-// Which token credential backs which IAM serial: provision's own state, 0600, written atomically.
+// Which token credential backs which IAM serial: provision's own state, 0600, a snapshot plus a
+// journal of changed rows (local/journal.ts), so a batch's thousandth device costs one row, not the file.
 // Updates are read-modify-write under a lock file (another `provision` may run at the same time)
 // and queued within the process (a batch's workers finish together).
-import { closeSync, existsSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { lockFile } from '../device/host/api.js';
 import { dirname, join } from 'node:path';
-import { checkPrivate, fsError, makeDirs, stateDir, writeSecretFileAsync } from './files.js';
+import { checkPrivate, fsError, makeDirs, stateDir } from './files.js';
+import { Journaled, JournalError } from './local/journal.js';
 import { ProvisionError } from './errors.js';
 
 export interface MapEntry {
@@ -22,27 +25,35 @@ export type Mapping = Record<string, MapEntry>;
 export const mappingPath = (env: NodeJS.ProcessEnv = process.env) =>
   env.PROVISION_STATE || join(stateDir(env), 'provision.json');
 
-export function readMapping(path: string): Mapping {
-  if (!existsSync(path)) return {};
-  checkPrivate(path);
+type Doc = { version: 1; devices: Mapping };
+
+/** The mapping's file pair (snapshot + journal of changed rows: local/journal.ts), one per path. */
+const files = new Map<string, Journaled<Doc>>();
+const fileOf = (path: string) => files.get(path) ?? files.set(path, new Journaled<Doc>(path, ['devices'])).get(path)!;
+
+function load(path: string): Mapping {
+  if (existsSync(path)) checkPrivate(path);
   try {
-    const j = JSON.parse(readFileSync(path, 'utf8'));
-    if (j?.version !== 1 || typeof j.devices !== 'object' || j.devices === null) throw new Error('unknown layout');
-    return j.devices as Mapping;
+    return fileOf(path).load((text) => {
+      const j = JSON.parse(text);
+      if (j?.version !== 1 || typeof j.devices !== 'object' || j.devices === null) throw new Error('unknown layout');
+      return j as Doc;
+    })?.devices ?? {};
   } catch (e) {
+    if (e instanceof JournalError && e.code === 'E_PERMS') throw new ProvisionError('E_STATE', e.message);
     throw new ProvisionError('E_STATE', `${path} is not provision state (${(e as Error).message}): move it aside and re-run`);
   }
 }
 
-// What this process last wrote, by the file's identity: every write renames a new inode into
-// place, so an unchanged (inode, mtime, size) means nobody else wrote since and the parse of a
-// batch's ever-growing file can be skipped.
+export const readMapping = (path: string): Mapping => load(path);
+
+// What this process last wrote, by the files' identity: an unchanged snapshot and journal mean
+// nobody else wrote since, and the parse of a batch's ever-growing mapping can be skipped.
 const written = new Map<string, { id: string; m: Mapping }>();
-const identity = (path: string) => { try { const st = statSync(path); return `${st.ino}:${st.mtimeMs}:${st.size}`; } catch { return ''; } };
-const remember = (path: string, m: Mapping) => written.set(path, { id: identity(path), m });
+const remember = (path: string, m: Mapping) => written.set(path, { id: fileOf(path).identity(), m });
 function reread(path: string): Mapping {
   const w = written.get(path);
-  return w && w.id && w.id === identity(path) ? w.m : readMapping(path);
+  return w && w.id === fileOf(path).identity() ? w.m : load(path);
 }
 
 interface Pending { change: (m: Mapping) => unknown; done: (v: unknown) => void; fail: (e: unknown) => void }
@@ -68,42 +79,32 @@ async function flush(path: string): Promise<void> {
   while (pending.get(path)?.length) {
     const batch = pending.get(path)!;
     pending.set(path, []);
-    let unlock: (() => void) | undefined;
+    let unlock: (() => Promise<void>) | undefined;
     try {
       unlock = await lock(path);
       const m = reread(path);
       const out = batch.map((p) => { try { return { ok: true, v: p.change(m) }; } catch (e) { return { ok: false, v: e }; } });
-      await writeSecretFileAsync(path, JSON.stringify({ version: 1, devices: m }, null, 2) + '\n');
+      makeDirs(dirname(path));
+      await fileOf(path).commit({ version: 1, devices: m });
       remember(path, m);
       batch.forEach((p, i) => (out[i]!.ok ? p.done(out[i]!.v) : p.fail(out[i]!.v)));
     } catch (e) {
       written.delete(path); // its object may hold changes that never reached the file
       const err = e instanceof ProvisionError ? e : fsError(e, `cannot write provision's state ${path}`, 'point XDG_STATE_HOME or PROVISION_STATE at a writable place');
       for (const p of batch) p.fail(err);
-    } finally { unlock?.(); }
+    } finally { await unlock?.(); }
   }
   flushing.delete(path);
 }
 
-const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; } };
-
-async function lock(path: string, waitMs = 10_000): Promise<() => void> {
-  const file = `${path}.lock`;
+/** The token's own writers' lock (pid + start time; a dead holder's is taken over), async. */
+async function lock(path: string, waitMs = 10_000): Promise<() => Promise<void>> {
   makeDirs(dirname(path));
-  const until = Date.now() + waitMs;
-  for (;;) {
-    try {
-      const fd = openSync(file, 'wx', 0o600);
-      writeSync(fd, String(process.pid)); closeSync(fd);
-      return () => { try { unlinkSync(file); } catch { /* gone */ } };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      // A lock left by a process that died is stale.
-      let pid = NaN;
-      try { pid = Number(readFileSync(file, 'utf8')); } catch { continue; }
-      if (Number.isInteger(pid) && pid > 0 && !alive(pid)) { try { unlinkSync(file); } catch { /* raced */ } continue; }
-      if (Date.now() > until) throw new ProvisionError('E_STATE', `${path} is locked by process ${pid}: wait for it, or remove ${file} if it is gone`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+  try {
+    const l = await lockFile(path, waitMs);
+    return () => l.release();
+  } catch (e) {
+    if ((e as { code?: string }).code === 'E_BUSY') throw new ProvisionError('E_STATE', `${path} is locked by another provision for over ${waitMs / 1000} s: wait for it to finish`);
+    throw e;
   }
 }

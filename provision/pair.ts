@@ -1,11 +1,11 @@
 // EnableMFADevice and ResyncMFADevice want two consecutive codes. The token hands out the two most
 // recent steps (T-1, T), which AWS accepts (LocalStack's AWS-validated test). If AWS refuses them
-// (a drifting token clock, a step boundary passed in flight) the retry sends the next pair the
-// token will still hand out, after a countdown on stderr, as aws-vault's contrib script waits:
-//   - under a simulated clock the token records nothing, so that is (T, T+1), sent once T+1 began;
+// (a step boundary passed in flight, a drifting token clock) the retry sends the current step and
+// the next, as the issue of record asks, once the current step is one the token has not spent:
+//   - under a simulated clock the token records nothing, so that is (T, T+1), at once;
 //   - under the real clock the first try spent step T (the token hands a code out once, RFC 6238
-//     §5.2), so the first unused steps are (T+1, T+2), sent once T+2 began: a wait of 30-60 s.
-// Either way AWS sees (its T-1, its T) when the clocks agree.
+//     §5.2), so it is (T+1, T+2) once T+1 began: no wait when a boundary passed in flight (the
+//     usual cause), else up to one period, counted down on stderr as aws-vault's contrib script waits.
 import type { HostClock } from '../device/host/clock.js';
 import type { Io } from './io.js';
 
@@ -33,7 +33,7 @@ export async function submitPair(
   const now = await token.deviceTime();
   // The step freshPair('next') starts from: the device's current one, past what the try spent.
   const first = Math.max(Math.floor(now / period), o.clock.simulated ? b.step : b.step + 1);
-  const stop = countdown(o, (first + 1) * period - now, [first, first + 1]);
+  const stop = countdown(o, first * period - now, [first, first + 1]);
   let pair: [Code, Code];
   try { pair = await token.freshPair(id, 'next'); } finally { stop(); }
   await submit(pair[0].code, pair[1].code);
@@ -42,7 +42,7 @@ export async function submitPair(
 
 /** "waiting 47 s for the codes of steps X and X+1" on stderr, ticking, only on a terminal. */
 function countdown(o: { clock: HostClock; io: Io }, seconds: number, steps: [number, number]): () => void {
-  if (!o.io.tty || o.clock.fixed) return () => {};
+  if (!o.io.tty || o.clock.fixed || seconds <= 0) return () => {};
   const start = o.clock.now();
   const tick = () => {
     const s = Math.max(0, Math.ceil(seconds - (o.clock.now() - start)));

@@ -1,7 +1,7 @@
 // The writers' lock: an O_EXCL file naming its holder by pid and process start time.
 // A holder killed with -9 cannot unlock, so a waiter takes the lock over once the named
 // process is gone. The start time (field 22 of /proc/<pid>/stat) tells a reused pid apart.
-import { closeSync, fstatSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, linkSync, open, openSync, readFileSync, renameSync, statSync, unlink, unlinkSync, writeSync } from 'node:fs';
 import { nodeCrypto } from './node-crypto.js';
 import { FirmwareError } from './errors.js';
 
@@ -20,7 +20,9 @@ function procStat(pid: number): { state: string; start: string } | null {
   }
 }
 
-const me = (): string => `${process.pid} ${procStat(process.pid)?.start ?? '-'}\n`;
+// Our own line never changes: read /proc once, not on every transaction.
+let mine: string | undefined;
+const me = (): string => (mine ??= `${process.pid} ${procStat(process.pid)?.start ?? '-'}\n`);
 
 function parse(text: string): Holder | null {
   const m = /^(\d+) (\d+|-)\n$/.exec(text);
@@ -53,50 +55,73 @@ const stale = (l: { text: string; mtimeMs: number }): boolean => {
   return h ? !alive(h) : Date.now() - l.mtimeMs > HALF_WRITTEN_MS;
 };
 
-/** Removes a dead holder's lock. True when the caller should try to create the lock again. */
-function breakStale(path: string): boolean {
+/** Removes a dead holder's lock: 'broken' (it was dead), 'gone' (try again), or 'live'. */
+function breakStale(path: string): 'broken' | 'gone' | 'live' {
   const seen = read(path);
-  if (!seen) return true;
-  if (!stale(seen)) return false;
+  if (!seen) return 'gone';
+  if (!stale(seen)) return 'live';
   // Move it aside (atomic), then judge what was moved: another waiter may have broken
   // the same lock and created a live one in between.
   const aside = `${path}.stale-${process.pid}-${nodeCrypto().randomBytes(4).toString('hex')}`;
-  try { renameSync(path, aside); } catch { return true; }
+  try { renameSync(path, aside); } catch { return 'gone'; }
   const moved = read(aside);
-  if (moved && !stale(moved)) {
+  const live = !!moved && !stale(moved);
+  if (live) {
     try { linkSync(aside, path); } catch { /* a new holder took the name; the moved one notices before committing */ }
   }
   try { unlinkSync(aside); } catch { /* gone already */ }
-  return true;
+  return live ? 'gone' : 'broken';
 }
 
 export interface Lock {
   /** True while the lock file is still the one this holder created. */
   held(): boolean;
-  release(): void;
+  /**
+   * A dead holder's lock was broken on the way in: it may have left a half-written temp file,
+   * which only the dead leave (every live writer renames or removes its own before unlocking).
+   */
+  readonly tookOver: boolean;
+  release(): Promise<void>;
 }
+
+const cb = <T = void>(f: (done: (e: NodeJS.ErrnoException | null, v?: T) => void) => void): Promise<T> =>
+  new Promise((ok, fail) => f((e, v) => (e ? fail(e) : ok(v as T))));
 
 export async function acquire(storePath: string, timeoutMs = 30_000): Promise<Lock> {
   const path = `${storePath}.lock`;
   const text = me();
   const deadline = Date.now() + timeoutMs;
-  let delay = 1;
+  let delay = 1, tookOver = false;
   for (;;) {
-    let fd: number | undefined;
+    // Creating a file waits on the file system's journal, behind other writers' fsyncs: off the
+    // main thread, so a host driving many devices is not stalled by one.
+    let fd = -1;
     try {
-      fd = openSync(path, 'wx', 0o600);
-      try { writeSync(fd, text); } catch (e) { try { unlinkSync(path); } catch { /* gone */ } throw e; }
-      const ino = fstatSync(fd).ino;
-      const held = () => { const l = read(path); return !!l && l.ino === ino && l.text === text; };
-      return { held, release: () => { if (held()) try { unlinkSync(path); } catch { /* gone */ } } };
+      fd = await cb<number>((d) => open(path, 'wx', 0o600, d));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
         throw new FirmwareError('E_IO', `cannot lock the device store (${(e as NodeJS.ErrnoException).code}): check that ${path} is writable`);
       }
-    } finally {
-      if (fd !== undefined) closeSync(fd);
     }
-    if (breakStale(path)) continue;
+    if (fd >= 0) {
+      try { writeSync(fd, text); } catch (e) { closeSync(fd); try { unlinkSync(path); } catch { /* gone */ } throw e; }
+      // The fd stays open while held: its inode cannot be reused, so "the name still points at
+      // my inode" is exact, and costs one stat instead of reading the file back.
+      const own = fstatSync(fd);
+      const held = () => { try { const st = statSync(path); return st.ino === own.ino && st.dev === own.dev; } catch { return false; } };
+      let open_ = true;
+      return {
+        held, tookOver,
+        release: async () => {
+          if (!open_) return;
+          open_ = false;
+          try { if (held()) await cb((d) => unlink(path, d)); } catch { /* gone */ } finally { closeSync(fd); }
+        },
+      };
+    }
+    const was = breakStale(path);
+    if (was === 'broken') tookOver = true;
+    if (was !== 'live') continue;
     if (Date.now() > deadline) {
       throw new FirmwareError('E_BUSY', `the device is busy: another process has held ${path} for ${timeoutMs / 1000} s`);
     }
@@ -108,5 +133,5 @@ export async function acquire(storePath: string, timeoutMs = 30_000): Promise<Lo
 /** Runs fn while holding the store's lock. */
 export async function withLock<T>(storePath: string, fn: (lock: Lock) => T | Promise<T>): Promise<T> {
   const lock = await acquire(storePath);
-  try { return await fn(lock); } finally { lock.release(); }
+  try { return await fn(lock); } finally { await lock.release(); }
 }

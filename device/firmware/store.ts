@@ -2,7 +2,9 @@
 //   line 1  "totp-fob store 1"
 //   line 2  "sha256 <hex of SHA-256(line 1 ‖ LF ‖ body)>"
 //   body    JSON of State
-import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { tempPrefix, writeAtomic } from './atomic.js';
 import { basename, dirname, join } from 'node:path';
 import { sha, type Algorithm } from '../core/index.js';
 import { FirmwareError } from './errors.js';
@@ -127,42 +129,16 @@ export function readStore(path: string): State {
   return decode(bytes, path);
 }
 
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try { fsyncSync(fd); } finally { closeSync(fd); }
-}
-
 /**
- * temp file (0600), fsync, rename over the store, fsync the directory. `durable: false`
- * keeps the rename (no reader ever sees half a file) but skips both fsyncs: for signals
- * like a button press, which are worthless after a power cut anyway.
+ * A writer killed mid-write leaves its temp file behind, and its lock: whoever breaks that lock
+ * sweeps (under the lock nobody else is writing one). Not on every write: in a --device-dir of a
+ * thousand stores, a readdir per write was most of a batch's file-system time.
  */
-let temps = 0;
-
-export function writeAtomic(path: string, bytes: Uint8Array, durable = true): void {
-  // Unique, not secret: pid, a counter, and Math.random (O_EXCL below catches the impossible).
-  const tmp = `${path}.tmp-${process.pid}-${++temps}-${Math.random().toString(16).slice(2, 10)}`;
-  const fd = openSync(tmp, 'wx', 0o600);
-  try {
-    fchmodSync(fd, 0o600);
-    for (let o = 0; o < bytes.length;) o += writeSync(fd, bytes, o);
-    if (durable) fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    try { unlinkSync(tmp); } catch { /* gone */ }
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
-  if (durable) fsyncDir(dirname(path));
-}
-
-/** A writer killed mid-write leaves its temp file behind; under the lock nobody else is writing one. */
-function sweepTemps(path: string): void {
-  const prefix = `${basename(path)}.tmp-`, dir = dirname(path);
-  try {
-    for (const f of readdirSync(dir)) if (f.startsWith(prefix)) try { unlinkSync(join(dir, f)); } catch { /* raced */ }
-  } catch { /* unreadable dir: the write reports it */ }
+async function sweepTemps(path: string): Promise<void> {
+  const prefix = basename(tempPrefix(path)), dir = dirname(path);
+  let names: string[];
+  try { names = await readdir(dir); } catch { return; /* unreadable dir: the write reports it */ }
+  for (const f of names) if (f.startsWith(prefix)) try { unlinkSync(join(dir, f)); } catch { /* raced */ }
 }
 
 /**
@@ -172,13 +148,13 @@ function sweepTemps(path: string): void {
  */
 export async function update<T>(path: string, fn: (s: State) => T | Promise<T>): Promise<{ state: State; result: T }> {
   return withLock(path, async (lock) => {
+    if (lock.tookOver) await sweepTemps(path);
     const state = readStore(path);
     const before = JSON.stringify(state);
     const result = await fn(state);
     if (JSON.stringify(state) !== before) {
       if (!lock.held()) throw new FirmwareError('E_BUSY', `lost the lock on ${path} to another process; nothing was written, try again`);
-      sweepTemps(path);
-      writeAtomic(path, encode(state));
+      await writeAtomic(path, encode(state));
     }
     return { state, result };
   });
@@ -187,8 +163,9 @@ export async function update<T>(path: string, fn: (s: State) => T | Promise<T>):
 /** Writes a brand-new store; refuses to overwrite a device. */
 export async function createStore(path: string, s: State): Promise<void> {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  await withLock(path, () => {
-    try { statSync(path); } catch { sweepTemps(path); writeAtomic(path, encode(s)); return; }
+  await withLock(path, async (lock) => {
+    if (lock.tookOver) await sweepTemps(path);
+    if (!statSync(path, { throwIfNoEntry: false })) { await writeAtomic(path, encode(s)); return; }
     throw new FirmwareError('E_EXISTS', `a device already exists at ${path}: use it, or remove it first to make a new one`);
   });
 }

@@ -56,18 +56,21 @@ async function setClock(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Array> {
 }
 
 /**
- * CALCULATE ONCE 80 13 P1 00: `71 id 74 08 <step>` → `76 05 digits DT`, TOTP only.
- * A step at or below the credential's high-water step is refused (6985); otherwise the
- * high water rises to it in the same store write, so a code is handed out once (RFC 6238 §5.2).
- * P1=01, or a simulated host clock, computes without writing.
+ * CALCULATE ONCE 80 13 P1 P2: `71 id 74 08 <step>` → `76 05 digits DT`, TOTP only; P2=01 adds
+ * the next step's `76` too. A step at or below the credential's high-water step is refused (6985);
+ * otherwise the high water rises to the last step answered in the same store write, so a code is
+ * handed out once (RFC 6238 §5.2). P1=01, or a simulated host clock, computes without writing.
  */
 async function calculateOnce(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Array> {
-  if (cmd.p1 > 1 || cmd.p2 !== 0) throw new SwError(SW.WRONG_P1P2);
+  if (cmd.p1 > 1 || cmd.p2 > 1) throw new SwError(SW.WRONG_P1P2);
   requireAuth(ctx, s);
   const items = parseTlvs(cmd.data);
   const id = readId(take(items, 0, TAG.NAME));
   const step = readU64(take(items, 1, TAG.CHALLENGE));
   if (items.length !== 2 || step === null) throw new SwError(SW.WRONG_DATA);
+  // P2=01: this step and the next, in one transaction and one store write (AWS's two codes).
+  const last = step + cmd.p2;
+  if (!Number.isSafeInteger(last)) throw new SwError(SW.WRONG_DATA);
   const c = s.credentials[find(s, id)];
   if (!c) throw new SwError(SW.NO_SUCH_OBJECT);
   if (c.type !== 'TOTP') throw new SwError(SW.WRONG_DATA);
@@ -79,8 +82,11 @@ async function calculateOnce(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Arr
     const now = f.credentials[find(f, id)];
     if (!now || now.type !== 'TOTP') throw new SwError(SW.NO_SUCH_OBJECT);
     if (now.highWater >= step) throw new SwError(SW.CONDITIONS);
-    if (!dryRun) now.highWater = step;
-    return answer(now, ctx.hash(now.algorithm, secretOf(ctx, now), counterBytes(step)), 1);
+    if (!dryRun) now.highWater = last;
+    const key = secretOf(ctx, now);
+    const codes: Uint8Array[] = [];
+    for (let t = step; t <= last; t++) codes.push(answer(now, ctx.hash(now.algorithm, key, counterBytes(t)), 1));
+    return concat(codes);
   });
   return result;
 }

@@ -11,6 +11,10 @@ import { Session } from './session.js';
 import { Token, type FirmwareDevice } from './token.js';
 
 export { HostError, type HostCode } from './errors.js';
+/** The firmware's atomic file replacement (temp, fsync, rename, fsync dir), for the host's users' secret files. */
+export { writeAtomic } from '../firmware/atomic.js';
+/** The firmware's writers' lock (`<path>.lock`, pid + start time, taken over from the dead), for the same. */
+export { acquire as lockFile } from '../firmware/lock.js';
 export { Token, type CredentialInfo, type Code, type CodeOptions } from './token.js';
 export type { Enrollment } from './enrollment.js';
 export type { DeviceInfo } from './oath-client.js';

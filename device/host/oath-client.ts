@@ -170,8 +170,15 @@ export function parseClock(data: Uint8Array): number {
   return readBe64(data);
 }
 /** P1=01 under a simulated host clock: the device computes but records no high-water step. */
-export const calculateOnce = (id: string, step: number, simulated: boolean) =>
-  apdu(0x80, INS.CALCULATE_ONCE, simulated ? 1 : 0, 0, concat(tlv(T.NAME, utf8(id)), tlv(T.CHALLENGE, be64(step))));
+export const calculateOnce = (id: string, step: number, simulated: boolean, pair = false) =>
+  apdu(0x80, INS.CALCULATE_ONCE, simulated ? 1 : 0, pair ? 1 : 0, concat(tlv(T.NAME, utf8(id)), tlv(T.CHALLENGE, be64(step))));
+
+/** CALCULATE ONCE with P2=01: two `76` TLVs, for the step and the one after it. */
+export function parsePair(data: Uint8Array): [string, string] {
+  const t = parseTlvs(data);
+  if (!t || t.length !== 2 || t.some((x) => x.tag !== T.TRUNCATED || x.value.length !== 5)) throw malformed('CALCULATE ONCE');
+  return [codeOf(t[0]!.value), codeOf(t[1]!.value)];
+}
 
 /** LIST DETAILS: per credential `8A L typealgo digits properties id` (APDU.md). */
 export const listDetails = () => apdu(0x80, INS.LIST_DETAILS, 0, 0);

@@ -2,6 +2,7 @@
 // are loaded here and only when an image is read (js-ecosystem.md §4 has the traps).
 import { inflateSync } from 'node:zlib';
 import { HostError } from './errors.js';
+import { moduleImage } from './qr-grid.js';
 
 /** pngjs has no cap: an 8000×8000 declaration inflates to ~800 MB (js-ecosystem.md §4). */
 export const MAX_PIXELS = 16_000_000;
@@ -103,6 +104,14 @@ function framed(img: Image, bg: number[]): Image | null {
   return { data: out, width: W, height: H };
 }
 
+// Loaded on the first image, resolved once: every import() of a bare name walks node_modules again.
+const loadLibs = async () => {
+  // jsqr is CJS whose module.exports is the function with itself as .default.
+  const [{ PNG }, { default: { default: jsQR } }] = await Promise.all([import('pngjs'), import('jsqr')]);
+  return { PNG, jsQR };
+};
+let libs: ReturnType<typeof loadLibs> | undefined;
+
 /**
  * Decodes the first QR code in a PNG.
  * @example const uri = await readQr(readFileSync('aws-mfa.png'));
@@ -110,8 +119,7 @@ function framed(img: Image, bg: number[]): Image | null {
 export async function readQr(png: Uint8Array): Promise<string> {
   const head = pngHeader(png);
   if (head.interlaced) checkInterlacedSize(png, head);
-  // jsqr is CJS whose module.exports is the function with itself as .default.
-  const [{ PNG }, { default: { default: jsQR } }] = await Promise.all([import('pngjs'), import('jsqr')]);
+  const { PNG, jsQR } = await (libs ??= loadLibs());
   let decoded: { width: number; height: number; data: Uint8Array };
   try {
     decoded = PNG.sync.read(Buffer.from(png.buffer, png.byteOffset, png.length));
@@ -121,16 +129,22 @@ export async function readQr(png: Uint8Array): Promise<string> {
   if (decoded.width !== head.width || decoded.height !== head.height || decoded.data.length !== 4 * head.width * head.height) {
     throw new HostError('E_QR_UNREADABLE', 'the PNG is damaged: its pixel data does not match its header');
   }
+  // Options go in on every call: jsQR writes them into its shared defaults (jsQR src/index.ts).
+  const scan = (m: Image | null): string | null => {
+    if (!m) return null;
+    try { return jsQR(m.data, m.width, m.height, { inversionAttempts: 'attemptBoth' })?.data || null; } catch { return null; }
+  };
+  // A clean render is read at one pixel per module first (a small one framed, too); anything
+  // else, or a miss, takes the general path: alpha over white, the image as it is, then framed
+  // in the background's colour and in the other one.
+  const grid = moduleImage({ data: new Uint8ClampedArray(decoded.data.buffer, decoded.data.byteOffset, decoded.data.length), width: decoded.width, height: decoded.height });
+  const fast = grid && (scan(grid) ?? scan(framed(grid, [grid.data[0]!, grid.data[1]!, grid.data[2]!])));
+  if (fast) return fast;
   const img = overWhite(decoded.data, decoded.width, decoded.height);
   const [bg, other] = palette(img);
-  // Options go in on every call: jsQR writes them into its shared defaults (jsQR src/index.ts).
-  const tries = [() => img, () => framed(img, bg), () => framed(img, other)];
-  for (const make of tries) {
-    const m = make();
-    if (!m) continue;
-    let r: { data: string } | null = null;
-    try { r = jsQR(m.data, m.width, m.height, { inversionAttempts: 'attemptBoth' }); } catch { r = null; }
-    if (r && r.data) return r.data;
+  for (const make of [() => img, () => framed(img, bg), () => framed(img, other)]) {
+    const text = scan(make());
+    if (text) return text;
   }
   throw new HostError('E_QR_UNREADABLE', 'no readable QR code in the image (try a sharper or larger screenshot)');
 }

@@ -126,33 +126,30 @@ export class Token {
 
   /**
    * Two consecutive steps, both recorded as handed out (AWS EnableMFADevice/ResyncMFADevice).
-   * 'recent' = (T-1, T) now; 'next' = the first unused step from T on, then the one after it,
-   * each computed once the device's clock has reached it.
+   * 'recent' = (T-1, T) now; 'next' = (S, S+1) for the first step S from T on that nobody has had,
+   * computed once the device's clock has reached S.
    */
   async freshPair(id: string, mode: 'recent' | 'next'): Promise<[{ code: string; step: number }, { code: string; step: number }]> {
     const c = await this.resolve(id);
     if (c.type !== 'totp') throw new HostError('E_UNSUPPORTED', `'${c.id}' is HOTP; two consecutive TOTP codes need a TOTP credential`);
-    const once = async (step: number) => {
-      const a = await this.session.send(Y.calculateOnce(c.id, step, this.clock.simulated));
-      if (a.sw === 0x6985) return null;
-      if (a.sw !== 0x9000) throw generic(a.sw);
-      return { code: Y.parseCode(a.data), step };
-    };
     const T = Math.floor((await this.deviceTime()) / c.period);
     if (mode === 'recent') {
-      const a = await once(T - 1), b = a && (await once(T));
-      if (!a || !b) throw new HostError('E_USED', `the codes of steps ${T - 1} and ${T} of '${c.id}' were already handed out; wait for the next step`);
-      return [a, b];
+      // Both in one transaction: one store write records the pair as handed out.
+      const r = await this.session.send(Y.calculateOnce(c.id, T - 1, this.clock.simulated, true));
+      if (r.sw === 0x6985) throw new HostError('E_USED', `the codes of steps ${T - 1} and ${T} of '${c.id}' were already handed out; wait for the next step`);
+      if (r.sw !== 0x9000) throw generic(r.sw);
+      const [a, b] = Y.parsePair(r.data);
+      return [{ code: a, step: T - 1 }, { code: b, step: T }];
     }
-    let first: { code: string; step: number } | null = null;
-    for (let s = T; !first; s++) {
+    // The current step once it is one nobody has had, and the next: one transaction, one write.
+    for (let s = T; ; s++) {
       await this.waitFor(s * c.period);
-      first = await once(s);
+      const r = await this.session.send(Y.calculateOnce(c.id, s, this.clock.simulated, true));
+      if (r.sw === 0x6985) continue;
+      if (r.sw !== 0x9000) throw generic(r.sw);
+      const [a, b] = Y.parsePair(r.data);
+      return [{ code: a, step: s }, { code: b, step: s + 1 }];
     }
-    await this.waitFor((first.step + 1) * c.period);
-    const second = await once(first.step + 1);
-    if (!second) throw new HostError('E_USED', `step ${first.step + 1} of '${c.id}' was handed out by someone else meanwhile`);
-    return [first, second];
   }
 
   /** Sleeps on the host clock until the device's RTC reaches `t` (its drift is ppm-small). */

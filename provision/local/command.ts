@@ -1,9 +1,10 @@
-// `provision local-aws [--port N] [--state FILE] [--json] [--throttle RATE]`: serve until
+// `provision local-aws [--port N] [--state FILE] [--json] [--throttle RATE] [--resync-window STEPS]`: serve until
 // SIGINT/SIGTERM. The provision CLI parses flags and hands them here.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { hostClock, type HostClock } from '../../device/host/clock.js';
 import { LocalAwsError } from './errors.js';
+import { MAX_RESYNC_STEPS } from './mfa.js';
 import { mfaSerial } from './state.js';
 import { startLocalAws, type LocalAws } from './server.js';
 
@@ -14,6 +15,7 @@ export interface LocalAwsCommandOptions {
   state?: string;
   json?: boolean;
   throttle?: number | string;
+  resyncWindow?: number | string;
 }
 export interface CommandIo {
   stdout: { write(s: string): unknown };
@@ -38,6 +40,15 @@ function number(flag: string, v: number | string | undefined, ok: (n: number) =>
   const n = typeof v === 'number' ? v : /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : NaN;
   if (!Number.isFinite(n) || !ok(n)) throw new LocalAwsError('E_USAGE', `${flag} wants ${want}, got '${v}'`);
   return n;
+}
+
+/**
+ * ResyncMFADevice's reach: --resync-window, else PROVISION_LOCAL_RESYNC_WINDOW (which `--local`
+ * reads too), else the default ±20 steps.
+ */
+export function resyncWindowOf(flag: number | string | undefined, env: NodeJS.ProcessEnv): number | undefined {
+  const [name, v] = flag !== undefined ? ['--resync-window', flag] : ['PROVISION_LOCAL_RESYNC_WINDOW', env.PROVISION_LOCAL_RESYNC_WINDOW || undefined];
+  return number(name, v, (n) => Number.isInteger(n) && n >= 1 && n <= MAX_RESYNC_STEPS, `whole steps either side of now, 1 to ${MAX_RESYNC_STEPS} (a day)`);
 }
 
 /** The text `provision local-aws` prints: where it listens and the config that points the AWS CLI at it. */
@@ -79,10 +90,12 @@ export async function runLocalAwsCommand(opts: LocalAwsCommandOptions, io: Comma
   try {
     const port = number('--port', opts.port ?? DEFAULT_PORT, (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'a port number 0-65535 (0 = any free port)');
     const throttle = number('--throttle', opts.throttle, (n) => n > 0, 'a positive number of requests per second');
+    const resyncWindow = resyncWindowOf(opts.resyncWindow, env);
     clock = hostClock(env.TOTP_FOB_NOW);
     server = await startLocalAws({
       statePath: opts.state ?? defaultStatePath(env), port, clock,
       ...(throttle !== undefined ? { throttle } : {}),
+      ...(resyncWindow !== undefined ? { resyncWindow } : {}),
       ...(io.verbose ? { log: (l: string) => io.stderr.write(`local-aws: ${l}\n`) } : {}),
     });
   } catch (e) {

@@ -17,6 +17,8 @@ export interface Ctx {
   now: number;
   /** TOTP clock (TOTP_FOB_NOW when set): code checks and MFA age. */
   totpNow: number;
+  /** ResyncMFADevice's reach, in steps either side of now. */
+  resyncWindow: number;
   /** Set by any handler that changed the state, so it is saved even if the request then fails. */
   changed: boolean;
 }

@@ -48,7 +48,7 @@ const EnableMFADevice: Handler = (c) => {
   if (Object.values(c.state.mfa).filter((m) => m.user === user).length >= MFA_PER_USER) {
     throw new AwsError('LimitExceeded', `Cannot exceed quota for MFADevicesPerUser: ${MFA_PER_USER}`);
   }
-  if (!checkEnable(d, code1, code2, c.totpNow)) throw new AwsError('InvalidAuthenticationCode', BAD_CODE);
+  if (!checkEnable(d, code1, code2, c.totpNow, c.resyncWindow)) throw new AwsError('InvalidAuthenticationCode', BAD_CODE);
   d.user = user;
   d.enabled = c.now;
   c.changed = true;
@@ -58,7 +58,7 @@ const EnableMFADevice: Handler = (c) => {
 const ResyncMFADevice: Handler = (c) => {
   const { user, d, code1, code2 } = pairInput(c);
   if (d.user !== user) throw noSuchDevice(d.serial);
-  if (!checkResync(d, code1, code2, c.totpNow)) throw new AwsError('InvalidAuthenticationCode', BAD_CODE);
+  if (!checkResync(d, code1, code2, c.totpNow, c.resyncWindow)) throw new AwsError('InvalidAuthenticationCode', BAD_CODE);
   c.changed = true;
   return null;
 };

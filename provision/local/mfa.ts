@@ -6,8 +6,13 @@ import { symbolPng } from './qr-png.js';
 import type { MfaRec } from './state.js';
 
 export const PERIOD = 30;
-/** ResyncMFADevice looks this many steps either side of now. */
+/**
+ * ResyncMFADevice looks this many steps either side of now: 10 minutes, a strict server's window
+ * (AWS publishes none). OTP servers commonly allow a resync far wider than a login, so an
+ * endpoint may be started with up to a day's worth (`--resync-window`) to take a token hours off.
+ */
 export const RESYNC_STEPS = 20;
+export const MAX_RESYNC_STEPS = 2880;
 
 export const newSeed = () => base32Encode(randomBytes(40));
 
@@ -18,9 +23,13 @@ export const otpauthUri = (name: string, account: string, seed: string) =>
 /** QR pixels per module: a 171-pixel square for AWS's URI, read as easily as a bigger one. */
 export const QR_SCALE = 3;
 
-/** The qrcode package loads only when a device is created. */
+// The qrcode package loads only when a device is created, and is resolved once: every import()
+// of a bare name walks node_modules again.
+const loadQr = async () => (await import('qrcode')).default;
+let qrcode: ReturnType<typeof loadQr> | undefined;
+
 export async function qrPng(text: string): Promise<Buffer> {
-  const { default: QR } = await import('qrcode');
+  const QR = await (qrcode ??= loadQr());
   const { modules } = QR.create(text, { errorCorrectionLevel: 'M' });
   return symbolPng(modules.data, modules.size, QR_SCALE);
 }
@@ -35,9 +44,9 @@ const otpOf = (d: MfaRec) => {
 const at = (d: MfaRec, code: string, step: number) => otpOf(d).verify(code, { time: step * PERIOD, window: 0 }) !== null;
 const fresh = (d: MfaRec, step: number) => !d.used.includes(step);
 
-function consume(d: MfaRec, steps: number[], now: number): void {
-  // Only steps a later check could still reach are worth remembering.
-  const oldest = Math.floor(now / PERIOD) + d.offset - RESYNC_STEPS - 2;
+function consume(d: MfaRec, steps: number[], now: number, window: number): void {
+  // Only steps a later check (a resync's reaches furthest) could still reach are worth remembering.
+  const oldest = Math.floor(now / PERIOD) + Math.min(0, d.offset) - window - 2;
   d.used = [...d.used, ...steps].filter((s) => s >= Math.min(oldest, ...steps)).sort((a, b) => a - b);
 }
 
@@ -51,31 +60,31 @@ function pair(d: MfaRec, c1: string, c2: string, starts: number[]): number | nul
  * EnableMFADevice: two consecutive codes at (T-1, T) (LocalStack's AWS-validated test) or
  * (T, T+1) (a client that waits for the next step). On success the two steps are spent.
  */
-export function checkEnable(d: MfaRec, c1: string, c2: string, now: number): boolean {
+export function checkEnable(d: MfaRec, c1: string, c2: string, now: number, window = RESYNC_STEPS): boolean {
   const T = Math.floor(now / PERIOD);
   const s = pair(d, c1, c2, [T - 1, T]);
   if (s === null) return false;
-  consume(d, [s, s + 1], now);
+  consume(d, [s, s + 1], now, window);
   return true;
 }
 
-/** ResyncMFADevice: search ±20 steps, nearest first; the device's offset is where code2 fell. */
-export function checkResync(d: MfaRec, c1: string, c2: string, now: number): boolean {
+/** ResyncMFADevice: search ±window steps, nearest first; the device's offset is where code2 fell. */
+export function checkResync(d: MfaRec, c1: string, c2: string, now: number, window = RESYNC_STEPS): boolean {
   const T = Math.floor(now / PERIOD);
   const starts: number[] = [];
-  for (let k = 0; k <= RESYNC_STEPS; k++) starts.push(T - 1 - k, T - 1 + k);
-  const s = pair(d, c1, c2, [...new Set(starts)].filter((x) => x >= T - RESYNC_STEPS && x + 1 <= T + RESYNC_STEPS));
+  for (let k = 0; k <= window; k++) starts.push(T - 1 - k, T - 1 + k);
+  const s = pair(d, c1, c2, [...new Set(starts)].filter((x) => x >= T - window && x + 1 <= T + window));
   if (s === null) return false;
   d.offset = s + 1 - T;
-  consume(d, [s, s + 1], now);
+  consume(d, [s, s + 1], now, window);
   return true;
 }
 
 /** One code for STS: the device's step ±1, after its learnt offset; a spent step never matches again. */
-export function checkCode(d: MfaRec, code: string, now: number): boolean {
+export function checkCode(d: MfaRec, code: string, now: number, window = RESYNC_STEPS): boolean {
   const T = Math.floor(now / PERIOD) + d.offset;
   for (const s of [T, T - 1, T + 1]) {
-    if (fresh(d, s) && at(d, code, s)) { consume(d, [s], now); return true; }
+    if (fresh(d, s) && at(d, code, s)) { consume(d, [s], now, window); return true; }
   }
   return false;
 }

@@ -10,8 +10,9 @@ import type { Caller, Ctx, Handler } from './context.js';
 import { IAM_USERS } from './iam.js';
 import { IAM_MFA } from './iam-mfa.js';
 import { acquireLock, lockHolder, type Holder, type Role } from './lock.js';
+import { MAX_RESYNC_STEPS, RESYNC_STEPS } from './mfa.js';
 import { BAD_TOKEN, verifySigV4 } from './sigv4.js';
-import { loadState, newState, roleArn, saveState, userArn, type State } from './state.js';
+import { loadState, newState, roleArn, saveState, stateFile, userArn, type State } from './state.js';
 import { STS } from './sts.js';
 import { Input } from './validate.js';
 import { errorXml, okXml, type Service } from './xml.js';
@@ -26,6 +27,8 @@ export interface LocalAwsOptions {
   port?: number;
   /** Requests per second beyond which the answer is AWS's Throttling error. */
   throttle?: number;
+  /** ResyncMFADevice's reach in steps either side of now (default RESYNC_STEPS, at most MAX_RESYNC_STEPS). */
+  resyncWindow?: number;
   /** The TOTP clock; defaults to hostClock() (TOTP_FOB_NOW). SigV4 never uses it. */
   clock?: HostClock;
   /** The real clock in Unix seconds (tests may shift it; clients then sign with the same shift). */
@@ -93,15 +96,20 @@ export async function startLocalAws(o: LocalAwsOptions): Promise<LocalAws> {
   const clock = o.clock ?? hostClock();
   const realNow = o.realNow ?? (() => Date.now() / 1000);
   if (o.throttle !== undefined && !(o.throttle > 0)) throw new LocalAwsError('E_USAGE', `throttle must be a positive rate per second, got ${o.throttle}`);
+  const resyncWindow = o.resyncWindow ?? RESYNC_STEPS;
+  if (!Number.isInteger(resyncWindow) || resyncWindow < 1 || resyncWindow > MAX_RESYNC_STEPS) {
+    throw new LocalAwsError('E_USAGE', `the resync window must be 1 to ${MAX_RESYNC_STEPS} steps (a day), got ${o.resyncWindow}`);
+  }
   try { makeDirs(dirname(o.statePath)); } catch (e) {
     throw new LocalAwsError('E_IO', `cannot create the directory of ${o.statePath}: ${(e as Error).message}: point XDG_STATE_HOME (or local-aws --state) at a writable place`);
   }
   const lock = acquireLock(lockPathOf(o.statePath), o.statePath, o.role);
   let state: State;
+  const file = stateFile(o.statePath);
   try {
-    const loaded = loadState(o.statePath);
+    const loaded = loadState(file);
     state = loaded ?? newState(Math.floor(realNow()));
-    if (!loaded) saveState(o.statePath, state);
+    if (!loaded) await saveState(file, state);
   } catch (e) { lock.release(); throw e; }
 
   const take = o.throttle !== undefined ? bucket(o.throttle) : () => true;
@@ -131,14 +139,21 @@ export async function startLocalAws(o: LocalAwsOptions): Promise<LocalAws> {
     return { kind: 'session', session: s, user: state.users[s.user!]! };
   }
 
-  // Group commit: every change made before a flush starts rides on that one atomic write,
-  // and no response leaves before the write that holds its change (8 concurrent clients
-  // otherwise pay 8 fsync pairs in a row).
-  let flushing: Promise<void> | null = null;
-  const persist = (): Promise<void> => flushing ??= new Promise<void>((r) => setImmediate(r)).then(() => {
-    flushing = null;
-    saveState(o.statePath, state);
-  });
+  // Group commit: one write at a time, and every change made while one is on its way to the
+  // disk rides on the next, so 8 concurrent clients pay one fsync pair per round, not 8 in a row.
+  // No response leaves before the write that holds its change.
+  let next: Promise<void> | null = null;
+  let last: Promise<unknown> = Promise.resolve();
+  const persist = (): Promise<void> => {
+    if (next) return next;
+    const mine: Promise<void> = last.then(() => {
+      next = null; // from here on, changes wait for the write after this one
+      return saveState(file, state);
+    });
+    next = mine;
+    last = mine.catch(() => {});
+    return mine;
+  };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const t0 = performance.now();
@@ -174,7 +189,7 @@ export async function startLocalAws(o: LocalAwsOptions): Promise<LocalAws> {
       const result = await serial(async () => {
         const ctx: Ctx = {
           state, caller: callerOf(signed.accessKeyId, signed.token), p: new Input(params),
-          now: realNow(), totpNow: clock.now(), changed: false,
+          now: realNow(), totpNow: clock.now(), resyncWindow, changed: false,
         };
         try { return await handler(ctx); } finally { changed = ctx.changed; }
       }).finally(() => (changed ? persist() : undefined));
@@ -214,7 +229,7 @@ export async function startLocalAws(o: LocalAwsOptions): Promise<LocalAws> {
       closed ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }).then(() => chain).then(() => lock.release(), () => lock.release());
+      }).then(() => chain).then(() => last).then(() => lock.release(), () => lock.release());
       return closed;
     },
   };

@@ -1,9 +1,10 @@
-// The emulated account, one JSON file. It holds seeds and secret keys, so it is a secret file:
-// written 0600 atomically (temp, fsync, rename, fsync dir) and refused when others can read it.
+// The emulated account: a JSON snapshot and a journal of changed records (journal.ts). It holds
+// seeds and secret keys, so both are secret files: 0600, and refused when others can read them.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { makeDirs } from './dirs.js';
+import { Journaled, JournalError } from './journal.js';
 import { LocalAwsError } from './errors.js';
 import type { Tag } from './validate.js';
 
@@ -95,8 +96,12 @@ export function newState(now: number): State {
   };
 }
 
+/** The account on disk: a snapshot plus a journal of changed records (journal.ts says why). */
+export const stateFile = (path: string) => new Journaled<State>(path, ['users', 'keys', 'roles', 'mfa', 'sessions']);
+
 /** Reads the state; null when the file does not exist yet. */
-export function loadState(path: string): State | null {
+export function loadState(file: Journaled<State>): State | null {
+  const path = file.path;
   let st;
   try { st = statSync(path); } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
@@ -105,9 +110,17 @@ export function loadState(path: string): State | null {
   if (st.mode & 0o077) {
     throw new LocalAwsError('E_STATE_PERMS', `${path} holds secret keys and seeds but others can read it: run chmod 600 ${path}`);
   }
-  let s: State;
-  try { s = JSON.parse(readFileSync(path, 'utf8')) as State; } catch {
-    throw new LocalAwsError('E_STATE_CORRUPT', `${path} is not a local-aws state file (not JSON): move it away or use another --state`);
+  let s: State | null;
+  try {
+    s = file.load((text) => {
+      try { return JSON.parse(text) as State; } catch {
+        throw new LocalAwsError('E_STATE_CORRUPT', `${path} is not a local-aws state file (not JSON): move it away or use another --state`);
+      }
+    });
+  } catch (e) {
+    if (e instanceof JournalError) throw new LocalAwsError(e.code === 'E_PERMS' ? 'E_STATE_PERMS' : 'E_STATE_CORRUPT', e.message);
+    if (e instanceof LocalAwsError) throw e;
+    throw new LocalAwsError('E_IO', `cannot read ${path}: ${(e as Error).message}`);
   }
   if (s?.version !== 1 || typeof s.accountId !== 'string' || !s.users || !s.keys || !s.roles || !s.mfa || !s.sessions || !s.fixture) {
     throw new LocalAwsError('E_STATE_CORRUPT', `${path} is not a local-aws state file (version 1): move it away or use another --state`);
@@ -115,22 +128,8 @@ export function loadState(path: string): State | null {
   return s;
 }
 
-/** Temp file in the same directory, fsync, rename over, fsync the directory: a crash leaves old or new, never half. */
-export function saveState(path: string, s: State): void {
-  const dir = dirname(path);
-  makeDirs(dir);
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fd = openSync(tmp, 'wx', 0o600);
-  try {
-    writeSync(fd, JSON.stringify(s, null, 1) + '\n');
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    try { unlinkSync(tmp); } catch { /* already gone */ }
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
-  const d = openSync(dir, 'r');
-  try { fsyncSync(d); } finally { closeSync(d); }
+/** Durable before it returns (old or new state after a crash, never half); the changes are taken at the call. */
+export async function saveState(file: Journaled<State>, s: State): Promise<void> {
+  makeDirs(dirname(file.path));
+  await file.commit(s);
 }

@@ -27,7 +27,7 @@ function verifyMfa(c: Ctx, serial: string | undefined, code: string | undefined)
   const u = callerUser(c.caller);
   const d = serial !== undefined ? c.state.mfa[serial] : undefined;
   if (!u || !d || d.user !== u.name || code === undefined) throw new AwsError('AccessDenied', MFA_UNVALIDATED);
-  const ok = checkCode(d, code, c.totpNow);
+  const ok = checkCode(d, code, c.totpNow, c.resyncWindow);
   c.changed ||= ok;
   if (!ok) throw new AwsError('AccessDenied', MFA_INVALID);
   return c.totpNow;

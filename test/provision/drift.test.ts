@@ -46,13 +46,46 @@ D('a token 20 s behind: AWS refuses its two most recent codes, the retry with th
   } finally { b.done(); }
 });
 
-D('resync with codes AWS cannot place (a token hours off) is refused, and nothing changes', async () => {
+D('+300 ppm for a year (2 h 38 min ahead): STS refuses, a resync on an endpoint with a day-wide window takes it, STS accepts', async () => {
+  const b = box();
+  try {
+    // A lenient server: OTP servers resync over a far wider window than a login's (mfa.ts).
+    const wide = { PROVISION_LOCAL_RESYNC_WINDOW: '2880' };
+    expectExit(await b.t(['init', '--drift-ppm', '300']), 0, 'init');
+    expectExit(await b.p(['--local', 'create', USER, '--path', '/service-user/', '--user', USER], 0, wide), 0, 'create');
+    const off = JSON.parse(expectExit(await b.t(['time', '--json'], YEAR), 0, 'token time').stdout).offset as number;
+    assert.ok(off > 2.6 * 3600 && off < 2.7 * 3600, `drift after a year: ${off} s`);
+    expectExit(await b.p(['--local', 'assume-role', ROLE, '--json'], YEAR, wide), 1, 'hours off: refused');
+
+    const serial = serialOf(USER, '/service-user/');
+    const rs = JSON.parse(expectExit(await b.p(['--local', 'resync', '--user', USER, '--serial', serial, '--json'], YEAR + 60, wide), 0, 'resync').stdout);
+    // The codes came from the token's own clock, 2 h 38 min (~315 steps) ahead of AWS's.
+    const awsStep = Math.floor((T0 + YEAR + 60) / 30);
+    assert.ok(rs.steps[0] - awsStep > 300 && rs.steps[0] - awsStep < 325, `resynced at steps ${rs.steps}, AWS at ${awsStep}`);
+    const ok = JSON.parse(expectExit(await b.p(['--local', 'assume-role', ROLE, '--session-name', 'hours-later', '--json'], YEAR + 120, wide), 0, 'accepted').stdout);
+    assert.is(ok.assumedRoleArn, 'arn:aws:sts::123456789012:assumed-role/kjh-DuperRole/hours-later');
+    // The offset is the account's: the default-window endpoint serves the same state and agrees.
+    expectExit(await b.p(['--local', 'session', '--json'], YEAR + 600), 0, 'still accepted');
+  } finally { b.done(); }
+});
+
+D('PROVISION_LOCAL_RESYNC_WINDOW outside 1..2880 is a usage error (exit 2), before anything starts', async () => {
+  const b = box();
+  try {
+    for (const bad of ['0', '2881', '1.5', 'wide']) {
+      const r = expectExit(await b.p(['--local', 'list'], 0, { PROVISION_LOCAL_RESYNC_WINDOW: bad }), 2, `window ${bad}`);
+      assert.is(r.stderr, `provision: PROVISION_LOCAL_RESYNC_WINDOW wants whole steps either side of now, 1 to 2880 (a day), got '${bad}'\n`);
+    }
+  } finally { b.done(); }
+});
+
+D('resync with codes AWS cannot place (a token hours off) is refused by the default ±20-step window, and nothing changes', async () => {
   const b = box();
   try {
     expectExit(await b.t(['init', '--drift-ppm', '500']), 0, 'init');
     expectExit(await b.p(['--local', 'create', 'far', '--user', USER]), 0, 'create');
     const r = expectExit(await b.p(['--local', 'resync', '--user', USER, '--serial', serialOf('far')], YEAR), 1, 'resync hours off');
-    assert.match(r.stderr, /^provision: ResyncMFADevice: InvalidAuthenticationCode: Authentication code for device is not valid\. AWS found no two consecutive codes within ±20 steps: check `token time`, run `token time sync`, then `provision resync --user kjh-SuperDuperUser --serial arn:aws:iam::123456789012:mfa\/far` again\n$/);
+    assert.match(r.stderr, /^provision: ResyncMFADevice: InvalidAuthenticationCode: Authentication code for device is not valid\. AWS found no two consecutive codes in its resync window \(±20 steps on the local endpoint, unless --resync-window widens it\): check `token time`, run `token time sync`, then `provision resync --user kjh-SuperDuperUser --serial arn:aws:iam::123456789012:mfa\/far` again\n$/);
   } finally { b.done(); }
 });
 

@@ -60,7 +60,7 @@ H('ResyncMFADevice, DeactivateMFADevice, DeleteVirtualMFADevice: what to run nex
   await aws.iam.send(new aws.I.DeactivateMFADeviceCommand({ UserName: USER, SerialNumber: serial('q0') }));
   await enable('rs', seed);
   assert.is(await line('ResyncMFADevice', rs('000000', '000001'), { user: USER, serial: serial('rs') }),
-    `ResyncMFADevice: InvalidAuthenticationCode: Authentication code for device is not valid. AWS found no two consecutive codes within ±20 steps: check \`token time\`, run \`token time sync\`, then \`provision resync --user ${USER} --serial ${serial('rs')}\` again`);
+    `ResyncMFADevice: InvalidAuthenticationCode: Authentication code for device is not valid. AWS found no two consecutive codes in its resync window (±20 steps on the local endpoint, unless --resync-window widens it): check \`token time\`, run \`token time sync\`, then \`provision resync --user ${USER} --serial ${serial('rs')}\` again`);
   assert.is(await line('DeleteVirtualMFADevice', aws.iam.send(new aws.I.DeleteVirtualMFADeviceCommand({ SerialNumber: serial('rs') })), { serial: serial('rs') }),
     'DeleteVirtualMFADevice: DeleteConflict: Cannot delete entity, must deactivate MFA device first. Deactivate it first: pass --user U (`provision list` shows whom it is enabled for)');
   assert.match(await line('DeleteVirtualMFADevice', aws.iam.send(new aws.I.DeleteVirtualMFADeviceCommand({ SerialNumber: serial('none') }))),

@@ -1,9 +1,9 @@
 // Plumbing for provision's suites: a private HOME/XDG per test, the two CLIs as real processes,
 // simulated instants, and a `provision local-aws` server process.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROVISION, TOKEN, node, tempDir, type Run } from '../helpers.js';
+import { readMapping } from '../../provision/mapping.js';
 
 export const ACCOUNT = '123456789012';
 export const USER = 'kjh-SuperDuperUser';
@@ -36,7 +36,7 @@ export function box(prefix = 'fob-prov-'): Box {
     dir, env, done,
     p: (args, s = 0, extra = {}) => node(PROVISION, args, { env: { ...env, TOTP_FOB_NOW: at(s), ...extra } }),
     t: (args, s = 0, extra = {}) => node(TOKEN, args, { env: { ...env, TOTP_FOB_NOW: at(s), ...extra } }),
-    mapping: () => (existsSync(mp) ? JSON.parse(readFileSync(mp, 'utf8')).devices : {}),
+    mapping: () => readMapping(mp),
   };
 }
 

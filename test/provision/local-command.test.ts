@@ -105,6 +105,8 @@ test('usage errors exit 2 with one line: bad flags, and a TOTP_FOB_NOW nobody ca
     const bad: [string[], NodeJS.ProcessEnv, RegExp][] = [
       [['--throttle', 'fast'], {}, /--throttle wants a positive number/],
       [['--port', '70000'], {}, /--port wants a port number 0-65535/],
+      [['--resync-window', '3000'], {}, /^provision local-aws: --resync-window wants whole steps either side of now, 1 to 2880 \(a day\), got '3000'$/m],
+      [['--port', '0'], { PROVISION_LOCAL_RESYNC_WINDOW: '-1' }, /PROVISION_LOCAL_RESYNC_WINDOW wants whole steps either side of now, 1 to 2880 \(a day\), got '-1'/],
       [['--bogus'], {}, /unknown option '--bogus'/],
       [['--port', '0'], { TOTP_FOB_NOW: 'next tuesday' }, /cannot read time 'next tuesday'/],
     ];

@@ -192,3 +192,27 @@ S('ResyncMFADevice only looks ±20 steps, and only at the named user\'s own devi
 });
 
 S.run();
+
+const W = suite('local IAM: a wider resync window (--resync-window)');
+W('resyncWindow 960: a token 500 steps (4 h 10 min) ahead resyncs, one past the window does not; bad windows are refused', async () => {
+  const wide = await localAws({ resyncWindow: 960 });
+  try {
+    const c = await wide.iam().send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'hours' }));
+    const d = { serial: c.VirtualMFADevice!.SerialNumber!, seed: seedOf(c.VirtualMFADevice!.Base32StringSeed) };
+    await wide.iam().send(new EnableMFADeviceCommand({
+      UserName: USER, SerialNumber: d.serial, AuthenticationCode1: codeAt(d.seed, STEP0 - 1), AuthenticationCode2: codeAt(d.seed, STEP0),
+    }));
+    const pairAt = (s: number) => new ResyncMFADeviceCommand({ UserName: USER, SerialNumber: d.serial, AuthenticationCode1: codeAt(d.seed, s - 1), AuthenticationCode2: codeAt(d.seed, s) });
+    assert.is((await failure(wide.iam().send(pairAt(STEP0 + 961)))).name, 'InvalidAuthenticationCodeException', 'past ±960');
+    await wide.iam().send(pairAt(STEP0 + 500));
+    const ok = await wide.sts().send(new AssumeRoleCommand({ RoleArn: ROLE, RoleSessionName: 'wide', SerialNumber: d.serial, TokenCode: codeAt(d.seed, STEP0 + 501) }));
+    assert.ok(ok.Credentials?.AccessKeyId, 'STS follows the learnt offset');
+  } finally { await wide.done(); }
+  for (const bad of [0, 2881, 1.5]) {
+    try { await localAws({ resyncWindow: bad }); assert.unreachable(`window ${bad} was accepted`); } catch (e) {
+      assert.is((e as { code?: string }).code, 'E_USAGE', String(e));
+      assert.match((e as Error).message, /^the resync window must be 1 to 2880 steps \(a day\), got /);
+    }
+  }
+});
+W.run();

@@ -126,7 +126,8 @@ test('keys, devices, assignments and spent codes survive a restart; no temp file
     assert.equal(listed.VirtualMFADevices!.map((v) => v.SerialNumber), [serial]);
     const e = await failure(again.sts().send(new AssumeRoleCommand({ RoleArn: l.srv.fixture.roleArn, RoleSessionName: 'after', SerialNumber: serial, TokenCode: code })));
     assert.is(e.message, MFA_INVALID);
-    assert.equal(readdirSync(l.dir).sort(), ['state.json', 'state.json.lock']);
+    assert.equal(readdirSync(l.dir).sort(), ['state.json', 'state.json.journal', 'state.json.lock']);
+    assert.is(statSync(l.statePath + '.journal').mode & 0o777, 0o600, 'the journal holds seeds too');
   } finally { await again.done(); await l.done(); }
 });
 

@@ -18,7 +18,7 @@ S('holds the pid and its start time, and is gone after release', async () => {
   const l = await acquire(store);
   assert.is(readFileSync(lock, 'utf8'), `${process.pid} ${startOf(process.pid)}\n`);
   assert.ok(l.held());
-  l.release();
+  await l.release();
   assert.not.ok(existsSync(lock));
 });
 
@@ -43,7 +43,7 @@ S('a live holder is waited for, with backoff, and then the lock passes on', asyn
   const second = withLock(store, () => { order.push('second'); });
   await new Promise((r) => setTimeout(r, 150));
   order.push('first releases');
-  first.release();
+  await first.release();
   await second;
   assert.equal(order, ['first releases', 'second']);
 });

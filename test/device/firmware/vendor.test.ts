@@ -5,8 +5,8 @@ import { boot } from '../../../device/firmware/index.js';
 import { fresh, h, tx, x, type Fresh } from './util.js';
 
 const SEED = '"12345678901234567890"';
-const once = (d: Parameters<typeof tx>[0], id: string, step: string, p1 = '00') =>
-  tx(d, `80 13 ${p1} 00 ${(2 + id.length + 10).toString(16).padStart(2, '0')} 71 ${id.length.toString(16).padStart(2, '0')} "${id}" 74 08 ${step}`);
+const once = (d: Parameters<typeof tx>[0], id: string, step: string, p1 = '00', p2 = '00') =>
+  tx(d, `80 13 ${p1} ${p2} ${(2 + id.length + 10).toString(16).padStart(2, '0')} 71 ${id.length.toString(16).padStart(2, '0')} "${id}" 74 08 ${step}`);
 
 const S = suite('vendor CALCULATE ONCE');
 let f: Fresh;
@@ -37,6 +37,15 @@ S('P1=01 and a simulated host clock compute without raising the high water', asy
   await sim.close();
   assert.is(await once(f.dev, 'sha1', '0000000000000005'), '76050633C083D49000', 'a real clock may still have step 5');
   assert.is(await once(f.dev, 'sha1', '0000000000000005', '01'), '6985', 'and now it is spent for everyone');
+});
+
+S('P2=01 answers the step and the next in one transaction, and spends both', async () => {
+  // RFC 4226 Appendix D, counters 3 and 4: truncated 66ef7655 and 61c5938a.
+  assert.is(await once(f.dev, 'sha1', '0000000000000003', '00', '01'), '76050666EF7655' + '76050661C5938A' + '9000');
+  assert.is(await once(f.dev, 'sha1', '0000000000000004'), '6985', 'the second step is spent too');
+  assert.is(await once(f.dev, 'sha1', '0000000000000005'), '76050633C083D49000', 'the step after the pair is free');
+  assert.is(await once(f.dev, 'sha1', '0000000000000006', '00', '02'), '6B00', 'P2 above 01');
+  assert.is(await once(f.dev, 'sha1', '001FFFFFFFFFFFFF', '00', '01'), '6A80', 'no step after 2^53-1');
 });
 
 S('HOTP, unknown ids and bad steps are refused', async () => {

@@ -125,6 +125,9 @@ test('vendor SET TIME, READ CLOCK and CALCULATE ONCE', () => {
   assert.is(Y.parseClock(h('0000018BCFE56800')), 1700000000000);
   assert.is(x(Y.calculateOnce('a', 2, false)), x(h('80 13 00 00 0D 71 01 "a" 74 08 0000000000000002')));
   assert.is(Y.calculateOnce('a', 2, true)[2], 1, 'P1=01 under a simulated clock');
+  assert.is(Y.calculateOnce('a', 2, false, true)[3], 1, 'P2=01 asks for the pair');
+  assert.equal(Y.parsePair(h('76 05 06 66EF7655 76 05 06 61C5938A')), ['969429', '338314'], 'RFC 4226 counters 3 and 4');
+  assert.throws(() => Y.parsePair(h('76 05 06 66EF7655')), /CALCULATE ONCE/, 'one code is not a pair');
 });
 
 test('TLV lengths: 81 xx past 127 bytes, and malformed runs are refused, not misread', () => {

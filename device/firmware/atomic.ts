@@ -1,0 +1,45 @@
+// The one way this project replaces a file that matters (the device's store, provision's state,
+// the local endpoint's account, a saved QR): a 0600 temp file beside it, fsync, rename over,
+// fsync the directory. A crash or a power cut leaves the old file or the new one, never half.
+// Asynchronous on purpose: the fsyncs wait in libuv's pool, so a host driving many devices or a
+// server answering many clients goes on working (and the disk sees them queued, not one by one).
+import { close, fsync, open, rename, unlink, writeFile } from 'node:fs';
+import { dirname } from 'node:path';
+
+const cb = <T = void>(f: (done: (e: NodeJS.ErrnoException | null, v?: T) => void) => void): Promise<T> =>
+  new Promise((ok, fail) => f((e, v) => (e ? fail(e) : ok(v as T))));
+
+let temps = 0;
+
+/** Temp files are `<path>.tmp-<pid>-<n>-<random>`: unique, not secret, and easy to sweep. */
+export const tempPrefix = (path: string) => `${path}.tmp-`;
+
+/** Replaces `path` with `data`, mode 0600 (the umask can only take bits away). */
+export async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${tempPrefix(path)}${process.pid}-${++temps}-${Math.random().toString(16).slice(2, 10)}`;
+  const fd = await cb<number>((d) => open(tmp, 'wx', 0o600, d));
+  try {
+    await cb((d) => writeFile(fd, data, d));
+    await cb((d) => fsync(fd, d));
+  } catch (e) {
+    await cb((d) => close(fd, d)).catch(() => {});
+    await cb((d) => unlink(tmp, d)).catch(() => {});
+    throw e;
+  }
+  await cb((d) => close(fd, d));
+  try { await cb((d) => rename(tmp, path, d)); } catch (e) {
+    await cb((d) => unlink(tmp, d)).catch(() => {});
+    throw e;
+  }
+  await fsyncDir(dirname(path));
+}
+
+/** Makes a rename durable. Some file systems refuse fsync on a directory; they get what they offer. */
+async function fsyncDir(dir: string): Promise<void> {
+  let fd: number;
+  try { fd = await cb<number>((d) => open(dir, 'r', d)); } catch { return; }
+  try { await cb((d) => fsync(fd, d)); } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'ENOTSUP') throw e;
+  } finally { await cb((d) => close(fd, d)).catch(() => {}); }
+}

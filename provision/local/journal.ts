@@ -1,0 +1,153 @@
+// A JSON document of record collections, kept as a snapshot plus an append-only journal. Rewriting
+// the whole document on every change costs O(state) bytes per commit: at 100 devices/s and a few
+// hundred KB of account that is most of a small disk's write budget (bench/provision.ts). Here a
+// commit appends only the records that changed, one fsynced line, and the snapshot is rewritten
+// (atomically) only once the journal has grown as large as it.
+//
+//   <path>          the snapshot: the document, whole (old files load as they are)
+//   <path>.journal  one line per commit: [[collection, id, record?] | [key, value], ...]
+//
+// Replaying the journal over the snapshot is idempotent (every op sets or deletes a whole record),
+// so a crash between writing a new snapshot and emptying the journal loses nothing. A torn last
+// line (a crash mid-append, never acknowledged) is ignored and cut off before the next append.
+import { close, fdatasync, fsync, open, readFileSync, statSync, truncateSync, write } from 'node:fs';
+import { dirname } from 'node:path';
+import { writeAtomic } from '../../device/host/api.js';
+
+const cb = <T = void>(f: (done: (e: NodeJS.ErrnoException | null, v?: T) => void) => void): Promise<T> =>
+  new Promise((ok, fail) => f((e, v) => (e ? fail(e) : ok(v as T))));
+
+type Doc = Record<string, unknown>;
+/** [collection, id, record] sets, [collection, id] deletes, [key, value] sets a top-level value. */
+type Op = [string, string, unknown] | [string, string] | [string, unknown];
+
+export class JournalError extends Error {
+  constructor(readonly code: 'E_PERMS' | 'E_CORRUPT', message: string) { super(message); }
+}
+
+export const journalPath = (path: string) => `${path}.journal`;
+
+/** What one snapshot + journal pair holds, as last read or written by this process. */
+export class Journaled<T extends object> {
+  private last = new Map<string, string>();
+  private journalBytes = 0;
+  private snapshotBytes = 0;
+  /** Where the journal's complete lines end (a torn tail starts here). */
+  private goodBytes = 0;
+
+  constructor(readonly path: string, private readonly collections: readonly string[]) {}
+
+  /** The file's identity: changes whenever anyone commits (snapshot renamed in, or journal grown). */
+  identity(): string {
+    const id = (p: string) => { try { const s = statSync(p); return `${s.ino}:${s.size}:${s.mtimeMs}`; } catch { return '-'; } };
+    return `${id(this.path)}|${id(journalPath(this.path))}`;
+  }
+
+  /**
+   * Reads the snapshot (null when there is none) and replays the journal over it. `parse` checks
+   * the snapshot's shape; secrets make a file open to others an error, as for the snapshot.
+   */
+  load(parse: (text: string) => T): T | null {
+    let text: string;
+    try { text = readFileSync(this.path, 'utf8'); } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') { this.reset(null); return null; }
+      throw e;
+    }
+    const doc = parse(text) as T & Doc;
+    this.snapshotBytes = Buffer.byteLength(text);
+    const jp = journalPath(this.path);
+    let lines = '';
+    try {
+      if (statSync(jp).mode & 0o077) throw new JournalError('E_PERMS', `${jp} holds what ${this.path} holds, but others can read it: run chmod 600 ${jp}`);
+      lines = readFileSync(jp, 'utf8');
+    } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; }
+    const end = lines.lastIndexOf('\n') + 1;
+    let at = 0;
+    for (const line of lines.slice(0, end).split('\n').slice(0, -1)) {
+      at++;
+      let ops: Op[];
+      try { ops = JSON.parse(line) as Op[]; if (!Array.isArray(ops)) throw new Error(); } catch {
+        throw new JournalError('E_CORRUPT', `${jp} line ${at} is damaged: move ${this.path} and its .journal away, or restore them`);
+      }
+      for (const op of ops) this.apply(doc, op);
+    }
+    this.journalBytes = Buffer.byteLength(lines);
+    this.goodBytes = Buffer.byteLength(lines.slice(0, end));
+    this.reset(doc);
+    return doc;
+  }
+
+  /** Makes `doc` durable: the changed records appended, or a fresh snapshot once the journal is big. */
+  async commit(doc: T): Promise<void> {
+    const ops: string[] = [];
+    const now = this.entries(doc as Doc);
+    for (const [k, v] of now) if (this.last.get(k) !== v) ops.push(op(k, v));
+    for (const k of this.last.keys()) if (!now.has(k)) ops.push(op(k, undefined));
+    if (ops.length === 0) return;
+    const line = `[${ops.join(',')}]\n`;
+    const bytes = Buffer.byteLength(line);
+    if (this.snapshotBytes === 0 || this.journalBytes + bytes > Math.max(64 << 10, this.snapshotBytes)) {
+      const text = JSON.stringify(doc) + '\n';
+      await writeAtomic(this.path, text);
+      // The snapshot holds everything the journal did: emptying it may now fail or be lost freely.
+      try { truncateSync(journalPath(this.path), 0); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; }
+      this.snapshotBytes = Buffer.byteLength(text);
+      this.journalBytes = this.goodBytes = 0;
+    } else {
+      await this.append(line);
+      this.journalBytes = this.goodBytes = this.goodBytes + bytes;
+    }
+    this.last = now;
+  }
+
+  private async append(line: string): Promise<void> {
+    const jp = journalPath(this.path);
+    const fd = await cb<number>((d) => open(jp, 'a', 0o600, d));
+    try {
+      // Cut a torn tail first, or this line would be glued to it and unreadable.
+      if (this.journalBytes !== this.goodBytes) truncateSync(jp, this.goodBytes);
+      const buf = Buffer.from(line);
+      for (let o = 0; o < buf.length;) o += await cb<number>((d) => write(fd, buf, o, buf.length - o, null, d));
+      await cb((d) => fdatasync(fd, d));
+    } finally { await cb((d) => close(fd, d)); }
+    // The journal's first line also created the file: its name must survive a power cut too.
+    if (this.goodBytes === 0) await fsyncDir(dirname(jp));
+  }
+
+  private reset(doc: Doc | null): void {
+    this.last = doc ? this.entries(doc) : new Map();
+    if (!doc) this.snapshotBytes = this.journalBytes = this.goodBytes = 0;
+  }
+
+  private entries(doc: Doc): Map<string, string> {
+    const m = new Map<string, string>();
+    for (const [k, v] of Object.entries(doc)) {
+      if (this.collections.includes(k) && v && typeof v === 'object') {
+        for (const [id, rec] of Object.entries(v as Doc)) m.set(`${k}\0${id}`, JSON.stringify(rec));
+      } else m.set(k, JSON.stringify(v));
+    }
+    return m;
+  }
+
+  private apply(doc: Doc, op: Op): void {
+    if (op.length === 3 || (op.length === 2 && this.collections.includes(op[0]) && typeof op[1] === 'string')) {
+      const [c, id] = op as [string, string];
+      const col = (doc[c] ??= {}) as Doc;
+      if (op.length === 3) col[id] = op[2]; else delete col[id];
+    } else doc[op[0]] = op[1];
+  }
+}
+
+/** One op as JSON text, the record's own JSON spliced in as it was compared. */
+function op(key: string, json: string | undefined): string {
+  const cut = key.indexOf('\0');
+  if (cut < 0) return `[${JSON.stringify(key)},${json ?? 'null'}]`;
+  const head = `${JSON.stringify(key.slice(0, cut))},${JSON.stringify(key.slice(cut + 1))}`;
+  return json === undefined ? `[${head}]` : `[${head},${json}]`;
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  let fd: number;
+  try { fd = await cb<number>((d) => open(dir, 'r', d)); } catch { return; }
+  try { await cb((d) => fsync(fd, d)); } catch { /* some file systems refuse fsync on a directory */ } finally { await cb((d) => close(fd, d)); }
+}
