@@ -42,7 +42,7 @@ export function isBundle(src: string): boolean {
 export async function bench(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-token-'));
   try {
-    const env = { ...process.env, TOKEN_DEVICE: join(dir, 'token.dev'), NO_COLOR: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, TOKEN_DEVICE: join(dir, 'token.dev'), NO_COLOR: '1' };
     delete env.TOTP_FOB_NOW; delete env.TOKEN_ACCESS_CODE;
     const uris = Array.from({ length: 32 }, (_, i) =>
       `otpauth://totp/Issuer${i}:user${i}@example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ${'A'.repeat(i % 8)}&issuer=Issuer${i}&digits=${6 + (i % 3)}`);

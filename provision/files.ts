@@ -2,11 +2,10 @@
 // others. Paths given by the user (--qr-out, PROVISION_STATE, XDG_STATE_HOME) are checked up
 // front, and file-system failures become one line that names the path and the fix.
 import { accessSync, constants, statSync } from 'node:fs';
-import { writeAtomic } from '../device/host/api.js';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ProvisionError, usage } from './errors.js';
-import { makeDirs } from './local/dirs.js';
+import { makeDirs, writeAtomic } from '../device/host/api.js';
 
 const WHY: Record<string, string> = {
   ENOENT: 'no such file or directory', EACCES: 'permission denied', EPERM: 'operation not permitted',

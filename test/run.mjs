@@ -17,6 +17,12 @@ if (!process.env.TEST_NO_BUILD) {
     process.stdout.write(`${b.stdout ?? ''}${b.stderr ?? ''}\nbuild failed (npm run build exited ${b.status})\n0 passed, 1 failed\n`);
     process.exit(1);
   }
+  // The suites and benches run under tsx, which strips types unchecked: check them here.
+  const c = spawnSync('npm', ['run', '--silent', 'typecheck'], { cwd: root, encoding: 'utf8' });
+  if (c.status !== 0) {
+    process.stdout.write(`${c.stdout ?? ''}${c.stderr ?? ''}\ntype check failed (npm run typecheck exited ${c.status})\n0 passed, 1 failed\n`);
+    process.exit(1);
+  }
 }
 const filter = args[0] ? new RegExp(args[0]) : null;
 const jobs = Number(process.env.TEST_JOBS ?? 2);

@@ -2,7 +2,8 @@
 //   line 1  "totp-fob store 1"
 //   line 2  "sha256 <hex of SHA-256(line 1 ‖ LF ‖ body)>"
 //   body    JSON of State
-import { mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { readFileSync, statSync, unlinkSync } from 'node:fs';
+import { makeDirs } from './dirs.js';
 import { readdir } from 'node:fs/promises';
 import { tempPrefix, writeAtomic } from './atomic.js';
 import { basename, dirname, join } from 'node:path';
@@ -162,7 +163,7 @@ export async function update<T>(path: string, fn: (s: State) => T | Promise<T>):
 
 /** Writes a brand-new store; refuses to overwrite a device. */
 export async function createStore(path: string, s: State): Promise<void> {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  makeDirs(dirname(path));
   await withLock(path, async (lock) => {
     if (lock.tookOver) await sweepTemps(path);
     if (!statSync(path, { throwIfNoEntry: false })) { await writeAtomic(path, encode(s)); return; }

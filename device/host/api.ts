@@ -1,7 +1,6 @@
 // The host's public API (provision uses it): find the token, boot it, talk to it through its door.
-import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { boot, manufacture, FirmwareError } from '../firmware/index.js';
 import { nodeCrypto } from '../firmware/node-crypto.js';
 import { hostClock, type HostClock } from './clock.js';
@@ -13,6 +12,8 @@ import { Token, type FirmwareDevice } from './token.js';
 export { HostError, type HostCode } from './errors.js';
 /** The firmware's atomic file replacement (temp, fsync, rename, fsync dir), for the host's users' secret files. */
 export { writeAtomic } from '../firmware/atomic.js';
+/** `mkdir -p` (0700) that fails fast where Node's recursive mkdirSync loops (firmware/dirs.ts). */
+export { makeDirs } from '../firmware/dirs.js';
 /** The firmware's writers' lock (`<path>.lock`, pid + start time, taken over from the dead), for the same. */
 export { acquire as lockFile } from '../firmware/lock.js';
 export { Token, type CredentialInfo, type Code, type CodeOptions } from './token.js';
@@ -50,7 +51,6 @@ export interface OpenOptions {
 
 /** Makes a new token at `path` (FirmwareError E_EXISTS when one is there). */
 export async function createToken(path: string, m: Manufacture = {}, clock: HostClock = hostClock()): Promise<{ serial: string }> {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const id = await manufacture(path, { ...m, now: () => clock.now() });
   return { serial: id.serial };
 }

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { makeDirs } from './dirs.js';
+import { makeDirs } from '../../device/host/api.js';
 import { Journaled, JournalError } from './journal.js';
 import { LocalAwsError } from './errors.js';
 import type { Tag } from './validate.js';

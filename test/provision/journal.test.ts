@@ -16,6 +16,14 @@ function fresh() {
   const path = join(t.dir, 'doc.json');
   return { t, path, jp: journalPath(path) };
 }
+/** A fresh pair with an empty document committed (its snapshot written). */
+async function started() {
+  const x = fresh();
+  const f = open(x.path);
+  const doc: Doc = { version: 1, owner: 'a', users: {} };
+  await f.commit(doc);
+  return { ...x, f, doc };
+}
 
 J('the first commit writes a snapshot; later ones append only the records that changed, one line each', async () => {
   const { t, path, jp } = fresh();
@@ -40,11 +48,8 @@ J('the first commit writes a snapshot; later ones append only the records that c
 });
 
 J('a torn last line (a crash mid-append) is ignored, then cut off before the next append', async () => {
-  const { t, path, jp } = fresh();
+  const { t, path, jp, f, doc } = await started();
   try {
-    const f = open(path);
-    const doc: Doc = { version: 1, owner: 'a', users: {} };
-    await f.commit(doc);
     doc.users.x = { n: 1 };
     await f.commit(doc);
     appendFileSync(jp, '[["users","y",{"n"');
@@ -59,11 +64,8 @@ J('a torn last line (a crash mid-append) is ignored, then cut off before the nex
 });
 
 J('once the journal outgrows the snapshot, a new snapshot replaces both; a journal left behind replays to the same state', async () => {
-  const { t, path, jp } = fresh();
+  const { t, path, jp, f, doc } = await started();
   try {
-    const f = open(path);
-    const doc: Doc = { version: 1, owner: 'a', users: {} };
-    await f.commit(doc);
     let snapshots = 0, last = statSync(path).ino;
     for (let i = 0; i < 3000; i++) {
       doc.users[`u${i % 50}`] = { n: i };
@@ -83,11 +85,8 @@ J('once the journal outgrows the snapshot, a new snapshot replaces both; a journ
 });
 
 J('a damaged line in the middle, or a journal others can read, is refused, not repaired', async () => {
-  const { t, path, jp } = fresh();
+  const { t, path, jp, f, doc } = await started();
   try {
-    const f = open(path);
-    const doc: Doc = { version: 1, owner: 'a', users: {} };
-    await f.commit(doc);
     doc.owner = 'b';
     await f.commit(doc);
     const good = readFileSync(jp, 'utf8');

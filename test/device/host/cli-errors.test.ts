@@ -61,6 +61,15 @@ store('a group-readable store is refused with the chmod that fixes it, exit 1', 
   chmodSync(b.device, 0o600);
   assert.is((await b.token(['list'])).code, 0);
 });
+
+store('a --device under a directory that can never exist fails at once (Node\'s recursive mkdir loops there)', async () => {
+  for (const args of [['init'], ['enroll', '--secret', '-', '--name', 'y']]) {
+    const t0 = Date.now();
+    oneLine(await b.token([...args, '--device', '/proc/nope/t.dev'], { input: B32 }), 1,
+      /^token: cannot mkdir \/proc\/nope: no such file or directory \(ENOENT\); check the path \(--device, TOKEN_DEVICE, XDG_STATE_HOME\) and its permissions$/);
+    assert.ok(Date.now() - t0 < 5000, `${args[0]} gave up in ${Date.now() - t0} ms`);
+  }
+});
 store.run();
 
 const usage = suite('usage errors point at the help');

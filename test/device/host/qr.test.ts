@@ -43,7 +43,8 @@ test('reads greyscale, RGB and 16-bit PNGs', async () => {
 });
 
 test("jsQR's sticky defaults cannot bite: an inverted code still reads after someone called jsQR with dontInvert", async () => {
-  const jsQR = (jsQRModule as unknown as { default: typeof jsQRModule }).default ?? jsQRModule;
+  // jsqr is CJS whose module.exports is the function with itself as .default.
+  const jsQR = ((jsQRModule as unknown as { default?: unknown }).default ?? jsQRModule) as (d: Uint8ClampedArray, w: number, h: number, o?: { inversionAttempts?: string }) => unknown;
   jsQR(new Uint8ClampedArray(4 * 40 * 40), 40, 40, { inversionAttempts: 'dontInvert' });
   assert.is(await readQr(await qrPng(AWS_URI, { scale: 3, margin: 4, dark: '#ffffffff', light: '#000000ff' })), AWS_URI);
 });

@@ -10,11 +10,14 @@ export function makeDirs(dir: string, mode = 0o700): void {
   for (let d = resolve(dir); ; d = dirname(d)) {
     let isDir: boolean;
     try { isDir = statSync(d).isDirectory(); } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(d) === d) throw e;
+      // ENOTDIR: a file above it; go up and name that file, not this path.
+      const code = (e as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || dirname(d) === d) throw e;
       missing.push(d);
       continue;
     }
-    if (!isDir) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${d}'`), { code: 'ENOTDIR', path: d });
+    // Shaped as Node's own system errors are, so callers word it the same way.
+    if (!isDir) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${d}'`), { code: 'ENOTDIR', syscall: 'mkdir', path: d });
     break;
   }
   for (const d of missing.reverse()) {
