@@ -27,14 +27,16 @@ export const mappingPath = (env: NodeJS.ProcessEnv = process.env) =>
 
 type Doc = { version: 1; devices: Mapping };
 
-/** The mapping's file pair (snapshot + journal of changed rows: local/journal.ts), one per path. */
+const journaled = (path: string) => new Journaled<Doc>(path, ['devices']);
+/** The writer's view of each mapping file (snapshot + journal of changed rows: local/journal.ts). */
 const files = new Map<string, Journaled<Doc>>();
-const fileOf = (path: string) => files.get(path) ?? files.set(path, new Journaled<Doc>(path, ['devices'])).get(path)!;
+const fileOf = (path: string) => files.get(path) ?? files.set(path, journaled(path)).get(path)!;
 
-function load(path: string): Mapping {
+/** Reads the mapping; readers use a view of their own, so a write in flight keeps its bookkeeping. */
+export function readMapping(path: string, file = journaled(path)): Mapping {
   if (existsSync(path)) checkPrivate(path);
   try {
-    return fileOf(path).load((text) => {
+    return file.load((text) => {
       const j = JSON.parse(text);
       if (j?.version !== 1 || typeof j.devices !== 'object' || j.devices === null) throw new Error('unknown layout');
       return j as Doc;
@@ -45,15 +47,13 @@ function load(path: string): Mapping {
   }
 }
 
-export const readMapping = (path: string): Mapping => load(path);
-
 // What this process last wrote, by the files' identity: an unchanged snapshot and journal mean
 // nobody else wrote since, and the parse of a batch's ever-growing mapping can be skipped.
 const written = new Map<string, { id: string; m: Mapping }>();
 const remember = (path: string, m: Mapping) => written.set(path, { id: fileOf(path).identity(), m });
 function reread(path: string): Mapping {
   const w = written.get(path);
-  return w && w.id === fileOf(path).identity() ? w.m : load(path);
+  return w && w.id === fileOf(path).identity() ? w.m : readMapping(path, fileOf(path));
 }
 
 interface Pending { change: (m: Mapping) => unknown; done: (v: unknown) => void; fail: (e: unknown) => void }
@@ -80,6 +80,8 @@ async function flush(path: string): Promise<void> {
     const batch = pending.get(path)!;
     pending.set(path, []);
     let unlock: (() => Promise<void>) | undefined;
+    // Answered once the lock is released, so a caller that goes on never finds it still there.
+    let answer: () => void;
     try {
       unlock = await lock(path);
       const m = reread(path);
@@ -87,12 +89,14 @@ async function flush(path: string): Promise<void> {
       makeDirs(dirname(path));
       await fileOf(path).commit({ version: 1, devices: m });
       remember(path, m);
-      batch.forEach((p, i) => (out[i]!.ok ? p.done(out[i]!.v) : p.fail(out[i]!.v)));
+      answer = () => batch.forEach((p, i) => (out[i]!.ok ? p.done(out[i]!.v) : p.fail(out[i]!.v)));
     } catch (e) {
       written.delete(path); // its object may hold changes that never reached the file
       const err = e instanceof ProvisionError ? e : fsError(e, `cannot write provision's state ${path}`, 'point XDG_STATE_HOME or PROVISION_STATE at a writable place');
-      for (const p of batch) p.fail(err);
-    } finally { await unlock?.(); }
+      answer = () => { for (const p of batch) p.fail(err); };
+    }
+    await unlock?.().catch(() => {});
+    answer();
   }
   flushing.delete(path);
 }

@@ -3,10 +3,14 @@
 // fsync the directory. A crash or a power cut leaves the old file or the new one, never half.
 // Asynchronous on purpose: the fsyncs wait in libuv's pool, so a host driving many devices or a
 // server answering many clients goes on working (and the disk sees them queued, not one by one).
-import { close, fsync, open, rename, unlink, writeFile } from 'node:fs';
+import { close, fdatasync, fstat, fsync, ftruncate, open, rename, unlink, write, writeFile, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 
-const cb = <T = void>(f: (done: (e: NodeJS.ErrnoException | null, v?: T) => void) => void): Promise<T> =>
+/**
+ * A node:fs callback call as a promise. Not fs/promises: its FileHandle costs more per call, and a
+ * store write is nine calls.
+ */
+export const cb = <T = void>(f: (done: (e: NodeJS.ErrnoException | null, v?: T) => void) => void): Promise<T> =>
   new Promise((ok, fail) => f((e, v) => (e ? fail(e) : ok(v as T))));
 
 let temps = 0;
@@ -32,6 +36,24 @@ export async function writeAtomic(path: string, data: string | Uint8Array): Prom
     throw e;
   }
   await fsyncDir(dirname(path));
+}
+
+/**
+ * Appends `data` to `path` (0600) and makes it durable before returning: fdatasync, and the
+ * directory too when the file was new or empty. `cutTo` first cuts the file there (a torn tail
+ * from a crash mid-append, which would otherwise glue itself to this line).
+ */
+export async function appendDurable(path: string, data: string | Uint8Array, cutTo?: number): Promise<void> {
+  const fd = await cb<number>((d) => open(path, 'a', 0o600, d));
+  let fresh: boolean;
+  try {
+    if (cutTo !== undefined) await cb((d) => ftruncate(fd, cutTo, d));
+    fresh = (await cb<Stats>((d) => fstat(fd, d))).size === 0;
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    for (let o = 0; o < buf.length;) o += await cb<number>((d) => write(fd, buf, o, buf.length - o, null, d));
+    await cb((d) => fdatasync(fd, d));
+  } finally { await cb((d) => close(fd, d)); }
+  if (fresh) await fsyncDir(dirname(path));
 }
 
 /** Makes a rename durable. Some file systems refuse fsync on a directory; they get what they offer. */

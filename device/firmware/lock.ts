@@ -2,6 +2,7 @@
 // A holder killed with -9 cannot unlock, so a waiter takes the lock over once the named
 // process is gone. The start time (field 22 of /proc/<pid>/stat) tells a reused pid apart.
 import { closeSync, fstatSync, linkSync, open, openSync, readFileSync, renameSync, statSync, unlink, unlinkSync, writeSync } from 'node:fs';
+import { cb } from './atomic.js';
 import { nodeCrypto } from './node-crypto.js';
 import { FirmwareError } from './errors.js';
 
@@ -84,9 +85,6 @@ export interface Lock {
   release(): Promise<void>;
 }
 
-const cb = <T = void>(f: (done: (e: NodeJS.ErrnoException | null, v?: T) => void) => void): Promise<T> =>
-  new Promise((ok, fail) => f((e, v) => (e ? fail(e) : ok(v as T))));
-
 export async function acquire(storePath: string, timeoutMs = 30_000): Promise<Lock> {
   const path = `${storePath}.lock`;
   const text = me();
@@ -109,12 +107,12 @@ export async function acquire(storePath: string, timeoutMs = 30_000): Promise<Lo
       // my inode" is exact, and costs one stat instead of reading the file back.
       const own = fstatSync(fd);
       const held = () => { try { const st = statSync(path); return st.ino === own.ino && st.dev === own.dev; } catch { return false; } };
-      let open_ = true;
+      let holding = true;
       return {
         held, tookOver,
         release: async () => {
-          if (!open_) return;
-          open_ = false;
+          if (!holding) return;
+          holding = false;
           try { if (held()) await cb((d) => unlink(path, d)); } catch { /* gone */ } finally { closeSync(fd); }
         },
       };

@@ -11,7 +11,7 @@ import { Token, type FirmwareDevice } from './token.js';
 
 export { HostError, type HostCode } from './errors.js';
 /** The firmware's atomic file replacement (temp, fsync, rename, fsync dir), for the host's users' secret files. */
-export { writeAtomic } from '../firmware/atomic.js';
+export { appendDurable, writeAtomic } from '../firmware/atomic.js';
 /** `mkdir -p` (0700) that fails fast where Node's recursive mkdirSync loops (firmware/dirs.ts). */
 export { makeDirs } from '../firmware/dirs.js';
 /** The firmware's writers' lock (`<path>.lock`, pid + start time, taken over from the dead), for the same. */

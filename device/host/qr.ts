@@ -2,7 +2,7 @@
 // are loaded here and only when an image is read (js-ecosystem.md §4 has the traps).
 import { inflateSync } from 'node:zlib';
 import { HostError } from './errors.js';
-import { moduleImage } from './qr-grid.js';
+import { moduleImage, type Rgba } from './qr-grid.js';
 
 /** pngjs has no cap: an 8000×8000 declaration inflates to ~800 MB (js-ecosystem.md §4). */
 export const MAX_PIXELS = 16_000_000;
@@ -48,7 +48,7 @@ function checkInterlacedSize(b: Uint8Array, h: PngHeader): void {
   }
 }
 
-interface Image { data: Uint8ClampedArray; width: number; height: number }
+type Image = Rgba;
 
 /** Composites alpha over white: jsQR ignores alpha, so a transparent background reads as black. */
 function overWhite(rgba: Uint8Array, width: number, height: number): Image {

@@ -10,12 +10,8 @@
 // Replaying the journal over the snapshot is idempotent (every op sets or deletes a whole record),
 // so a crash between writing a new snapshot and emptying the journal loses nothing. A torn last
 // line (a crash mid-append, never acknowledged) is ignored and cut off before the next append.
-import { close, fdatasync, fsync, open, readFileSync, statSync, truncateSync, write } from 'node:fs';
-import { dirname } from 'node:path';
-import { writeAtomic } from '../../device/host/api.js';
-
-const cb = <T = void>(f: (done: (e: NodeJS.ErrnoException | null, v?: T) => void) => void): Promise<T> =>
-  new Promise((ok, fail) => f((e, v) => (e ? fail(e) : ok(v as T))));
+import { readFileSync, statSync, truncateSync } from 'node:fs';
+import { appendDurable, writeAtomic } from '../../device/host/api.js';
 
 type Doc = Record<string, unknown>;
 /** [collection, id, record] sets, [collection, id] deletes, [key, value] sets a top-level value. */
@@ -101,17 +97,8 @@ export class Journaled<T extends object> {
   }
 
   private async append(line: string): Promise<void> {
-    const jp = journalPath(this.path);
-    const fd = await cb<number>((d) => open(jp, 'a', 0o600, d));
-    try {
-      // Cut a torn tail first, or this line would be glued to it and unreadable.
-      if (this.journalBytes !== this.goodBytes) truncateSync(jp, this.goodBytes);
-      const buf = Buffer.from(line);
-      for (let o = 0; o < buf.length;) o += await cb<number>((d) => write(fd, buf, o, buf.length - o, null, d));
-      await cb((d) => fdatasync(fd, d));
-    } finally { await cb((d) => close(fd, d)); }
-    // The journal's first line also created the file: its name must survive a power cut too.
-    if (this.goodBytes === 0) await fsyncDir(dirname(jp));
+    // Cut a torn tail first, or this line would be glued to it and unreadable.
+    await appendDurable(journalPath(this.path), line, this.journalBytes !== this.goodBytes ? this.goodBytes : undefined);
   }
 
   private reset(doc: Doc | null): void {
@@ -144,10 +131,4 @@ function op(key: string, json: string | undefined): string {
   if (cut < 0) return `[${JSON.stringify(key)},${json ?? 'null'}]`;
   const head = `${JSON.stringify(key.slice(0, cut))},${JSON.stringify(key.slice(cut + 1))}`;
   return json === undefined ? `[${head}]` : `[${head},${json}]`;
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  let fd: number;
-  try { fd = await cb<number>((d) => open(dir, 'r', d)); } catch { return; }
-  try { await cb((d) => fsync(fd, d)); } catch { /* some file systems refuse fsync on a directory */ } finally { await cb((d) => close(fd, d)); }
 }
