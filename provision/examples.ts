@@ -52,8 +52,11 @@ Examples:
   enabled arn:aws:iam::123456789012:mfa/laptop for ${SEED} (codes of steps 59012345, 59012346)
   $ provision --local resync --user ${SEED} --serial arn:aws:iam::123456789012:mfa/laptop
   resynced arn:aws:iam::123456789012:mfa/laptop for ${SEED} (codes of steps 59012347, 59012348)
-  (AWS refusing the two most recent codes gets one retry with the next unused pair, after a
-   countdown on a terminal: 30-60 s under the real clock, whose first try spent its step)
+  (AWS refusing the two most recent codes gets one retry with the current step and the next,
+   once the current one is unspent: at once when a step boundary passed in flight, else after a
+   countdown on a terminal of up to 30 s under the real clock, whose first try spent its step)
+  $ PROVISION_LOCAL_RESYNC_WINDOW=2880 provision --local resync --user ${SEED} --serial arn:aws:iam::123456789012:mfa/laptop
+  (the local endpoint resyncs within ±20 steps; a wider window takes a token hours off)
 `,
   remove: `
 Examples:
@@ -75,6 +78,8 @@ Examples:
 
   $ provision local-aws --port 0 --state /tmp/aws.json --throttle 10 --json
   {"endpoint":"http://127.0.0.1:38211","accountId":"123456789012","userName":"${SEED}",…,"roleArn":"arn:aws:iam::123456789012:role/kjh-DuperRole"}
+
+  $ provision local-aws --resync-window 2880      # a lenient server: resyncs a token up to a day off
 
   # in another shell, with the banner's lines in ~/.aws:
   $ provision create ci-01 --user ${SEED} --profile ${SEED}

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateVirtualMFADeviceCommand, EnableMFADeviceCommand, IAMClient, ListUsersCommand } from '@aws-sdk/client-iam';
+import { CreateVirtualMFADeviceCommand, EnableMFADeviceCommand, IAMClient, ListUsersCommand, ResyncMFADeviceCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { PROVISION, tempDir } from '../helpers.js';
 import { codeAt, failure, seedOf } from './local-helpers.js';
@@ -122,10 +122,10 @@ test('usage errors exit 2 with one line: bad flags, and a TOTP_FOB_NOW nobody ca
   } finally { b.done(); }
 });
 
-test('TOTP_FOB_NOW sets the server\'s TOTP clock: codes for that instant enable a device; --throttle is applied', async () => {
+test('TOTP_FOB_NOW sets the server\'s TOTP clock: codes for that instant enable a device; --resync-window and --throttle are applied', async () => {
   const t = tempDir();
   const at = Date.parse('2030-06-01T12:00:05Z') / 1000;
-  const s = await serve(['--json', '--port', '0', '--state', join(t.dir, 'state.json'), '--throttle', '50'], { TOTP_FOB_NOW: '2030-06-01T12:00:05Z' });
+  const s = await serve(['--json', '--port', '0', '--state', join(t.dir, 'state.json'), '--throttle', '50', '--resync-window', '200'], { TOTP_FOB_NOW: '2030-06-01T12:00:05Z' });
   const { iam } = clients(JSON.parse(s.stdout().split('\n')[0]!));
   const d = await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'clocked' }));
   const seed = seedOf(d.VirtualMFADevice!.Base32StringSeed);
@@ -133,6 +133,11 @@ test('TOTP_FOB_NOW sets the server\'s TOTP clock: codes for that instant enable 
   await iam.send(new EnableMFADeviceCommand({
     UserName: 'kjh-SuperDuperUser', SerialNumber: d.VirtualMFADevice!.SerialNumber!,
     AuthenticationCode1: codeAt(seed, step - 1), AuthenticationCode2: codeAt(seed, step),
+  }));
+  // --resync-window 200: a device 150 steps (75 min) ahead resyncs; the default ±20 would refuse it.
+  await iam.send(new ResyncMFADeviceCommand({
+    UserName: 'kjh-SuperDuperUser', SerialNumber: d.VirtualMFADevice!.SerialNumber!,
+    AuthenticationCode1: codeAt(seed, step + 149), AuthenticationCode2: codeAt(seed, step + 150),
   }));
   const burst = await Promise.allSettled(Array.from({ length: 80 }, () => iam.send(new ListUsersCommand({}))));
   const throttled = burst.filter((r) => r.status === 'rejected' && (r.reason as Error).name === 'Throttling').length;
