@@ -2,10 +2,9 @@
 //   line 1  "totp-fob store 1"
 //   line 2  "sha256 <hex of SHA-256(line 1 ‖ LF ‖ body)>"
 //   body    JSON of State
-import { readFileSync, statSync, unlinkSync } from 'node:fs';
+import { readdir, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { makeDirs } from './dirs.js';
-import { readdir } from 'node:fs/promises';
-import { tempPrefix, writeAtomic } from './atomic.js';
+import { cb, tempPrefix, writeAtomic } from './atomic.js';
 import { basename, dirname, join } from 'node:path';
 import { sha, type Algorithm } from '../core/index.js';
 import { FirmwareError } from './errors.js';
@@ -138,7 +137,7 @@ export function readStore(path: string): State {
 async function sweepTemps(path: string): Promise<void> {
   const prefix = basename(tempPrefix(path)), dir = dirname(path);
   let names: string[];
-  try { names = await readdir(dir); } catch { return; /* unreadable dir: the write reports it */ }
+  try { names = await cb<string[]>((d) => readdir(dir, d)); } catch { return; /* unreadable dir: the write reports it */ }
   for (const f of names) if (f.startsWith(prefix)) try { unlinkSync(join(dir, f)); } catch { /* raced */ }
 }
 
