@@ -64,8 +64,9 @@ The seed scenario, offline (npm start narrates the same):
   {"AccessKeyId":"ASIA…",…,"assumedRoleArn":"arn:aws:sts::123456789012:assumed-role/kjh-DuperRole/provision-1772366440",…}
 
 Environment: AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL_STS, PROVISION_LOCAL=1,
-PROVISION_LOCAL_RESYNC_WINDOW (steps ResyncMFADevice looks either side of now; default 20), TOKEN_DEVICE, TOTP_FOB_NOW (simulated time), XDG_STATE_HOME (provision.json, local-aws.json),
-PROVISION_STATE (the mapping file). Exit status: 0 ok, 1 failed, 2 usage.
+PROVISION_LOCAL_RESYNC_WINDOW (steps ResyncMFADevice looks either side of now; default 20), TOKEN_DEVICE,
+TOTP_FOB_NOW (simulated time), XDG_STATE_HOME (provision.json, local-aws.json, each with a .journal
+of recent changes beside it: move them together), PROVISION_STATE (the mapping file). Exit status: 0 ok, 1 failed, 2 usage.
 --local waits up to 10 s for another \`provision --local\` on the same state; a \`provision local-aws\`
 server holding it is not waited for: use --endpoint-url with its keys.
 PROVISION_FAIL_AT=create|seed|qr-out|qr|enroll|enable fails \`create\` right after that step (tests only).`);
