@@ -7,15 +7,10 @@ import { join } from 'node:path';
 import { CreateVirtualMFADeviceCommand, IAMClient } from '@aws-sdk/client-iam';
 import { hostClock } from '../../device/host/clock.js';
 import { startLocalAws } from '../../provision/local/index.js';
-import { ACCOUNT, ROLE, USER, at, box, expectExit, localAws, serialOf, type Box } from './lib.js';
+import { ACCOUNT, ROLE, USER, at, expectExit, localAws, serialOf, boxEach } from './lib.js';
 
 const S = suite('provision commands against the local endpoint');
-let b: Box;
-S.before.each(async () => {
-  b = box();
-  expectExit(await b.t(['init']), 0, 'token init');
-});
-S.after.each(() => b.done());
+const b = boxEach(S);
 
 const tokenIds = async (s = 0) => (JSON.parse(expectExit(await b.t(['list', '--json'], s), 0, 'token list').stdout) as { id: string }[]).map((c) => c.id);
 const listRows = async (s = 0) => JSON.parse(expectExit(await b.p(['--local', 'list', '--json'], s), 0, 'list').stdout) as Record<string, unknown>[];

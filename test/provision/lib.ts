@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { PROVISION, TOKEN, node, tempDir, type Run } from '../helpers.js';
+import type { Test } from 'uvu';
 import { readMapping } from '../../provision/mapping.js';
 
 export const ACCOUNT = '123456789012';
@@ -43,6 +44,28 @@ export function box(prefix = 'fob-prov-'): Box {
 export const serialOf = (name: string, path = '/') => `arn:aws:iam::${ACCOUNT}:mfa${path}${name}`;
 
 /** Fails with both streams when a run did not end as expected. */
+/**
+ * Gives every test of suite `s` a fresh box holding a fresh token (`token init`), removed after it.
+ * The Box returned always stands for the current test's.
+ */
+export function boxEach(s: Test): Box {
+  let cur: Box | undefined;
+  s.before.each(async () => {
+    cur = box();
+    expectExit(await cur.t(['init']), 0, 'token init');
+  });
+  s.after.each(() => cur?.done());
+  const now = () => { if (!cur) throw new Error('boxEach: no test is running'); return cur; };
+  return {
+    get dir() { return now().dir; },
+    get env() { return now().env; },
+    p: (...a) => now().p(...a),
+    t: (...a) => now().t(...a),
+    mapping: () => now().mapping(),
+    done: () => now().done(),
+  };
+}
+
 export function expectExit(r: Run, code: number, what: string): Run {
   if (r.code !== code) throw new Error(`${what}: exit ${r.code}, wanted ${code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   return r;

@@ -5,15 +5,10 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { box, expectExit, type Box } from './lib.js';
+import { expectExit, boxEach } from './lib.js';
 
 const P = suite('paths and profiles');
-let b: Box;
-P.before.each(async () => {
-  b = box();
-  expectExit(await b.t(['init']), 0, 'token init');
-});
-P.after.each(() => b.done());
+const b = boxEach(P);
 
 const iam = async () => JSON.parse(expectExit(await b.p(['--local', 'list', '--json']), 0, 'list').stdout) as unknown[];
 const oneLine = (s: string) => { assert.is(s.trim().split('\n').length, 1, s); return s; };

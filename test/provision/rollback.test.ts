@@ -4,15 +4,10 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ACCOUNT, USER, box, expectExit, serialOf, type Box } from './lib.js';
+import { ACCOUNT, USER, expectExit, serialOf, boxEach } from './lib.js';
 
 const R = suite('create rolls back after a failure at each step');
-let b: Box;
-R.before.each(async () => {
-  b = box();
-  expectExit(await b.t(['init']), 0, 'token init');
-});
-R.after.each(() => b.done());
+const b = boxEach(R);
 
 const state = async () => ({
   iam: (JSON.parse(expectExit(await b.p(['--local', 'list', '--json']), 0, 'list').stdout) as { serialNumber: string; assigned: boolean }[]),
