@@ -31,14 +31,22 @@ export function has(cmd: string, probe: string[] = ['--version']): boolean {
   return which.get(cmd)!;
 }
 
+/** Shared with test/harness/uvu.mjs: the running test and the skips noted on it (null outside a test). */
+interface Harness { current: { suite: string; test: string; skips: string[] } | null }
+const harness = () => (globalThis as { [k: symbol]: Harness | undefined })[Symbol.for('totp-fob.harness')];
+
 /**
- * Gate an oracle test. Returns true when the tool is there. Otherwise it says why on
- * stderr and returns false, or throws under INTEROP=required (CI), failing the test.
+ * Gate an oracle test: `if (!oracle(tool, ok, why)) return;`. Returns true when the tool is there.
+ * Otherwise it returns false and the test, returning early without an error, is reported as
+ * skipped with `why` (test/run.mjs counts it so); under INTEROP=required (CI) it throws instead,
+ * failing the test.
  */
 export function oracle(tool: string, ok: boolean, why = `${tool} is not installed`): boolean {
   if (ok) return true;
   if (process.env.INTEROP === 'required') throw new Error(`INTEROP=required but ${why}`);
-  process.stderr.write(`skip: ${why}\n`);
+  const h = harness();
+  if (h?.current) h.current.skips.push(why);
+  else process.stderr.write(`skip: ${why}\n`);
   return false;
 }
 
