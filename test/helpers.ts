@@ -69,3 +69,25 @@ export function run(cmd: string, args: string[], o: SpawnOptions & { input?: str
 
 export const node = (script: string, args: string[], o: Parameters<typeof run>[2] = {}) =>
   run(process.execPath, [script, ...args], o);
+
+/**
+ * Runs the shell line `cmd` on a pseudo-terminal (script(1)) and, once `ready(output)` holds, types
+ * `keys` on it (`'\x03'` is a Ctrl-C the terminal turns into SIGINT). Waits on output, not on a clock,
+ * so a loaded machine only makes it slower; `reached` says whether `ready` ever held.
+ */
+export function typeWhen(cmd: string, ready: (out: string) => boolean, keys: string,
+  o: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Run & { reached: boolean }> {
+  return new Promise((res, rej) => {
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: o.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '', reached = false;
+    child.stdout!.on('data', (b) => {
+      stdout += b;
+      if (!reached && ready(stdout)) { reached = true; child.stdin!.write(keys); }
+    });
+    child.stderr!.on('data', (b) => (stderr += b));
+    const t = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 60_000);
+    child.on('error', rej);
+    child.stdin!.on('error', () => {});
+    child.on('close', (code, sig) => { clearTimeout(t); res({ code: code ?? (sig ? 128 : 1), stdout, stderr, reached }); });
+  });
+}

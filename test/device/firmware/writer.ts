@@ -1,5 +1,6 @@
 // A process that writes the store through the APDU door, for the crash and concurrency suites.
-//   node writer.js STORE put30 TAG   PUT TAG.0 … TAG.29, then exit
+//   node writer.js STORE put30 TAG   PUT TAG.0 … TAG.29, then exit (after a line on stdin: `go`, when
+//                                    started with stdin piped, so several writers start together)
 //   node writer.js STORE churn TAG   PUT, RENAME, DELETE in a loop until killed
 //   node writer.js STORE press       press the button (as `token press` does) and exit
 // Each completed write is acknowledged on stdout with a synchronous write, so an
@@ -31,6 +32,10 @@ async function main(): Promise<void> {
   const dev = await boot({ path, now: () => Date.now() / 1000 });
   if (mode === 'press') { await dev.press(); await dev.close(); return; }
   writeSync(1, 'ready\n');
+  if (mode === 'put30' && !process.stdin.isTTY && process.env.WRITER_WAIT_GO) {
+    await new Promise((r) => process.stdin.once('data', r));
+    process.stdin.destroy();
+  }
   for (let i = 0; mode === 'churn' || i < 30; i++) {
     const r = await dev.transmit(mode === 'churn' ? churnOp(tag, i) : put(`${tag}.${i}`));
     const sw = (r[r.length - 2]! << 8) | r[r.length - 1]!;
