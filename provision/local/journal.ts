@@ -23,6 +23,12 @@ export class JournalError extends Error {
 
 export const journalPath = (path: string) => `${path}.journal`;
 
+/**
+ * The journal may grow to this many bytes (or the snapshot's size, if larger) before a snapshot
+ * replaces it. TOTP_FOB_JOURNAL_BYTES lowers it so crash tests reach the snapshot in a few commits.
+ */
+const JOURNAL_BYTES = Number(process.env.TOTP_FOB_JOURNAL_BYTES) || 64 << 10;
+
 /** What one snapshot + journal pair holds, as last read or written by this process. */
 export class Journaled<T extends object> {
   private last = new Map<string, string>();
@@ -82,7 +88,7 @@ export class Journaled<T extends object> {
     if (ops.length === 0) return;
     const line = `[${ops.join(',')}]\n`;
     const bytes = Buffer.byteLength(line);
-    if (this.snapshotBytes === 0 || this.journalBytes + bytes > Math.max(64 << 10, this.snapshotBytes)) {
+    if (this.snapshotBytes === 0 || this.journalBytes + bytes > Math.max(JOURNAL_BYTES, this.snapshotBytes)) {
       const text = JSON.stringify(doc) + '\n';
       await writeAtomic(this.path, text);
       // The snapshot holds everything the journal did: emptying it may now fail or be lost freely.
