@@ -20,7 +20,7 @@ M.before(async () => {
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try { if ((await fetch(`${url}/moto-api/`)).status < 500) break; } catch { /* not yet */ }
-    if (i > 150) throw new Error('moto did not start within 30 s');
+    if (i > 600) throw new Error('moto did not start within 120 s');
     await new Promise((r) => setTimeout(r, 200));
   }
   b = box();

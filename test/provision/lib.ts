@@ -86,7 +86,7 @@ export function localAws(b: Box, args: string[] = [], s = 0, extra: NodeJS.Proce
       env: { ...b.env, TOTP_FOB_NOW: at(s), ...extra }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '', err = '';
-    const timer = setTimeout(() => { child.kill('SIGKILL'); rej(new Error(`local-aws did not start: ${err}`)); }, 20_000);
+    const timer = setTimeout(() => { child.kill('SIGKILL'); rej(new Error(`local-aws did not start in 60 s: ${err}`)); }, 60_000);
     child.stderr!.on('data', (d) => (err += d));
     child.on('exit', (code) => { clearTimeout(timer); rej(new Error(`local-aws exited ${code}: ${err}`)); });
     child.stdout!.on('data', (d) => {

@@ -44,7 +44,7 @@ P('under /proc nothing spins: --qr-out, --device-dir and XDG_STATE_HOME fail at 
   // The mapping is written after enrolling: its failure is one line, and everything is rolled back.
   const m = expectExit(await b.p(['--local', 'create', 'p1'], 0, { PROVISION_STATE: '/proc/nope/p.json' }), 1, 'state /proc');
   assert.match(oneLine(m.stderr), /^provision: cannot write provision's state \/proc\/nope\/p\.json \(\/proc\/nope\): ENOENT, no such file or directory: point XDG_STATE_HOME or PROVISION_STATE at a writable place; rolled back: removed 'Amazon Web Services:p1@123456789012' from token FOB\d{8}, deleted IAM device arn:aws:iam::123456789012:mfa\/p1\n$/);
-  assert.ok(Date.now() - t0 < 20_000, 'all four within seconds');
+  assert.ok(Date.now() - t0 < 120_000, 'all four end (a spin would not; a loaded machine only slows them)');
   assert.equal(await iam(), []);
 });
 

@@ -141,7 +141,8 @@ at('with no vpcd to reach, attach gives up after the retry time, naming the addr
     assert.match((e as Error).message, `127.0.0.1:${port}`);
   }
   const took = Date.now() - t0;
-  assert.ok(took >= 1200 && took < 5000, `gave up after ${took} ms`);
+  // The lower bound is the retry time; the upper only catches an attach that never gives up (load makes it slow, not wrong).
+  assert.ok(took >= 1200 && took < 30_000, `gave up after ${took} ms`);
   assert.not.ok(existsSync(attachLockPath(t.device)));
   t.done();
 });

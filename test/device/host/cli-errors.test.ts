@@ -67,7 +67,8 @@ store('a --device under a directory that can never exist fails at once (Node\'s 
     const t0 = Date.now();
     oneLine(await b.token([...args, '--device', '/proc/nope/t.dev'], { input: B32 }), 1,
       /^token: cannot mkdir \/proc\/nope: no such file or directory \(ENOENT\); check the path \(--device, TOKEN_DEVICE, XDG_STATE_HOME\) and its permissions$/);
-    assert.ok(Date.now() - t0 < 5000, `${args[0]} gave up in ${Date.now() - t0} ms`);
+    // A spinning mkdir never returns; a loaded machine is slow, not forever: the bound sits between.
+    assert.ok(Date.now() - t0 < 30_000, `${args[0]} gave up in ${Date.now() - t0} ms`);
   }
 });
 store.run();
