@@ -1,8 +1,10 @@
 // The local endpoint's (and the mapping's) store: a snapshot plus a journal of changed records.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { appendFileSync, chmodSync, readdirSync, readFileSync, statSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { rng } from '../device/core/rng.js';
 import { tempDir } from '../helpers.js';
 import { Journaled, JournalError, journalPath } from '../../provision/local/journal.js';
 
@@ -104,6 +106,41 @@ J('a damaged line in the middle, or a journal others can read, is refused, not r
       assert.match((e as Error).message, `chmod 600 ${jp}`);
     }
   } finally { t.done(); }
+});
+
+const KILL_ROUNDS = 8, MIN_MID_SNAPSHOT = KILL_ROUNDS / 2;
+
+J(`kill -9 the instant a snapshot's temp file appears (${KILL_ROUNDS} rounds): the document loads as of the last acknowledged commit or the next`, async () => {
+  const R = rng();
+  let midSnapshot = 0;
+  const acks: number[] = [];
+  for (let round = 0; round < KILL_ROUNDS; round++) {
+    const { t, path } = fresh();
+    try {
+      const arm = R.range(20, 300);
+      const child = spawn(process.execPath, ['--import', 'tsx', new URL('./journal-writer.ts', import.meta.url).pathname, path], {
+        env: { ...process.env, TOTP_FOB_JOURNAL_BYTES: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '', err = '';
+      const acked = () => (out.match(/^ok /gm) ?? []).length;
+      const w = watch(t.dir, (_e, name) => { if (name?.startsWith('doc.json.tmp-') && acked() >= arm) child.kill('SIGKILL'); });
+      child.stdout.on('data', (b) => (out += b));
+      child.stderr.on('data', (b) => (err += b));
+      const closed = new Promise((r) => child.on('close', r));
+      const signal = await new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_c, s) => r(s)));
+      w.close();
+      if (readdirSync(t.dir).some((n) => n.startsWith('doc.json.tmp-'))) midSnapshot++;
+      await closed;
+      assert.is(signal, 'SIGKILL', `the writer died by the kill: ${err}`);
+      const n = acked();
+      acks.push(n);
+      const users = Object.keys(open(path).load(parse)!.users).length;
+      assert.ok(users === n || users === n + 1, `round ${round} (seed ${R.seed}): ${users} users after ${n} acknowledged commits`);
+    } finally { t.done(); }
+  }
+  const report = `journal kills (seed ${R.seed}): ${midSnapshot} of ${KILL_ROUNDS} mid-snapshot (floor ${MIN_MID_SNAPSHOT}); acknowledged commits ${acks.join(', ')}`;
+  process.stderr.write(`${report}\n`);
+  assert.ok(midSnapshot >= MIN_MID_SNAPSHOT, report);
 });
 
 J.run();
