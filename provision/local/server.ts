@@ -181,7 +181,8 @@ export async function startLocalAws(o: LocalAwsOptions): Promise<LocalAws> {
       const signed = await verifySigV4({ method: req.method ?? 'GET', path, query, headers: req.headers, body }, service, secretFor, realNow() * 1000);
       action = params.get('Action') ?? '';
       if (!action) throw new AwsError('MissingAction', 'Missing Action');
-      const handler = HANDLERS[service][action];
+      // Own entries only: an Action such as toString or __proto__ must not reach Object.prototype.
+      const handler = Object.hasOwn(HANDLERS[service], action) ? HANDLERS[service][action] : undefined;
       if (!handler || (version !== null && version !== VERSION[service])) {
         throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${version ?? VERSION[service]}`);
       }

@@ -81,8 +81,12 @@ export async function verifySigV4(req: Incoming, service: string, secretFor: (ak
     const v = req.headers[name];
     headers[name] = Array.isArray(v) ? v.join(',') : (v ?? '');
   }
-  const claimed = headers['x-amz-content-sha256'];
-  if (claimed !== undefined && claimed !== 'UNSIGNED-PAYLOAD' && claimed !== createHash('sha256').update(req.body).digest('hex')) {
+  // In the Query protocol the body is the request, so the signature must cover it: a payload hash
+  // header, signed or not, must be the body's own (UNSIGNED-PAYLOAD and streaming forms are not),
+  // and without one the signer below hashes the body itself, as botocore expects.
+  const claimed = req.headers['x-amz-content-sha256'];
+  const hashSigned = a.signedHeaders.includes('x-amz-content-sha256');
+  if ((claimed === undefined && hashSigned) || (claimed !== undefined && claimed !== createHash('sha256').update(req.body).digest('hex'))) {
     throw new AwsError('SignatureDoesNotMatch', BAD_SIG);
   }
   const signer = new SignatureV4({

@@ -30,6 +30,8 @@ export interface SessionRec {
   role?: string; sessionName?: string;
   /** TOTP-clock time of the MFA authentication this session carries, if any. */
   mfaAt?: number;
+  /** Role sessions: session tags (passed and inherited), the transitive keys (lower case), the source identity. */
+  tags?: Tag[]; transitive?: string[]; sourceIdentity?: string;
 }
 export interface State {
   version: 1;

@@ -1,10 +1,10 @@
-// STS: who am I, session tokens, and AssumeRole with MFA and trust-policy evaluation.
+// STS: who am I, session tokens, and AssumeRole with MFA, trust-policy evaluation, session tags and source identity.
 import { AwsError, MFA_INVALID, MFA_UNVALIDATED, notAuthorized } from './errors.js';
-import { assumedRoleArn, callerArn, callerUser, type Ctx, type Handler } from './context.js';
+import { assumedRoleArn, callerArn, callerUser, type Caller, type Ctx, type Handler } from './context.js';
 import { checkCode } from './mfa.js';
 import { allows, type Context } from './policy.js';
 import { newId, newSecret, newSessionToken, roleArn, userArn, type SessionRec } from './state.js';
-import { P } from './validate.js';
+import { P, type Tag } from './validate.js';
 import { el, iso } from './xml.js';
 
 /** Role chaining is capped at one hour (AssumeRole API reference). */
@@ -45,8 +45,33 @@ function issue(c: Ctx, rec: Omit<SessionRec, 'id' | 'secret' | 'token' | 'expire
 const credentialsXml = (s: SessionRec) => `<Credentials>${el('AccessKeyId', s.id)}${el('SecretAccessKey', s.secret)}` +
   `${el('SessionToken', s.token)}${el('Expiration', iso(s.expires))}</Credentials>`;
 
+/**
+ * Model members this endpoint cannot carry out are refused by name, never dropped: a caller who
+ * sends one expects it to take effect.
+ */
+const UNSUPPORTED = new Map([
+  ['Policy', 'an inline session policy: this endpoint evaluates trust policies only, so a session policy could not narrow the session'],
+  ['PolicyArns', 'managed session policies: this endpoint holds no managed policies'],
+  ['ProvidedContexts', 'trusted identity propagation: no context provider can be verified offline'],
+]);
+
+const LISTS = new Set(['PolicyArns', 'ProvidedContexts']);
+
+/** Refuses whatever the request sent that the handler did not read, naming it. */
+function exhaustive(c: Ctx, action: string): void {
+  // An empty list (`PolicyArns=`, as the SDKs send []) asks for nothing.
+  const name = c.p.unread().find((n) => !(LISTS.has(n) && c.p.raw.get(n) === ''));
+  if (name === undefined) return;
+  const member = name.split('.')[0]!;
+  const why = UNSUPPORTED.get(member);
+  throw new AwsError('UnsupportedParameter', why !== undefined
+    ? `${action}: the local endpoint does not support ${member} (${why}). Leave ${member} out.`
+    : `${action} has no parameter ${name}: check its spelling against the STS API reference.`);
+}
+
 const GetCallerIdentity: Handler = (c) => {
   c.p.done();
+  exhaustive(c, 'GetCallerIdentity');
   const k = c.caller;
   const id = k.kind === 'role' ? `${k.role.id}:${k.session.sessionName}` : k.user.id;
   return el('UserId', id) + el('Account', c.state.accountId) + el('Arn', callerArn(c.state, k));
@@ -56,30 +81,60 @@ const GetSessionToken: Handler = (c) => {
   const seconds = c.p.int('DurationSeconds', { min: 900, max: 129600 }) ?? 43200;
   const { serial, code } = mfaInput(c);
   c.p.done();
+  exhaustive(c, 'GetSessionToken');
   if (c.caller.kind !== 'user') throw new AwsError('AccessDenied', 'Cannot call GetSessionToken with session credentials');
   const mfaAt = verifyMfa(c, serial, code);
   const s = issue(c, { kind: 'session', user: c.caller.user.name, ...(mfaAt !== undefined ? { mfaAt } : {}) }, seconds);
   return credentialsXml(s);
 };
 
+/** The caller's principal tags: a user's IAM tags; a role's, overridden by its session's tags (keys ignore case). */
+function principalTags(k: Caller): Tag[] {
+  if (k.kind !== 'role') return k.user.tags;
+  const own = new Map(k.role.tags.map((t) => [t.Key.toLowerCase(), t]));
+  for (const t of k.session.tags ?? []) own.set(t.Key.toLowerCase(), t);
+  return [...own.values()];
+}
+
 /** Request context keys (lower case). MultiFactorAuth* exist only for temporary credentials or a code in this request. */
-function context(c: Ctx, mfaAt: number | undefined, extra: Context): Context {
+function context(c: Ctx, mfaAt: number | undefined, extra: [string, string][]): Context {
   const k = c.caller;
-  const ctx: Context = { 'aws:principalaccount': c.state.accountId, ...extra };
+  const ctx: Context = new Map([['aws:principalaccount', c.state.accountId], ...extra]);
   if (k.kind === 'role') {
-    ctx['aws:principalarn'] = roleArn(c.state, k.role);
-    ctx['aws:userid'] = `${k.role.id}:${k.session.sessionName}`;
+    ctx.set('aws:principalarn', roleArn(c.state, k.role));
+    ctx.set('aws:userid', `${k.role.id}:${k.session.sessionName}`);
+    if (k.session.sourceIdentity !== undefined) ctx.set('aws:sourceidentity', k.session.sourceIdentity);
   } else {
-    ctx['aws:principalarn'] = userArn(c.state, k.user);
-    ctx['aws:username'] = k.user.name;
-    ctx['aws:userid'] = k.user.id;
+    ctx.set('aws:principalarn', userArn(c.state, k.user));
+    ctx.set('aws:username', k.user.name);
+    ctx.set('aws:userid', k.user.id);
   }
+  for (const t of principalTags(k)) ctx.set(`aws:principaltag/${t.Key.toLowerCase()}`, t.Value);
   const at = mfaAt ?? (k.kind === 'user' ? undefined : k.session.mfaAt);
   if (at !== undefined) {
-    ctx['aws:multifactorauthpresent'] = 'true';
-    ctx['aws:multifactorauthage'] = String(Math.max(0, Math.floor(c.totpNow - at)));
-  } else if (k.kind !== 'user') ctx['aws:multifactorauthpresent'] = 'false';
+    ctx.set('aws:multifactorauthpresent', 'true');
+    ctx.set('aws:multifactorauthage', String(Math.max(0, Math.floor(c.totpNow - at))));
+  } else if (k.kind !== 'user') ctx.set('aws:multifactorauthpresent', 'false');
   return ctx;
+}
+
+/** AWS's own check on RoleArn's shape, after the model's: six fields, the partition, service and resource not empty. */
+const ROLE_ARN = /^arn:[^:]+:[^:]+:[^:]*:[^:]*:[^:]+$/;
+const badTags = (m: string) => new AwsError('InvalidParameterValue', m);
+
+/**
+ * The new session's tags: those passed, plus the calling session's transitive ones, which a
+ * request may not set again. Transitive keys must name passed tags; keys ignore case throughout.
+ */
+function sessionTags(tags: Tag[], transitive: string[], from: SessionRec | undefined): { tags: Tag[]; transitive: string[] } {
+  const passed = new Set(tags.map((t) => t.Key.toLowerCase()));
+  const inherited = new Set(from?.transitive ?? []);
+  if (tags.some((t) => inherited.has(t.Key.toLowerCase()))) {
+    throw badTags("One of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the calling session.");
+  }
+  if (transitive.some((k) => !passed.has(k.toLowerCase()))) throw badTags('The specified transitive tag key must be included in the requested tags.');
+  const carried = (from?.tags ?? []).filter((t) => inherited.has(t.Key.toLowerCase()));
+  return { tags: [...tags, ...carried], transitive: [...new Set([...transitive.map((k) => k.toLowerCase()), ...inherited])] };
 }
 
 const AssumeRole: Handler = (c) => {
@@ -88,22 +143,36 @@ const AssumeRole: Handler = (c) => {
   const seconds = c.p.int('DurationSeconds', { min: 900, max: 43200 });
   const externalId = c.p.str('ExternalId', { min: 2, max: 1224, pattern: P.externalId });
   const sourceIdentity = c.p.str('SourceIdentity', { min: 2, max: 64, pattern: P.sessionName });
-  c.p.str('Policy', { min: 1, pattern: P.policy });
+  const tags = c.p.tags('Tags', 'InvalidParameterValue');
+  const transitive = c.p.strList('TransitiveTagKeys', { min: 1, max: 128, pattern: P.tagKey }, 50);
   const { serial, code } = mfaInput(c);
   c.p.done();
+  exhaustive(c, 'AssumeRole');
+  if (!ROLE_ARN.test(arn)) throw new AwsError('ValidationError', `${arn} is invalid`);
+  const k = c.caller;
+  const from = k.kind === 'role' ? k.session : undefined;
+  const session = sessionTags(tags, transitive, from);
+  // A source identity, once set, stays for the whole role chain.
+  if (sourceIdentity !== undefined && from?.sourceIdentity !== undefined && sourceIdentity !== from.sourceIdentity) {
+    throw new AwsError('ValidationError', `SourceIdentity cannot be changed in a role chain: the calling session's is ${from.sourceIdentity}`);
+  }
+  const source = sourceIdentity ?? from?.sourceIdentity;
 
-  const who = callerArn(c.state, c.caller);
+  const who = callerArn(c.state, k);
   // An unknown role gets the same denial as a forbidden one: AWS does not say which.
   const role = Object.values(c.state.roles).find((r) => roleArn(c.state, r) === arn);
   if (!role) throw notAuthorized(who, 'sts:AssumeRole', arn);
   const mfaAt = verifyMfa(c, serial, code);
-  const k = c.caller;
   const callers = k.kind === 'role' ? [who, roleArn(c.state, k.role)] : [who];
-  const extra: Context = { 'sts:rolesessionname': name };
-  if (externalId !== undefined) extra['sts:externalid'] = externalId;
-  if (sourceIdentity !== undefined) extra['sts:sourceidentity'] = sourceIdentity;
-  if (!allows(role.policy, { action: 'sts:AssumeRole', callers, account: c.state.accountId, ctx: context(c, mfaAt, extra) })) {
-    throw notAuthorized(who, 'sts:AssumeRole', arn);
+  const extra: [string, string][] = [['sts:rolesessionname', name]];
+  if (externalId !== undefined) extra.push(['sts:externalid', externalId]);
+  if (sourceIdentity !== undefined) extra.push(['sts:sourceidentity', sourceIdentity]);
+  for (const t of tags) extra.push([`aws:requesttag/${t.Key.toLowerCase()}`, t.Value]);
+  const ctx = context(c, mfaAt, extra);
+  // Tagging the session and setting its source identity are permissions of their own in the trust policy.
+  const actions = ['sts:AssumeRole', ...(tags.length ? ['sts:TagSession'] : []), ...(source !== undefined ? ['sts:SetSourceIdentity'] : [])];
+  for (const action of actions) {
+    if (!allows(role.policy, { action, callers, account: c.state.accountId, ctx })) throw notAuthorized(who, action, arn);
   }
   if (k.kind === 'role' && seconds !== undefined && seconds > CHAIN_MAX) {
     throw new AwsError('ValidationError', 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
@@ -116,10 +185,12 @@ const AssumeRole: Handler = (c) => {
   const s = issue(c, {
     kind: 'role', role: role.name, sessionName: name,
     ...(user !== undefined ? { user } : {}), ...(inherited !== undefined ? { mfaAt: inherited } : {}),
+    ...(session.tags.length ? { tags: session.tags } : {}), ...(session.transitive.length ? { transitive: session.transitive } : {}),
+    ...(source !== undefined ? { sourceIdentity: source } : {}),
   }, seconds ?? Math.min(3600, role.maxSession));
   return credentialsXml(s) +
     `<AssumedRoleUser>${el('AssumedRoleId', `${role.id}:${name}`)}${el('Arn', assumedRoleArn(c.state, role.name, name))}</AssumedRoleUser>` +
-    el('SourceIdentity', sourceIdentity);
+    el('SourceIdentity', source);
 };
 
 export const STS: Record<string, Handler> = { GetCallerIdentity, GetSessionToken, AssumeRole };

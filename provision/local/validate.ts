@@ -36,12 +36,27 @@ const member = (wire: string) => wire[0]!.toLowerCase() + wire.slice(1);
 const PATH_TEXT = 'The specified value for path is invalid. It must begin and end with / and contain only ' +
   'alphanumeric characters and/or / characters.';
 
+/** What every request carries besides its action's members. */
+const ENVELOPE = new Set(['Action', 'Version']);
+
 export class Input {
   private errs: string[] = [];
   private after: AwsError[] = [];
+  /** Names a handler asked for: the rest were sent but never read (unread()). */
+  private read = new Set<string>(ENVELOPE);
   constructor(readonly raw: URLSearchParams) {}
 
   has(wire: string): boolean { return this.raw.has(wire); }
+
+  private get(wire: string): string | null {
+    this.read.add(wire);
+    return this.raw.get(wire);
+  }
+
+  /** Parameter names present in the request that no handler call read, in request order, once each. */
+  unread(): string[] {
+    return [...new Set(this.raw.keys())].filter((k) => !this.read.has(k));
+  }
 
   private violations(at: string, v: string, r: StrRule): void {
     const fail = (what: string) => this.errs.push(`Value '${v}' at '${at}' failed to satisfy constraint: Member must ${what}`);
@@ -55,7 +70,7 @@ export class Input {
   str(wire: string, r: StrRule & { required: true }): string;
   str(wire: string, r?: StrRule): string | undefined;
   str(wire: string, r: StrRule = {}): string | undefined {
-    const v = this.raw.get(wire);
+    const v = this.get(wire);
     if (v === null) {
       if (r.required) this.errs.push(`Value null at '${member(wire)}' failed to satisfy constraint: Member must not be null`);
       return undefined as unknown as string;
@@ -65,7 +80,7 @@ export class Input {
   }
 
   int(wire: string, r: IntRule = {}): number | undefined {
-    const v = this.raw.get(wire);
+    const v = this.get(wire);
     const at = member(wire);
     if (v === null) {
       if (r.required) this.errs.push(`Value null at '${at}' failed to satisfy constraint: Member must not be null`);
@@ -83,18 +98,36 @@ export class Input {
 
   /** pathType: the length is a model constraint; a bad shape gets IAM's own sentence (LocalStack's AWS snapshot). */
   path(wire = 'Path'): string {
-    const v = this.raw.get(wire);
+    const v = this.get(wire);
     if (v === null) return '/';
     if ([...v].length > 512) this.errs.push(`Value at '${member(wire)}' failed to satisfy constraint: Member must have length less than or equal to 512`);
     else if (!re(P.path).test(v)) this.after.push(new AwsError('ValidationError', PATH_TEXT));
     return v;
   }
 
-  /** `Tags.member.N.Key` / `.Value`, N from 1; `Tags=` alone is the empty list. */
-  tags(wire = 'Tags'): Tag[] {
+  /** `Name.member.N`, N from 1, each checked against `r`; `Name=` alone is the empty list. */
+  strList(wire: string, r: StrRule, maxItems: number): string[] {
+    this.read.add(wire);
+    const out: string[] = [];
+    for (let i = 1; ; i++) {
+      const v = this.get(`${wire}.member.${i}`);
+      if (v === null) break;
+      this.violations(`${member(wire)}.${i}.member`, v, r);
+      out.push(v);
+    }
+    if (out.length > maxItems) this.errs.push(`Value at '${member(wire)}' failed to satisfy constraint: Member must have length less than or equal to ${maxItems}`);
+    return out;
+  }
+
+  /**
+   * `Tags.member.N.Key` / `.Value`, N from 1; `Tags=` alone is the empty list. Keys are unique
+   * regardless of case; IAM reports a repeat as InvalidInput, STS as InvalidParameterValue.
+   */
+  tags(wire = 'Tags', duplicate: 'InvalidInput' | 'InvalidParameterValue' = 'InvalidInput'): Tag[] {
+    this.read.add(wire);
     const out: Tag[] = [];
     for (let i = 1; ; i++) {
-      const k = this.raw.get(`${wire}.member.${i}.Key`), v = this.raw.get(`${wire}.member.${i}.Value`);
+      const k = this.get(`${wire}.member.${i}.Key`), v = this.get(`${wire}.member.${i}.Value`);
       if (k === null && v === null) break;
       const at = `${member(wire)}.${i}.member`;
       if (k === null) this.errs.push(`Value null at '${at}.key' failed to satisfy constraint: Member must not be null`);
@@ -107,7 +140,7 @@ export class Input {
     const seen = new Set<string>();
     for (const t of out) {
       const k = t.Key.toLowerCase();
-      if (seen.has(k)) { this.after.push(new AwsError('InvalidInput', 'Duplicate tag keys found. Please note that Tag keys are case insensitive.')); break; }
+      if (seen.has(k)) { this.after.push(new AwsError(duplicate, 'Duplicate tag keys found. Please note that Tag keys are case insensitive.')); break; }
       seen.add(k);
     }
     return out;
