@@ -12,7 +12,6 @@ export const VPCD_DRIVER = '/usr/lib/pcsc/drivers/serial/libifdvpcd.so';
 export const READER = 'Test PCD 00 00';
 // Debian puts pcscd in /usr/sbin, which a non-root PATH may lack.
 const PCSCD = existsSync('/usr/sbin/pcscd') ? '/usr/sbin/pcscd' : 'pcscd';
-const SYSTEM_PID = '/run/pcscd/pcscd.pid';
 const SERIAL = join(tmpdir(), 'totp-fob-pcscd.lock');
 
 /** ykman's own Python (its shebang), which has pyscard; the python3 on PATH may be another one. */
@@ -57,14 +56,13 @@ export function foreignPcscd(): string | null {
     // pid (comm) state ppid …: comm may hold spaces, so read from the last ')'.
     const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     if (comm !== 'pcscd') continue;
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const [state, ppidText] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ppid = Number(ppidText);
+    // A zombie (exited, not yet reaped) holds no socket.
+    if (state === 'Z' || state === 'X') continue;
     if (holder && alive(holder) && ppid === holder) continue;
     return `another pcscd is running (pid ${n}, parent ${ppid}), not started by a totp-fob test: ` +
       `it holds the machine's one pcscd socket, so stop it (e.g. kill ${n}) and run again`;
-  }
-  if (existsSync(SYSTEM_PID)) {
-    const other = Number(readFileSync(SYSTEM_PID, 'utf8').trim() || 0);
-    if (other && alive(other) && !(holder && alive(holder))) return `another pcscd is running (pid ${other}, ${SYSTEM_PID}): stop it and run again`;
   }
   return null;
 }
