@@ -1,9 +1,9 @@
-// `ykman oath accounts code` against our attached token through pcscd + vpcd, beside
-// `token show` on the same store (issue 7, Performance). Both print the same codes.
+// `ykman oath accounts code` and `ykman info` against our attached token through pcscd + vpcd,
+// beside `token show` on the same store. ykman and token print the same codes.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { TOKEN, node, run, tempDir } from '../test/helpers.js';
-import { READER, missing, startAttach, startPcscd } from '../test/interop/pcsc.js';
+import { missing, startAttach, startPcscd } from '../test/interop/pcsc.js';
 
 const CREDENTIALS = 8;
 const RUNS = 10;
@@ -44,18 +44,21 @@ export async function bench(): Promise<string> {
       await must(token(['enroll', '--secret', 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', '--issuer', `Bench${i}`, '--name', `user${i}`]), 'token enroll');
     }
     pcscd = await startPcscd();
-    card = await startAttach(device, pcscd.port, env);
-    const ykman = () => run('ykman', ['--reader', READER, 'oath', 'accounts', 'code'], { env });
+    card = await startAttach(device, pcscd.port, env, pcscd.reader);
+    const ykman = () => run('ykman', ['--reader', pcscd!.reader, 'oath', 'accounts', 'code'], { env });
+    const info = () => run('ykman', ['--reader', pcscd!.reader, 'info'], { env });
     const show = () => token(['show']);
     await timed(1, ykman);
     await timed(1, show);
     const y = await timed(RUNS, ykman);
     const s = await timed(RUNS, show);
+    const i = await timed(RUNS, info);
     // ykman's own start-up (Python, no card), to tell it from the time on the wire.
     const bare = await timed(RUNS, () => run('ykman', ['--version'], { env }));
     return [
       `ykman via pcscd + vpcd (${CREDENTIALS} TOTP credentials, one attached token):`,
       `  ykman oath accounts code   ${fmt(y)}`,
+      `  ykman info (Management)    ${fmt(i)}`,
       `  token show                 ${fmt(s)}`,
       `  ykman --version (no card)  ${fmt(bare)}`,
     ].join('\n');

@@ -1,11 +1,12 @@
 // The token: power-on (self-test, store, access code), the APDU door, the button and the LCD.
 import { nodeCrypto } from './node-crypto.js';
-import { MAX_DATA, parseCommand, reply, status, SW, SwError } from './apdu.js';
+import { MAX_DATA, parseCommand, reply, status, SW, SwError, type Command } from './apdu.js';
 import { unlockAtBoot } from './access.js';
 import { checkPpm } from './clock.js';
 import { ERR_FRAME, frames, type DisplayOptions, type Frame } from './display.js';
 import { FirmwareError } from './errors.js';
-import { oath, INS } from './oath.js';
+import { management, MANAGEMENT_AID, selectManagement } from './management.js';
+import { oath, AID as OATH_AID, INS } from './oath.js';
 import { defaultHash, selfTest, type HashFn } from './post.js';
 import type { Ctx } from './session.js';
 import { createStore, MAX_RETRIES, readStore, type Identity, type State } from './store.js';
@@ -17,6 +18,7 @@ export const MODEL = 'FOB-1';
 /** Also YKOATH's version: 5.7.1 is the 64-credential generation, past every ykman gate. */
 export const FIRMWARE = '5.7.1';
 const CHUNK = 255;
+const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 export interface ManufactureOptions {
   serial?: string;
@@ -88,6 +90,8 @@ class Token implements Device {
   /** Command chaining (CLA 10): the data so far and the header it belongs to. */
   private chain: { ins: number; p1: number; p2: number; data: Uint8Array } | null = null;
   private closed = false;
+  /** The CLA 00 applet the latest successful SELECT chose; YKOATH from power-on. */
+  private applet: 'oath' | 'management' = 'oath';
 
   constructor(private readonly ctx: Ctx, readonly identity: Identity, readonly healthy: boolean) {}
 
@@ -129,10 +133,24 @@ class Token implements Device {
       cmd = { ...cmd, data };
     }
     this.chain = null;
-    const data = cmd.cla === 0x00 ? await oath(this.ctx, cmd)
+    const data = cmd.cla === 0x00 ? await this.applets(cmd)
       : cmd.cla === 0x80 ? await vendor(this.ctx, cmd)
         : (() => { throw new SwError(SW.UNKNOWN_CLA); })();
     return this.chunk(data);
+  }
+
+  /** SELECT (A4 P1=04) picks the applet; a failed one (6A82) leaves the selection as it was. */
+  private async applets(cmd: Command): Promise<Uint8Array> {
+    if (cmd.ins === INS.SELECT_OR_CALCULATE_ALL && cmd.p1 === 0x04) {
+      if (same(cmd.data, MANAGEMENT_AID)) {
+        this.applet = 'management';
+        return selectManagement(this.identity);
+      }
+      const data = await oath(this.ctx, cmd);
+      if (same(cmd.data, OATH_AID)) this.applet = 'oath';
+      return data;
+    }
+    return this.applet === 'management' ? management(this.ctx, cmd) : oath(this.ctx, cmd);
   }
 
   /** Replies stay within 255 data bytes; 61xx says how much is left (00: 256 or more). */

@@ -35,7 +35,7 @@ S.after.each(async () => { await f.done(); });
 
 S('SELECT answers version 5.7.1 and an 8-byte salt, and no challenge without a code', async () => {
   parseSelect(await tx(f.dev, SELECT), false);
-  assert.is(await tx(f.dev, '00 A4 04 00 08 A0 00 00 05 27 47 11 17'), '6A82', 'Management is not here');
+  assert.is(await tx(f.dev, '00 A4 04 00 05 A0 00 00 03 08'), '6A82', 'PIV is not here');
   assert.is(await tx(f.dev, '00 A4 04 00 07 A0 00 00 05 27 20 01'), '6A82', 'nor OTP');
 });
 

@@ -53,6 +53,8 @@ function within<T>(p: Promise<T>, ms = 5000): Promise<T> {
 
 const SELECT_OATH = '00a4040007a0000005272101';
 const SELECT_MGMT = '00a4040008a000000527471117';
+/** Management answers its SELECT with the firmware version, "5.7.1". */
+const MGMT_VERSION = `${Buffer.from('5.7.1').toString('hex')}9000`;
 const silent = { info: () => {} };
 
 async function newToken() {
@@ -64,7 +66,7 @@ async function newToken() {
 
 const at = suite('attach(): the firmware as the card in vpcd');
 
-at('serves the firmware: ATR, 6A82 for other applets, the OATH SELECT; stops on abort with exit 0', async () => {
+at('serves the firmware: ATR, the Management version, 6A82 for other applets, the OATH SELECT; stops on abort with exit 0', async () => {
   const t = await newToken();
   const v = await fakeVpcdMany();
   const stop = new AbortController();
@@ -72,7 +74,7 @@ at('serves the firmware: ATR, 6A82 for other applets, the OATH SELECT; stops on 
   const done = attach({ device: t.device, vpcd: { host: '127.0.0.1', port: v.port }, clock: hostClock(''), io: { info: (l) => lines.push(l), signal: stop.signal } });
   const s = await v.next();
   assert.is(hex(await exchange(s, Uint8Array.of(4))), hex(YUBIKEY5_ATR));
-  assert.is(hex(await exchange(s, bytes(SELECT_MGMT))), '6a82');
+  assert.is(hex(await exchange(s, bytes(SELECT_MGMT))), MGMT_VERSION);
   assert.is(hex(await exchange(s, bytes('00a4040007a0000005272001'))), '6a82');
   const sel = hex(await exchange(s, bytes(SELECT_OATH)));
   assert.match(sel, /^79030507017108[0-9a-f]{16}9000$/);
@@ -105,7 +107,7 @@ at('a second attach on the same store is refused; a dead holder\'s lock is taken
   const again = new AbortController();
   const second = attach({ device: t.device, vpcd: { host: '127.0.0.1', port: v.port }, clock: hostClock(''), io: { ...silent, signal: again.signal } });
   const s = await v.next();
-  assert.is(hex(await exchange(s, bytes(SELECT_MGMT))), '6a82');
+  assert.is(hex(await exchange(s, bytes(SELECT_MGMT))), MGMT_VERSION);
   assert.match(readFileSync(attachLockPath(t.device), 'utf8'), `"pid":${process.pid}`);
   again.abort();
   assert.is(await within(second), 0);
@@ -119,7 +121,7 @@ at('a lost connection is dialled again, and the card keeps serving', async () =>
   const lines: string[] = [];
   const done = attach({ device: t.device, vpcd: { host: '127.0.0.1', port: v.port }, clock: hostClock(''), io: { info: (l) => lines.push(l), signal: stop.signal } });
   const s1 = await v.next();
-  assert.is(hex(await exchange(s1, bytes(SELECT_MGMT))), '6a82');
+  assert.is(hex(await exchange(s1, bytes(SELECT_MGMT))), MGMT_VERSION);
   s1.destroy();
   const s2 = await v.next(3000);
   assert.match(hex(await exchange(s2, bytes(SELECT_OATH))), /9000$/);
