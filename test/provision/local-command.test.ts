@@ -23,7 +23,7 @@ function serve(args: string[], env: NodeJS.ProcessEnv = {}, until = '\n'): Promi
   let out = '', err = '';
   const exit = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
   return new Promise((resolve, reject) => {
-    const t = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`no output in 20 s: ${err}`)); }, 20_000);
+    const t = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`no output in 60 s: ${err}`)); }, 60_000);
     const done = () => { clearTimeout(t); resolve({ child, stdout: () => out, stderr: () => err, exit }); };
     child.stdout!.on('data', (b) => { out += b; if (out.includes(until)) done(); });
     child.stderr!.on('data', (b) => (err += b));
@@ -125,25 +125,38 @@ test('usage errors exit 2 with one line: bad flags, and a TOTP_FOB_NOW nobody ca
 test('TOTP_FOB_NOW sets the server\'s TOTP clock: codes for that instant enable a device; --resync-window and --throttle are applied', async () => {
   const t = tempDir();
   const at = Date.parse('2030-06-01T12:00:05Z') / 1000;
-  const s = await serve(['--json', '--port', '0', '--state', join(t.dir, 'state.json'), '--throttle', '50', '--resync-window', '200'], { TOTP_FOB_NOW: '2030-06-01T12:00:05Z' });
-  const { iam } = clients(JSON.parse(s.stdout().split('\n')[0]!));
-  const d = await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'clocked' }));
-  const seed = seedOf(d.VirtualMFADevice!.Base32StringSeed);
-  const step = Math.floor(at / 30);
-  await iam.send(new EnableMFADeviceCommand({
-    UserName: 'kjh-SuperDuperUser', SerialNumber: d.VirtualMFADevice!.SerialNumber!,
-    AuthenticationCode1: codeAt(seed, step - 1), AuthenticationCode2: codeAt(seed, step),
-  }));
-  // --resync-window 200: a device 150 steps (75 min) ahead resyncs; the default ±20 would refuse it.
-  await iam.send(new ResyncMFADeviceCommand({
-    UserName: 'kjh-SuperDuperUser', SerialNumber: d.VirtualMFADevice!.SerialNumber!,
-    AuthenticationCode1: codeAt(seed, step + 149), AuthenticationCode2: codeAt(seed, step + 150),
-  }));
-  const burst = await Promise.allSettled(Array.from({ length: 80 }, () => iam.send(new ListUsersCommand({}))));
-  const throttled = burst.filter((r) => r.status === 'rejected' && (r.reason as Error).name === 'Throttling').length;
-  assert.ok(throttled > 0, 'some of 80 concurrent calls throttled at 50/s');
-  s.child.kill('SIGTERM');
+  const s = await serve(['--json', '--port', '0', '--state', join(t.dir, 'state.json'), '--resync-window', '200'], { TOTP_FOB_NOW: '2030-06-01T12:00:05Z' });
+  // A second server whose bucket holds one request: a burst of 40 cannot all pass however slow the machine is,
+  // since at most one more token arrives per second of the burst.
+  const slow = await serve(['--json', '--port', '0', '--state', join(t.dir, 'slow.json'), '--throttle', '1']);
+  try {
+    const { iam } = clients(JSON.parse(s.stdout().split('\n')[0]!));
+    const d = await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'clocked' }));
+    const seed = seedOf(d.VirtualMFADevice!.Base32StringSeed);
+    const step = Math.floor(at / 30);
+    await iam.send(new EnableMFADeviceCommand({
+      UserName: 'kjh-SuperDuperUser', SerialNumber: d.VirtualMFADevice!.SerialNumber!,
+      AuthenticationCode1: codeAt(seed, step - 1), AuthenticationCode2: codeAt(seed, step),
+    }));
+    // --resync-window 200: a device 150 steps (75 min) ahead resyncs; the default ±20 would refuse it.
+    await iam.send(new ResyncMFADeviceCommand({
+      UserName: 'kjh-SuperDuperUser', SerialNumber: d.VirtualMFADevice!.SerialNumber!,
+      AuthenticationCode1: codeAt(seed, step + 149), AuthenticationCode2: codeAt(seed, step + 150),
+    }));
+    const burstStart = Date.now();
+    const burst = await Promise.allSettled(Array.from({ length: 40 }, () =>
+      clients(JSON.parse(slow.stdout().split('\n')[0]!)).iam.send(new ListUsersCommand({}))));
+    const secs = (Date.now() - burstStart) / 1000;
+    const throttled = burst.filter((r) => r.status === 'rejected' && (r.reason as Error).name === 'Throttling').length;
+    const passed = burst.filter((r) => r.status === 'fulfilled').length;
+    assert.ok(passed >= 1, 'the first request of the burst passes');
+    assert.ok(throttled > 0 && passed <= 1 + Math.ceil(secs), `--throttle 1: ${passed} passed and ${throttled} throttled in ${secs.toFixed(1)} s`);
+    assert.is(passed + throttled, 40, 'every other answer is Throttling');
+  } finally {
+    s.child.kill('SIGTERM'); slow.child.kill('SIGTERM');
+  }
   assert.is(await s.exit, 0);
+  assert.is(await slow.exit, 0);
   t.done();
 });
 
