@@ -36,11 +36,20 @@ const fileOf = (path: string) => files.get(path) ?? files.set(path, journaled(pa
 export function readMapping(path: string, file = journaled(path)): Mapping {
   if (existsSync(path)) checkPrivate(path);
   try {
-    return file.load((text) => {
+    const doc = file.load((text) => {
       const j = JSON.parse(text);
-      if (j?.version !== 1 || typeof j.devices !== 'object' || j.devices === null) throw new Error('unknown layout');
+      if (j?.version !== 1 || typeof j.devices !== 'object' || j.devices === null || Array.isArray(j.devices)) throw new Error('unknown layout');
       return j as Doc;
-    })?.devices ?? {};
+    });
+    // Keyed by serials, which name devices the user chose: no prototype, so `toString` is not a row.
+    const m = Object.create(null) as Mapping;
+    for (const [serial, row] of Object.entries(doc?.devices ?? {})) {
+      if (!row || typeof row !== 'object' || typeof row.token !== 'string' || typeof row.credential !== 'string') {
+        throw new Error(`the row for ${JSON.stringify(serial.slice(0, 80))} has no token and credential`);
+      }
+      m[serial] = row;
+    }
+    return m;
   } catch (e) {
     if (e instanceof JournalError && e.code === 'E_PERMS') throw new ProvisionError('E_STATE', e.message);
     throw new ProvisionError('E_STATE', `${path} is not provision state (${(e as Error).message}): move it aside and re-run`);

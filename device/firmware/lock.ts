@@ -30,17 +30,25 @@ function parse(text: string): Holder | null {
   return m ? { pid: Number(m[1]), start: m[2]! } : null;
 }
 
-export function alive(h: Holder): boolean {
+/**
+ * The one liveness rule for every lock file in the house (the store's, the endpoint's): the pid
+ * exists, is not a zombie (exited, not yet reaped: it will never unlock), and, when the lock
+ * recorded a start time ('-' or '' when it could not), still has it (else the pid was reused).
+ */
+export function processAlive(pid: number, start: string): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   try {
-    process.kill(h.pid, 0);
+    process.kill(pid, 0);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
   }
-  const st = procStat(h.pid);
+  const st = procStat(pid);
   if (!st) return true; // no /proc: the signal probe is all there is
   if (st.state === 'Z' || st.state === 'X') return false; // killed, not yet reaped
-  return h.start === '-' || st.start === h.start;
+  return start === '-' || start === '' || st.start === start;
 }
+
+export const alive = (h: Holder): boolean => processAlive(h.pid, h.start);
 
 function read(path: string): { text: string; ino: number; mtimeMs: number } | null {
   let fd: number;

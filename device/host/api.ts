@@ -14,8 +14,8 @@ export { HostError, type HostCode } from './errors.js';
 export { appendDurable, writeAtomic } from '../firmware/atomic.js';
 /** `mkdir -p` (0700) that fails fast where Node's recursive mkdirSync loops (firmware/dirs.ts). */
 export { makeDirs } from '../firmware/dirs.js';
-/** The firmware's writers' lock (`<path>.lock`, pid + start time, taken over from the dead), for the same. */
-export { acquire as lockFile } from '../firmware/lock.js';
+/** The firmware's writers' lock (`<path>.lock`, pid + start time, taken over from the dead) and its liveness rule, for the same. */
+export { acquire as lockFile, processAlive } from '../firmware/lock.js';
 export { Token, type CredentialInfo, type Code, type CodeOptions } from './token.js';
 export type { Enrollment } from './enrollment.js';
 export type { DeviceInfo } from './oath-client.js';

@@ -3,6 +3,7 @@
 import { closeSync, fsyncSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { boot, FirmwareError } from '../firmware/index.js';
+import { processAlive } from '../firmware/lock.js';
 import type { HostClock } from './clock.js';
 import { HostError } from './errors.js';
 import * as Y from './oath-client.js';
@@ -192,11 +193,8 @@ function startTime(pid: number): string {
   } catch { return ''; }
 }
 
-function alive(h: Holder): boolean {
-  try { process.kill(h.pid, 0); } catch (e) { if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false; }
-  const now = startTime(h.pid);
-  return now === '' || h.start === '' || now === h.start;
-}
+/** The firmware lock's liveness rule (a zombie or a reused pid is dead): one rule for every lock. */
+const alive = (h: Holder): boolean => processAlive(h.pid, String(h.start ?? ''));
 
 export function attachLockPath(device: string): string { return `${device}.attach`; }
 

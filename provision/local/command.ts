@@ -103,18 +103,20 @@ export async function runLocalAwsCommand(opts: LocalAwsCommandOptions, io: Comma
     io.stderr.write(`provision local-aws: ${(e as Error).message}\n`);
     return usage ? 2 : 1;
   }
-  if (opts.json) io.stdout.write(JSON.stringify({ endpoint: server.endpoint, ...server.fixture }) + '\n');
-  else io.stdout.write(banner(server));
-  io.ready?.(server);
-
+  // The signals are ours before the ready line goes out: whoever reads it may send SIGTERM at once,
+  // and a process descheduled between its write and its sigaction would die of the default action.
   let stop!: () => void;
-  await new Promise<void>((resolve) => {
+  const stopped = new Promise<void>((resolve) => {
     stop = resolve;
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     io.signal?.addEventListener('abort', stop, { once: true });
     if (io.signal?.aborted) stop();
   });
+  if (opts.json) io.stdout.write(JSON.stringify({ endpoint: server.endpoint, ...server.fixture }) + '\n');
+  else io.stdout.write(banner(server));
+  io.ready?.(server);
+  await stopped;
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
   await server.close();

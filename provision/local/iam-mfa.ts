@@ -114,7 +114,62 @@ const ListMFADevices: Handler = (c) => {
     el('UserName', u.name) + el('SerialNumber', d.serial) + el('EnableDate', iso(d.enabled ?? c.now)))) + pageTail(pg);
 };
 
+/** IAM allows 50 tags per resource. */
+const TAGS_PER_DEVICE = 50;
+const sameKey = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/** The tag calls' SerialNumber; its device is looked up once the whole input has been validated. */
+function taggedDevice(c: Ctx): () => MfaRec {
+  const serial = c.p.str('SerialNumber', { required: true, min: 9, max: 256, pattern: P.serial });
+  return () => c.state.mfa[serial] ?? (() => { throw noSuchDevice(serial); })();
+}
+
+const ListMFADeviceTags: Handler = (c) => {
+  const device = taggedDevice(c);
+  const { marker, maxItems } = paging(c.p);
+  c.p.done();
+  // In the order they were added, as CreateVirtualMFADevice and TagMFADevice gave them.
+  const pg = page(device().tags, (t) => t.Key, marker, maxItems, false);
+  return list('Tags', pg.items.map((t) => el('Key', t.Key) + el('Value', t.Value))) + pageTail(pg);
+};
+
+/** Adds tags, or replaces the value of a key the device already has (keys compare case-insensitively). */
+const TagMFADevice: Handler = (c) => {
+  const device = taggedDevice(c);
+  const given = c.p.has('Tags') || c.p.has('Tags.member.1.Key') || c.p.has('Tags.member.1.Value');
+  const tags = c.p.tags();
+  if (!given) c.p.str('Tags', { required: true });
+  c.p.done();
+  const d = device();
+  const next = [...d.tags];
+  for (const t of tags) {
+    const at = next.findIndex((o) => sameKey(o.Key, t.Key));
+    if (at >= 0) next[at] = t; else next.push(t);
+  }
+  if (next.length > TAGS_PER_DEVICE) throw new AwsError('LimitExceeded', `Cannot exceed quota for TagsPerMFADevice: ${TAGS_PER_DEVICE}`);
+  d.tags = next;
+  c.changed = true;
+  return null;
+};
+
+/** Removes the named keys (case-insensitively); keys the device does not have are no error. */
+const UntagMFADevice: Handler = (c) => {
+  const device = taggedDevice(c);
+  const keys: string[] = [];
+  for (let i = 1; c.p.has(`TagKeys.member.${i}`); i++) keys.push(c.p.str(`TagKeys.member.${i}`, { min: 1, max: 128, pattern: P.tagKey })!);
+  if (keys.length === 0 && !c.p.has('TagKeys')) c.p.str('TagKeys', { required: true });
+  c.p.done();
+  if (keys.length > TAGS_PER_DEVICE) {
+    throw new AwsError('ValidationError', `1 validation error detected: Value at 'tagKeys' failed to satisfy constraint: Member must have length less than or equal to ${TAGS_PER_DEVICE}`);
+  }
+  const d = device();
+  const kept = d.tags.filter((t) => !keys.some((k) => sameKey(k, t.Key)));
+  if (kept.length !== d.tags.length) { d.tags = kept; c.changed = true; }
+  return null;
+};
+
 export const IAM_MFA: Record<string, Handler> = {
   CreateVirtualMFADevice, EnableMFADevice, ResyncMFADevice, DeactivateMFADevice,
   DeleteVirtualMFADevice, ListVirtualMFADevices, ListMFADevices,
+  ListMFADeviceTags, TagMFADevice, UntagMFADevice,
 };

@@ -17,11 +17,12 @@ export function userXml(s: State, u: UserRec, withTags = true): string {
     el('CreateDate', iso(u.created)) + (withTags ? tagsXml(u.tags) : '');
 }
 
-function roleXml(s: State, r: RoleRec): string {
+/** The Role shape; only GetRole carries MaxSessionDuration (CreateRole's answer has none). */
+function roleXml(s: State, r: RoleRec, withMax: boolean): string {
   // AWS percent-encodes the document; botocore's json_decode_policies unquotes it (wire reference §2).
   return el('Path', r.path) + el('RoleName', r.name) + el('RoleId', r.id) + el('Arn', roleArn(s, r)) +
     el('CreateDate', iso(r.created)) + el('AssumeRolePolicyDocument', encodeURIComponent(r.policy)) +
-    el('Description', r.description) + el('MaxSessionDuration', r.maxSession) + tagsXml(r.tags);
+    el('Description', r.description) + (withMax ? el('MaxSessionDuration', r.maxSession) : '') + tagsXml(r.tags);
 }
 
 /** We hold no managed policies, so every boundary names one that does not exist. */
@@ -106,7 +107,7 @@ const CreateRole: Handler = (c) => {
   if (description !== undefined) r.description = description;
   c.state.roles[name] = r;
   c.changed = true;
-  return `<Role>${roleXml(c.state, r)}</Role>`;
+  return `<Role>${roleXml(c.state, r, false)}</Role>`;
 };
 
 const GetRole: Handler = (c: Ctx) => {
@@ -114,7 +115,7 @@ const GetRole: Handler = (c: Ctx) => {
   c.p.done();
   const r = c.state.roles[name];
   if (!r) throw new AwsError('NoSuchEntity', `The role with name ${name} cannot be found.`);
-  return `<Role>${roleXml(c.state, r)}</Role>`;
+  return `<Role>${roleXml(c.state, r, true)}</Role>`;
 };
 
 export const IAM_USERS: Record<string, Handler> = { CreateUser, GetUser, ListUsers, CreateAccessKey, CreateRole, GetRole };

@@ -68,7 +68,7 @@ export class Journaled<T extends object> {
     for (const line of lines.slice(0, end).split('\n').slice(0, -1)) {
       at++;
       let ops: Op[];
-      try { ops = JSON.parse(line) as Op[]; if (!Array.isArray(ops)) throw new Error(); } catch {
+      try { ops = JSON.parse(line) as Op[]; if (!Array.isArray(ops) || !ops.every(wellFormed)) throw new Error(); } catch {
         throw new JournalError('E_CORRUPT', `${jp} line ${at} is damaged: move ${this.path} and its .journal away, or restore them`);
       }
       for (const op of ops) this.apply(doc, op);
@@ -123,13 +123,23 @@ export class Journaled<T extends object> {
   }
 
   private apply(doc: Doc, op: Op): void {
+    // Ids are users' names: `__proto__` or `toString` must land as records, so every write defines
+    // an own property (an assignment to `__proto__` would replace the prototype instead).
     if (op.length === 3 || (op.length === 2 && this.collections.includes(op[0]) && typeof op[1] === 'string')) {
       const [c, id] = op as [string, string];
-      const col = (doc[c] ??= {}) as Doc;
-      if (op.length === 3) col[id] = op[2]; else delete col[id];
-    } else doc[op[0]] = op[1];
+      let col = Object.hasOwn(doc, c) ? doc[c] as Doc : undefined;
+      if (!col || typeof col !== 'object') define(doc, c, col = Object.create(null) as Doc);
+      if (op.length === 3) define(col, id, op[2]); else delete col[id];
+    } else define(doc, op[0], op[1]);
   }
 }
+
+const define = (o: Doc, k: string, value: unknown) =>
+  Object.defineProperty(o, k, { value, enumerable: true, writable: true, configurable: true });
+
+/** [string, string, record], [string, string] or [string, value]: anything else is a damaged line. */
+const wellFormed = (op: unknown): op is Op =>
+  Array.isArray(op) && (op.length === 2 || op.length === 3) && typeof op[0] === 'string' && (op.length === 2 || typeof op[1] === 'string');
 
 /** One op as JSON text, the record's own JSON spliced in as it was compared. */
 function op(key: string, json: string | undefined): string {

@@ -1,8 +1,9 @@
 // One process owns a state file at a time: `<state>.lock`, created with O_EXCL, holds the owner's
 // pid, start time and role (a `local-aws` server, or a `provision --local` command), so whoever is
-// refused can be told who holds it. A lock whose process is gone (or whose pid now belongs to a
-// process started later: pid reuse) is stale and taken over.
+// refused can be told who holds it. A lock whose process is gone (exited, a zombie, or its pid now
+// belonging to a process started later) is stale and taken over.
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync, fsyncSync } from 'node:fs';
+import { processAlive } from '../../device/host/api.js';
 import { LocalAwsError } from './errors.js';
 
 export type Role = 'local-aws' | 'provision --local';
@@ -16,22 +17,16 @@ export function describeHolder(h: Holder): string {
 }
 export interface Lock { readonly path: string; release(): void }
 
-/** The kernel's start time of a process (clock ticks since boot, /proc/PID/stat field 22), or '' off Linux. */
-function startTime(pid: number | 'self'): string | null {
+/** This process's start time (clock ticks since boot, /proc/self/stat field 22), or '' off Linux. */
+function myStartTime(): string {
   try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const s = readFileSync('/proc/self/stat', 'utf8');
     return s.slice(s.lastIndexOf(')') + 2).split(' ')[19] ?? '';
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ENOENT' && pid !== 'self' ? null : '';
-  }
+  } catch { return ''; }
 }
 
-function alive(h: Holder): boolean {
-  try { process.kill(h.pid, 0); } catch (e) { if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false; }
-  const now = startTime(h.pid);
-  if (now === null) return false;
-  return !(now && h.started && now !== h.started);
-}
+/** The house's one liveness rule (a zombie or a reused pid is dead), as every other lock applies it. */
+const alive = (h: Holder): boolean => processAlive(h.pid, h.started);
 
 function read(path: string): { text: string; holder: Holder | null } | null {
   let text: string;
@@ -50,7 +45,7 @@ export function lockHolder(lockPath: string): Holder | null {
 }
 
 export function acquireLock(lockPath: string, what: string, role: Role = 'local-aws'): Lock {
-  const me: Holder = { pid: process.pid, started: startTime('self') ?? '', role };
+  const me: Holder = { pid: process.pid, started: myStartTime(), role };
   for (let attempt = 0; attempt < 5; attempt++) {
     let fd: number;
     try {

@@ -9,16 +9,20 @@ import { AwsError, LocalAwsError } from './errors.js';
 import type { Caller, Ctx, Handler } from './context.js';
 import { IAM_USERS } from './iam.js';
 import { IAM_MFA } from './iam-mfa.js';
+import { defaultLimits, guard, serverOptions, type Guard, type Limits } from './limits.js';
 import { acquireLock, lockHolder, type Holder, type Role } from './lock.js';
 import { MAX_RESYNC_STEPS, RESYNC_STEPS } from './mfa.js';
 import { BAD_TOKEN, verifySigV4 } from './sigv4.js';
 import { loadState, newState, roleArn, saveState, stateFile, userArn, type State } from './state.js';
-import { STS } from './sts.js';
+import { STS, UNSUPPORTED } from './sts.js';
 import { Input } from './validate.js';
 import { errorXml, okXml, type Service } from './xml.js';
 
 const VERSION: Record<Service, string> = { iam: '2010-05-08', sts: '2011-06-15' };
-const HANDLERS: Record<Service, Record<string, Handler>> = { iam: { ...IAM_USERS, ...IAM_MFA }, sts: STS };
+// Keyed by the caller's Action: a Map, so `toString` or `constructor` is not a handler.
+const HANDLERS: Record<Service, Map<string, Handler>> = {
+  iam: new Map(Object.entries({ ...IAM_USERS, ...IAM_MFA })), sts: new Map(Object.entries(STS)),
+};
 const MAX_BODY = 1 << 20;
 
 export interface LocalAwsOptions {
@@ -37,6 +41,8 @@ export interface LocalAwsOptions {
   log?: (line: string) => void;
   /** Who holds the state, as the lock tells others (default a `provision local-aws` server). */
   role?: Role;
+  /** Deadlines and socket caps (defaults: defaultLimits(), from the descriptor limit). */
+  limits?: Partial<Limits>;
 }
 
 export interface Fixture {
@@ -49,6 +55,8 @@ export interface LocalAws {
   endpoint: string;
   port: number;
   fixture: Fixture;
+  /** Sockets open now, and those closed to make room (evicted) or turned away (refused). */
+  sockets: Guard['stats'];
   close(): Promise<void>;
 }
 
@@ -71,19 +79,28 @@ function bucket(rate: number): () => boolean {
   };
 }
 
+const tooLarge = () => new AwsError('RequestEntityTooLarge', `Request body exceeds ${MAX_BODY} bytes`);
+
+/** The body, refused as soon as it (or its Content-Length) passes MAX_BODY: nobody streams us a gigabyte. */
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((res, rej) => {
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) { rej(tooLarge()); return; }
     const parts: Buffer[] = [];
     let n = 0;
-    req.on('data', (b: Buffer) => {
+    const over = (b: Buffer) => {
       n += b.length;
-      if (n <= MAX_BODY) parts.push(b);
-    });
-    req.on('end', () => (n > MAX_BODY ? rej(new AwsError('RequestEntityTooLarge', `Request body exceeds ${MAX_BODY} bytes`)) : res(Buffer.concat(parts))));
+      if (n <= MAX_BODY) { parts.push(b); return; }
+      req.off('data', over);
+      rej(tooLarge());
+    };
+    req.on('data', over);
+    req.on('end', () => res(Buffer.concat(parts)));
     req.on('error', rej);
+    req.on('close', () => rej(new AwsError('RequestTimeout', 'The client closed the connection before sending the whole request')));
   });
 }
 
+/** The seed scenario's user, key and role (checkState made sure all three exist). */
 export function fixtureOf(s: State): Fixture {
   const key = s.keys[s.fixture.key]!;
   return {
@@ -106,11 +123,14 @@ export async function startLocalAws(o: LocalAwsOptions): Promise<LocalAws> {
   const lock = acquireLock(lockPathOf(o.statePath), o.statePath, o.role);
   let state: State;
   const file = stateFile(o.statePath);
+  let fixture: Fixture;
   try {
     const loaded = loadState(file);
     state = loaded ?? newState(Math.floor(realNow()));
     if (!loaded) await saveState(file, state);
+    fixture = fixtureOf(state);
   } catch (e) { lock.release(); throw e; }
+  const limits: Limits = { ...defaultLimits(), ...o.limits };
 
   const take = o.throttle !== undefined ? bucket(o.throttle) : () => true;
   let chain: Promise<unknown> = Promise.resolve();
@@ -171,25 +191,25 @@ export async function startLocalAws(o: LocalAwsOptions): Promise<LocalAws> {
       // Route by Version; without one, by the service the request was signed for.
       const scoped = /Credential=[^/]*\/[^/]*\/[^/]*\/(iam|sts)\//.exec(req.headers.authorization ?? '')?.[1] as Service | undefined;
       service = version === VERSION.sts ? 'sts' : version === VERSION.iam ? 'iam' : scoped ?? 'iam';
-      const query: Record<string, string | string[]> = {};
+      const query = Object.create(null) as Record<string, string | string[]>;
       for (const [k, v] of url.searchParams) {
         const had = query[k];
         query[k] = had === undefined ? v : Array.isArray(had) ? [...had, v] : [had, v];
       }
       let path = url.pathname;
       try { path = decodeURIComponent(path); } catch { /* signed as sent */ }
+      sockets.working(req, res);
       const signed = await verifySigV4({ method: req.method ?? 'GET', path, query, headers: req.headers, body }, service, secretFor, realNow() * 1000);
       action = params.get('Action') ?? '';
       if (!action) throw new AwsError('MissingAction', 'Missing Action');
-      // Own entries only: an Action such as toString or __proto__ must not reach Object.prototype.
-      const handler = Object.hasOwn(HANDLERS[service], action) ? HANDLERS[service][action] : undefined;
+      const handler = HANDLERS[service].get(action);
       if (!handler || (version !== null && version !== VERSION[service])) {
         throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${version ?? VERSION[service]}`);
       }
       let changed = false;
       const result = await serial(async () => {
         const ctx: Ctx = {
-          state, caller: callerOf(signed.accessKeyId, signed.token), p: new Input(params),
+          state, caller: callerOf(signed.accessKeyId, signed.token), p: new Input(params, action, service === 'sts' ? UNSUPPORTED : undefined),
           now: realNow(), totpNow: clock.now(), resyncWindow, changed: false,
         };
         try { return await handler(ctx); } finally { changed = ctx.changed; }
@@ -202,12 +222,15 @@ export async function startLocalAws(o: LocalAwsOptions): Promise<LocalAws> {
     }
     res.writeHead(status, {
       'x-amzn-RequestId': requestId, 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(xml),
+      // A body refused half-read leaves the rest on the wire: close rather than read it.
+      ...(status === 413 ? { Connection: 'close' } : {}),
     });
     res.end(xml);
     o.log?.(`${service} ${action} ${status} ${(performance.now() - t0).toFixed(0)}ms`);
   }
 
-  const server: Server = createServer((req, res) => { void handle(req, res); });
+  const server: Server = createServer(serverOptions(limits), (req, res) => { void handle(req, res); });
+  const sockets = guard(server, limits);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -225,7 +248,8 @@ export async function startLocalAws(o: LocalAwsOptions): Promise<LocalAws> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
-    fixture: fixtureOf(state),
+    fixture,
+    sockets: sockets.stats,
     close() {
       closed ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

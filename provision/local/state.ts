@@ -78,22 +78,33 @@ export const fixtureTrustPolicy = (accountId: string) => JSON.stringify({
   }],
 }, null, 2);
 
+/**
+ * A collection keyed by names the caller chose: no prototype, so `toString`, `hasOwnProperty` and
+ * `__proto__` are names like any other (on a plain object they find Object.prototype's members,
+ * and assigning `__proto__` replaces the prototype instead of adding a record).
+ */
+export function dict<T>(entries: Iterable<readonly [string, T]> = []): Record<string, T> {
+  const d = Object.create(null) as Record<string, T>;
+  for (const [k, v] of entries) d[k] = v;
+  return d;
+}
+
 export function newState(now: number): State {
   const accountId = FIXTURE.accountId;
   const key: KeyRec = { id: newId('AKIA'), secret: newSecret(), user: FIXTURE.userName, status: 'Active', created: now };
+  const user: UserRec = { name: FIXTURE.userName, path: FIXTURE.userPath, id: newId('AIDA'), created: now, tags: [] };
+  const role: RoleRec = {
+    name: FIXTURE.roleName, path: '/', id: newId('AROA'), created: now,
+    policy: fixtureTrustPolicy(accountId), maxSession: 3600, tags: [],
+  };
   return {
     version: 1,
     accountId,
-    users: { [FIXTURE.userName]: { name: FIXTURE.userName, path: FIXTURE.userPath, id: newId('AIDA'), created: now, tags: [] } },
-    keys: { [key.id]: key },
-    roles: {
-      [FIXTURE.roleName]: {
-        name: FIXTURE.roleName, path: '/', id: newId('AROA'), created: now,
-        policy: fixtureTrustPolicy(accountId), maxSession: 3600, tags: [],
-      },
-    },
-    mfa: {},
-    sessions: {},
+    users: dict([[user.name, user]]),
+    keys: dict([[key.id, key]]),
+    roles: dict([[role.name, role]]),
+    mfa: dict(),
+    sessions: dict(),
     fixture: { user: FIXTURE.userName, key: key.id, role: FIXTURE.roleName },
   };
 }
@@ -124,14 +135,105 @@ export function loadState(file: Journaled<State>): State | null {
     if (e instanceof LocalAwsError) throw e;
     throw new LocalAwsError('E_IO', `cannot read ${path}: ${(e as Error).message}`);
   }
-  if (s?.version !== 1 || typeof s.accountId !== 'string' || !s.users || !s.keys || !s.roles || !s.mfa || !s.sessions || !s.fixture) {
-    throw new LocalAwsError('E_STATE_CORRUPT', `${path} is not a local-aws state file (version 1): move it away or use another --state`);
-  }
-  return s;
+  return s === null ? null : checkState(s, path);
 }
 
 /** Durable before it returns (old or new state after a crash, never half); the changes are taken at the call. */
 export async function saveState(file: Journaled<State>, s: State): Promise<void> {
   makeDirs(dirname(file.path));
   await file.commit(s);
+}
+
+// Loading: every record, field and reference is checked before the server listens, so a damaged
+// or hand-edited file is one line naming what is wrong, never a TypeError halfway into a request.
+
+type Check = (v: unknown) => boolean;
+const str: Check = (v) => typeof v === 'string';
+const num: Check = (v) => typeof v === 'number' && Number.isFinite(v);
+const int: Check = (v) => Number.isSafeInteger(v);
+const opt = (c: Check): Check => (v) => v === undefined || c(v);
+const like = (re: RegExp): Check => (v) => typeof v === 'string' && re.test(v);
+const oneOf = (...xs: string[]): Check => (v) => xs.includes(v as string);
+const NAME = like(/^[\w+=,.@-]{1,128}$/);
+const PATH = like(/^\/([\u0021-\u007E]*\/)?$/);
+const TAGS: Check = (v) => Array.isArray(v) && v.length <= 50 &&
+  v.every((t) => !!t && typeof t === 'object' && typeof t.Key === 'string' && typeof t.Value === 'string');
+const W = {
+  str: 'a string', num: 'a number', int: 'a whole number', name: 'an IAM name', path: 'an IAM path (/…/)', tags: 'a list of {Key, Value}',
+} as const;
+
+/** What each collection's records hold (fields not listed are kept as they are). */
+const SHAPES: Record<string, { key: string; fields: Record<string, [Check, string]> }> = {
+  users: { key: 'name', fields: {
+    name: [NAME, W.name], path: [PATH, W.path], id: [str, W.str], created: [num, W.num],
+    tags: [TAGS, W.tags], boundary: [opt(str), W.str],
+  } },
+  keys: { key: 'id', fields: {
+    id: [like(/^AKIA[A-Z0-9]{12,124}$/), 'an AKIA access key id'], secret: [like(/^.{16,}$/), 'a secret of 16 characters or more'],
+    user: [str, W.str], status: [oneOf('Active', 'Inactive'), 'Active or Inactive'], created: [num, W.num],
+  } },
+  roles: { key: 'name', fields: {
+    name: [NAME, W.name], path: [PATH, W.path], id: [str, W.str], created: [num, W.num], policy: [str, W.str],
+    description: [opt(str), W.str], maxSession: [(v) => int(v) && (v as number) >= 3600 && (v as number) <= 43200, '3600 to 43200 seconds'],
+    tags: [TAGS, W.tags], boundary: [opt(str), W.str],
+  } },
+  mfa: { key: 'serial', fields: {
+    serial: [str, W.str], name: [NAME, W.name], path: [PATH, W.path], seed: [like(/^[A-Z2-7]{16,}$/), 'a base32 seed'],
+    created: [num, W.num], tags: [TAGS, W.tags], user: [opt(str), W.str], enabled: [opt(num), W.num],
+    offset: [int, W.int], used: [(v) => Array.isArray(v) && v.every(int), 'a list of whole numbers'],
+  } },
+  sessions: { key: 'id', fields: {
+    id: [like(/^ASIA[A-Z0-9]{12,124}$/), 'an ASIA access key id'], secret: [str, W.str], token: [str, W.str],
+    expires: [num, W.num], kind: [oneOf('session', 'role'), 'session or role'], user: [opt(str), W.str],
+    role: [opt(str), W.str], sessionName: [opt(str), W.str], mfaAt: [opt(num), W.num],
+  } },
+};
+
+const show = (k: string) => JSON.stringify(k.length > 80 ? `${k.slice(0, 80)}…` : k);
+const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/** The loaded document as a State, its collections rebuilt without prototypes; or E_STATE_CORRUPT naming the first fault. */
+export function checkState(doc: unknown, path: string): State {
+  const bad = (what: string) => new LocalAwsError('E_STATE_CORRUPT',
+    `${path} is damaged: ${what}: restore it from a backup, or move it (and its .journal) away to start a fresh account`);
+  if (!isObj(doc) || doc.version !== 1) {
+    throw new LocalAwsError('E_STATE_CORRUPT', `${path} is not a local-aws state file (version 1): move it away or use another --state`);
+  }
+  if (!like(/^\d{12}$/)(doc.accountId)) throw bad('accountId is not a 12-digit account id');
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [name, shape] of Object.entries(SHAPES)) {
+    const col = doc[name];
+    if (!isObj(col)) throw bad(`${name} is not a collection of records`);
+    const d = dict<unknown>();
+    for (const [k, rec] of Object.entries(col)) {
+      const at = `${name}[${show(k)}]`;
+      if (!isObj(rec)) throw bad(`${at} is not a record`);
+      for (const [f, [ok, want]] of Object.entries(shape.fields)) {
+        if (!ok(rec[f])) throw bad(`${at}.${f} ${rec[f] === undefined ? 'is missing' : 'is not'} ${want}`);
+      }
+      if (rec[shape.key] !== k) throw bad(`${at}.${shape.key} is ${show(String(rec[shape.key]))}, not its own key`);
+      d[k] = rec;
+    }
+    out[name] = d;
+  }
+  const s = { ...doc, ...out } as unknown as State;
+  const ref = (col: 'users' | 'roles' | 'keys', k: unknown, at: string) => {
+    if (typeof k !== 'string' || !(k in s[col])) throw bad(`${at} names ${col.slice(0, -1)} ${show(String(k))}, which is not in ${col}`);
+  };
+  for (const k of Object.values(s.keys)) ref('users', k.user, `keys[${show(k.id)}].user`);
+  for (const d of Object.values(s.mfa)) if (d.user !== undefined) ref('users', d.user, `mfa[${show(d.serial)}].user`);
+  for (const x of Object.values(s.sessions)) {
+    const at = `sessions[${show(x.id)}]`;
+    if (x.kind === 'role') {
+      ref('roles', x.role, `${at}.role`);
+      if (x.sessionName === undefined) throw bad(`${at}.sessionName is missing`);
+    } else ref('users', x.user, `${at}.user`);
+  }
+  const f = doc.fixture;
+  if (!isObj(f)) throw bad('fixture is missing');
+  ref('users', f.user, 'fixture.user');
+  ref('keys', f.key, 'fixture.key');
+  ref('roles', f.role, 'fixture.role');
+  if (s.keys[f.key as string]!.user !== f.user) throw bad(`fixture.key ${show(f.key as string)} is not ${show(f.user as string)}'s`);
+  return s;
 }

@@ -49,29 +49,14 @@ const credentialsXml = (s: SessionRec) => `<Credentials>${el('AccessKeyId', s.id
  * Model members this endpoint cannot carry out are refused by name, never dropped: a caller who
  * sends one expects it to take effect.
  */
-const UNSUPPORTED = new Map([
+export const UNSUPPORTED: ReadonlyMap<string, string> = new Map([
   ['Policy', 'an inline session policy: this endpoint evaluates trust policies only, so a session policy could not narrow the session'],
   ['PolicyArns', 'managed session policies: this endpoint holds no managed policies'],
   ['ProvidedContexts', 'trusted identity propagation: no context provider can be verified offline'],
 ]);
 
-const LISTS = new Set(['PolicyArns', 'ProvidedContexts']);
-
-/** Refuses whatever the request sent that the handler did not read, naming it. */
-function exhaustive(c: Ctx, action: string): void {
-  // An empty list (`PolicyArns=`, as the SDKs send []) asks for nothing.
-  const name = c.p.unread().find((n) => !(LISTS.has(n) && c.p.raw.get(n) === ''));
-  if (name === undefined) return;
-  const member = name.split('.')[0]!;
-  const why = UNSUPPORTED.get(member);
-  throw new AwsError('UnsupportedParameter', why !== undefined
-    ? `${action}: the local endpoint does not support ${member} (${why}). Leave ${member} out.`
-    : `${action} has no parameter ${name}: check its spelling against the STS API reference.`);
-}
-
 const GetCallerIdentity: Handler = (c) => {
   c.p.done();
-  exhaustive(c, 'GetCallerIdentity');
   const k = c.caller;
   const id = k.kind === 'role' ? `${k.role.id}:${k.session.sessionName}` : k.user.id;
   return el('UserId', id) + el('Account', c.state.accountId) + el('Arn', callerArn(c.state, k));
@@ -81,7 +66,6 @@ const GetSessionToken: Handler = (c) => {
   const seconds = c.p.int('DurationSeconds', { min: 900, max: 129600 }) ?? 43200;
   const { serial, code } = mfaInput(c);
   c.p.done();
-  exhaustive(c, 'GetSessionToken');
   if (c.caller.kind !== 'user') throw new AwsError('AccessDenied', 'Cannot call GetSessionToken with session credentials');
   const mfaAt = verifyMfa(c, serial, code);
   const s = issue(c, { kind: 'session', user: c.caller.user.name, ...(mfaAt !== undefined ? { mfaAt } : {}) }, seconds);
@@ -147,7 +131,6 @@ const AssumeRole: Handler = (c) => {
   const transitive = c.p.strList('TransitiveTagKeys', { min: 1, max: 128, pattern: P.tagKey }, 50);
   const { serial, code } = mfaInput(c);
   c.p.done();
-  exhaustive(c, 'AssumeRole');
   if (!ROLE_ARN.test(arn)) throw new AwsError('ValidationError', `${arn} is invalid`);
   const k = c.caller;
   const from = k.kind === 'role' ? k.session : undefined;

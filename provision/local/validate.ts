@@ -36,26 +36,38 @@ const member = (wire: string) => wire[0]!.toLowerCase() + wire.slice(1);
 const PATH_TEXT = 'The specified value for path is invalid. It must begin and end with / and contain only ' +
   'alphanumeric characters and/or / characters.';
 
-/** What every request carries besides its action's members. */
-const ENVELOPE = new Set(['Action', 'Version']);
+/** What every request may carry besides its action's members. */
+const ENVELOPE = /^(Action|Version|X-Amz-[A-Za-z-]+)$/;
 
+/**
+ * An action's parameters. Every name a handler reads or asks about is remembered, and done()
+ * refuses whatever else the request sent: the Query protocol lets a client send anything, and a
+ * parameter we silently dropped (a tag, a session policy, a list member after a gap) would look
+ * honoured to the caller. `unsupported` names members this endpoint knows but will not honour.
+ */
 export class Input {
   private errs: string[] = [];
   private after: AwsError[] = [];
-  /** Names a handler asked for: the rest were sent but never read (unread()). */
-  private read = new Set<string>(ENVELOPE);
-  constructor(readonly raw: URLSearchParams) {}
+  private read = new Set<string>();
+  constructor(readonly raw: URLSearchParams, readonly action?: string,
+    private readonly unsupported?: ReadonlyMap<string, string>) {}
 
-  has(wire: string): boolean { return this.raw.has(wire); }
+  has(wire: string): boolean { this.read.add(wire); return this.raw.has(wire); }
 
   private get(wire: string): string | null {
     this.read.add(wire);
     return this.raw.get(wire);
   }
 
-  /** Parameter names present in the request that no handler call read, in request order, once each. */
+  /**
+   * Parameter names present in the request that the handler never read, in request order, once
+   * each. `Name=` alone (the empty list, as the SDKs send []) asks for nothing when its members were
+   * read, or when it names an unsupported list.
+   */
   unread(): string[] {
-    return [...new Set(this.raw.keys())].filter((k) => !this.read.has(k));
+    const asked = [...this.read];
+    return [...new Set(this.raw.keys())].filter((k) => !this.read.has(k) && !ENVELOPE.test(k) &&
+      !(this.raw.get(k) === '' && (this.unsupported?.has(k) || asked.some((a) => a.startsWith(`${k}.`)))));
   }
 
   private violations(at: string, v: string, r: StrRule): void {
@@ -146,11 +158,18 @@ export class Input {
     return out;
   }
 
-  /** Throws every collected model violation at once, then the first semantic one. */
+  /** Throws every collected model violation at once, then the first semantic one, then the first unread parameter. */
   done(): void {
     const n = this.errs.length;
     if (n) throw new AwsError('ValidationError', `${n} validation error${n > 1 ? 's' : ''} detected: ${this.errs.join('; ')}`);
     if (this.after.length) throw this.after[0]!;
+    const name = this.action === undefined ? undefined : this.unread()[0];
+    if (name === undefined) return;
+    const top = name.split('.')[0]!, why = this.unsupported?.get(top);
+    if (why !== undefined) {
+      throw new AwsError('UnsupportedParameter', `${this.action}: the local endpoint does not support ${top} (${why}). Leave ${top} out.`);
+    }
+    throw new AwsError('ValidationError', `${this.action} does not take the parameter ${name.slice(0, 128)}: this endpoint refuses what it would otherwise ignore`);
   }
 }
 

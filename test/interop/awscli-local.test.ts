@@ -2,12 +2,12 @@
 // MFA prompt), zbarimg and oathtool, replaying the seed post against the local endpoint.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostClock } from '../../device/host/clock.js';
 import { startLocalAws, type LocalAws } from '../../provision/local/index.js';
-import { oracle, tempDir } from '../helpers.js';
+import { oracle, PROVISION, tempDir } from '../helpers.js';
 import { exec as run } from '../provision/local-helpers.js';
 
 const T0 = Date.parse('2027-01-01T00:00:10Z') / 1000;
@@ -181,3 +181,64 @@ S('5. a request signed with a wrong secret → SignatureDoesNotMatch', async () 
 });
 
 S.run();
+
+// Names that are Object.prototype keys, through the CLI, across a restart of the `provision local-aws` process.
+const N = suite('AWS CLI v1 against `provision local-aws`: prototype names, and CreateRole\'s shape, across a restart');
+
+N('get-user toString and create-access-key hasOwnProperty → NoSuchEntity; create-user __proto__ is listed, and still there after kill -9 and a restart', async () => {
+  if (!ready) return;
+  const d = tempDir('awscli-proto-');
+  const state = join(d.dir, 'state.json');
+  const serve = async () => {
+    const child = spawn(process.execPath, [PROVISION, 'local-aws', '--json', '--port', '0', '--state', state], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
+    const exit = new Promise((r) => child.on('close', r));
+    let out = '', err = '';
+    child.stderr!.on('data', (b) => (err += b));
+    const j = await new Promise<{ endpoint: string; accessKeyId: string; secretAccessKey: string }>((res, rej) => {
+      child.stdout!.on('data', (b) => { out += b; if (out.includes('\n')) res(JSON.parse(out)); });
+      void exit.then(() => rej(new Error(`local-aws exited: ${err}`)));
+    });
+    const env = {
+      PATH: process.env.PATH, LANG: 'C.UTF-8', HOME: d.dir, AWS_CONFIG_FILE: join(d.dir, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(d.dir, 'none'),
+      AWS_ACCESS_KEY_ID: j.accessKeyId, AWS_SECRET_ACCESS_KEY: j.secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL_IAM: j.endpoint, AWS_EC2_METADATA_DISABLED: 'true', PYTHONDONTWRITEBYTECODE: '1', AWS_MAX_ATTEMPTS: '1',
+    };
+    return { child, exit, cli: (...args: string[]) => run('python3', ['-m', 'awscli', 'iam', ...args], { env, cwd: d.dir, timeoutMs: 60_000 }) };
+  };
+  const a = await serve();
+  try {
+    for (const n of ['toString', 'hasOwnProperty', '__proto__', 'constructor']) {
+      const g = await a.cli('get-user', '--user-name', n);
+      assert.is(g.stderr.trim(), `An error occurred (NoSuchEntity) when calling the GetUser operation: The user with name ${n} cannot be found.`);
+      const k = await a.cli('create-access-key', '--user-name', n);
+      assert.is(k.stderr.trim(), `An error occurred (NoSuchEntity) when calling the CreateAccessKey operation: The user with name ${n} cannot be found.`);
+      assert.is(k.stdout, '');
+    }
+    const c = await a.cli('create-user', '--user-name', '__proto__');
+    assert.is(c.code, 0, c.stderr);
+    assert.is(JSON.parse(c.stdout).User.Arn, 'arn:aws:iam::123456789012:user/__proto__');
+    const t = await a.cli('create-user', '--user-name', 'toString', '--tags', 'Key=k,Value=v');
+    assert.is(t.code, 0, t.stderr);
+    const listed = await a.cli('list-users');
+    assert.equal(JSON.parse(listed.stdout).Users.map((u: { UserName: string }) => u.UserName).sort(), ['__proto__', 'kjh-SuperDuperUser', 'toString']);
+    const role = await a.cli('create-role', '--role-name', 'constructor', '--max-session-duration', '7200',
+      '--assume-role-policy-document', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '123456789012' }, Action: 'sts:AssumeRole' }] }));
+    assert.is(role.code, 0, role.stderr);
+    assert.not.ok('MaxSessionDuration' in JSON.parse(role.stdout).Role, 'CreateRole\'s Role has no MaxSessionDuration');
+  } finally { a.child.kill('SIGKILL'); await a.exit; }
+  const b = await serve(); // takes the killed server's lock over and replays the journal
+  try {
+    const u = await b.cli('get-user', '--user-name', '__proto__');
+    assert.is(u.code, 0, u.stderr);
+    assert.is(JSON.parse(u.stdout).User.UserName, '__proto__');
+    assert.equal(JSON.parse((await b.cli('get-user', '--user-name', 'toString')).stdout).User.Tags, [{ Key: 'k', Value: 'v' }]);
+    const listed = await b.cli('list-users');
+    assert.equal(JSON.parse(listed.stdout).Users.map((x: { UserName: string }) => x.UserName).sort(), ['__proto__', 'kjh-SuperDuperUser', 'toString']);
+    const g = await b.cli('get-role', '--role-name', 'constructor');
+    assert.is(JSON.parse(g.stdout).Role.MaxSessionDuration, 7200, 'GetRole carries it');
+    const none = await b.cli('get-user', '--user-name', 'valueOf');
+    assert.match(none.stderr, '(NoSuchEntity)');
+  } finally { b.child.kill('SIGTERM'); await b.exit; d.done(); }
+});
+
+N.run();

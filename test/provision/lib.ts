@@ -37,7 +37,8 @@ export function box(prefix = 'fob-prov-'): Box {
     dir, env, done,
     p: (args, s = 0, extra = {}) => node(PROVISION, args, { env: { ...env, TOTP_FOB_NOW: at(s), ...extra } }),
     t: (args, s = 0, extra = {}) => node(TOKEN, args, { env: { ...env, TOTP_FOB_NOW: at(s), ...extra } }),
-    mapping: () => readMapping(mp),
+    // A plain copy: the mapping itself has no prototype, which deep-equality tells apart from {}.
+    mapping: () => ({ ...readMapping(mp) }),
   };
 }
 
