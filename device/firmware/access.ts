@@ -60,7 +60,10 @@ async function restore(ctx: Ctx, seal: SealKey, next?: { seal: SealKey; salt: Bu
     if (f.access.kcv === null || !sameKcv(f.access.kcv, seal.kcv)) return;
     f.access.retries = MAX_RETRIES;
     if (!next) return;
-    reseal(f, seal, next.seal);
+    // Only when every secret opens: the tries come back whatever becomes of the upgrade.
+    const raw = f.credentials.map((c) => openSecret(c.secret, seal));
+    if (raw.some((k) => !k)) return;
+    f.credentials.forEach((c, i) => { c.secret = sealSecret(raw[i]!, next.seal); raw[i]!.fill(0); });
     f.access = { kcv: next.seal.kcv, sealSalt: next.salt.toString('hex'), retries: MAX_RETRIES, kdf: { ...KDF } };
     upgraded = true;
   });
