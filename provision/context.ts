@@ -2,7 +2,7 @@
 // or the local endpoint started in-process for --local), the token, and provision's state file.
 import { join } from 'node:path';
 import { hostClock, type HostClock } from '../device/host/clock.js';
-import { devicePath, openToken, type Token } from '../device/host/api.js';
+import { devicePath, openToken, recordsDir, type Token } from '../device/host/api.js';
 import { call, connect, type Aws, type AwsOptions } from './aws.js';
 import { ProvisionError, usage } from './errors.js';
 import { stateDir } from './files.js';
@@ -102,8 +102,8 @@ export function makeCtx(p: Parts): Ctx & { close(): Promise<void> } {
   return {
     aws, clock, io: p.io, env, local: p.local,
     mappingPath: p.mappingPath ?? mappingPath(env),
-    token: () => (token ??= openToken({ device: devicePath(p.device, env), clock })),
-    openStore: (path, create) => openToken({ device: path, clock, create }),
+    token: () => (token ??= openToken({ device: devicePath(p.device, env), clock, records: recordsDir(env) })),
+    openStore: (path, create) => openToken({ device: path, clock, create, records: recordsDir(env) }),
     caller: () => (caller ??= call('GetCallerIdentity', aws.sts.send(new aws.S.GetCallerIdentityCommand({}))).then((r) => ({
       account: r.Account ?? '', arn: r.Arn ?? '', userId: r.UserId ?? '',
     }))),

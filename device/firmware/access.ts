@@ -3,7 +3,7 @@
 import { nodeCrypto } from './node-crypto.js';
 import { SW, SwError, type Command } from './apdu.js';
 import { FirmwareError } from './errors.js';
-import { deriveSealKey, openSecret, sameKcv, sealSecret, type SealKey } from './seal.js';
+import { deriveSealKey, KDF, LEGACY_KDF, openSecret, sameKcv, sealSecret, weaker, type Kdf, type SealKey } from './seal.js';
 import { change, requireAuth, type Ctx } from './session.js';
 import { MAX_RETRIES, type State } from './store.js';
 import { parseTlvs, take, tlv, TAG } from './tlv.js';
@@ -22,38 +22,88 @@ export function wipe(s: State): void {
   s.access = { kcv: null, sealSalt: nodeCrypto().randomBytes(16).toString('hex'), retries: MAX_RETRIES };
 }
 
-/** One wrong try: persisted before anything is answered, and at 0 the device wipes itself. */
-async function spendTry(ctx: Ctx): Promise<number> {
-  const { result } = await change(ctx, (s) => {
-    if (s.access.kcv === null) return 0;
-    s.access.retries = Math.max(0, s.access.retries - 1);
-    const left = s.access.retries;
-    if (left === 0) wipe(s);
-    return left;
+const forget = (ctx: Ctx) => { ctx.key = null; ctx.seal = null; ctx.session = { challenge: null, authed: false }; };
+
+/** What a try was spent against: the code's check value and how to derive it, and the tries left. */
+interface Spent { kcv: string; salt: string; sealSalt: string; kdf: Kdf; left: number }
+
+/**
+ * The first step of every check of the code, before the code is looked at: one try off the
+ * counter, written and fsynced. A process stopped anywhere after this has paid for whatever it
+ * learns; one stopped before it has learnt nothing (a smart card's PIN counter). At 0 the device
+ * does not wipe yet: the last try may be the right one. Null when no code is set any more.
+ */
+async function spend(ctx: Ctx): Promise<Spent | null> {
+  const { result } = await change(ctx, (f): Spent | null => {
+    const a = f.access;
+    if (a.kcv === null) return null;
+    a.retries = Math.max(0, a.retries - 1);
+    return { kcv: a.kcv, salt: f.salt, sealSalt: a.sealSalt, kdf: a.kdf ?? LEGACY_KDF, left: a.retries };
   });
-  if (result === 0) { ctx.key = null; ctx.seal = null; ctx.session = { challenge: null, authed: false }; }
   return result;
 }
 
-async function refill(ctx: Ctx): Promise<void> {
-  await change(ctx, (s) => { if (s.access.kcv !== null) s.access.retries = MAX_RETRIES; });
+/** A wrong code on a spent try: at 0 left, the wipe (unless the code changed meanwhile). */
+async function refuse(ctx: Ctx, spent: Spent): Promise<void> {
+  if (spent.left > 0) return;
+  await change(ctx, (f) => { if (f.access.kcv === spent.kcv && f.access.retries === 0) wipe(f); });
+  forget(ctx);
+}
+
+/**
+ * The right code: the tries back to 8. A store sealed at a weaker scrypt cost than today's is
+ * re-sealed at today's in the same write (`next`, derived beforehand, outside the lock).
+ */
+async function restore(ctx: Ctx, seal: SealKey, next?: { seal: SealKey; salt: Buffer }): Promise<void> {
+  let upgraded = false;
+  await change(ctx, (f) => {
+    if (f.access.kcv === null || !sameKcv(f.access.kcv, seal.kcv)) return;
+    f.access.retries = MAX_RETRIES;
+    if (!next) return;
+    // Only when every secret opens: the tries come back whatever becomes of the upgrade.
+    const raw = f.credentials.map((c) => openSecret(c.secret, seal));
+    if (raw.some((k) => !k)) return;
+    f.credentials.forEach((c, i) => { c.secret = sealSecret(raw[i]!, next.seal); raw[i]!.fill(0); });
+    f.access = { kcv: next.seal.kcv, sealSalt: next.salt.toString('hex'), retries: MAX_RETRIES, kdf: { ...KDF } };
+    upgraded = true;
+  });
+  if (upgraded) ctx.seal = next!.seal;
+}
+
+/**
+ * Power-on found the counter at 0 with a code still set: a process spent the last try and was
+ * stopped before it could tell right from wrong. That try was not proven right, so the device
+ * does what a wrong last try does.
+ */
+export async function wipeIfSpent(ctx: Ctx, s: State): Promise<void> {
+  if (s.access.kcv === null || s.access.retries > 0) return;
+  await change(ctx, (f) => { if (f.access.kcv !== null && f.access.retries === 0) wipe(f); });
+  throw new FirmwareError('E_WIPED', 'the last access-code try was spent and never proven right (the process was stopped): the device has wiped every credential (it keeps its serial and clock)', { triesLeft: 0 });
 }
 
 /** Power-on with an access code: K and the sealing key go to RAM, or a try is spent. */
 export async function unlockAtBoot(ctx: Ctx, s: State, code: string): Promise<void> {
   if (s.access.kcv === null) return;
-  const key = accessKey(code, Buffer.from(s.salt, 'hex'));
-  const seal = await deriveSealKey(key, Buffer.from(s.access.sealSalt, 'hex'));
-  if (!sameKcv(seal.kcv, s.access.kcv)) {
-    const left = await spendTry(ctx);
-    if (left === 0) {
+  const spent = await spend(ctx);
+  if (!spent) return;
+  const key = accessKey(code, Buffer.from(spent.salt, 'hex'));
+  const seal = await deriveSealKey(key, Buffer.from(spent.sealSalt, 'hex'), spent.kdf);
+  if (!sameKcv(seal.kcv, spent.kcv)) {
+    await refuse(ctx, spent);
+    if (spent.left === 0) {
       throw new FirmwareError('E_WIPED', 'wrong access code and no tries left: the device has wiped every credential (it keeps its serial and clock)', { triesLeft: 0 });
     }
+    const left = spent.left;
     throw new FirmwareError('E_ACCESS', `wrong access code: ${left} ${left === 1 ? 'try' : 'tries'} left before the device wipes every credential`, { sw: SW.TRIES_LEFT | left, triesLeft: left });
   }
   ctx.key = key;
   ctx.seal = seal;
-  if (s.access.retries < MAX_RETRIES) await refill(ctx);
+  let next: { seal: SealKey; salt: Buffer } | undefined;
+  if (weaker(spent.kdf)) {
+    const salt = nodeCrypto().randomBytes(16);
+    next = { seal: await deriveSealKey(key, salt, KDF), salt };
+  }
+  await restore(ctx, seal, next);
 }
 
 /** Re-stores every secret under `to` (null = plain); a secret that cannot be opened aborts. */
@@ -78,7 +128,7 @@ export async function setCode(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Ar
     await change(ctx, (f) => {
       requireAuth(ctx, f);
       reseal(f, ctx.seal, null);
-      f.access = { ...f.access, kcv: null, retries: MAX_RETRIES };
+      f.access = { kcv: null, sealSalt: f.access.sealSalt, retries: MAX_RETRIES };
     });
     ctx.key = null;
     ctx.seal = null;
@@ -92,11 +142,11 @@ export async function setCode(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Ar
   const key = k.slice(1);
   if (!same(resp, hmacSha1(key, chal))) throw new SwError(SW.NO_SUCH_OBJECT);
   const sealSalt = nodeCrypto().randomBytes(16);
-  const seal = await deriveSealKey(key, sealSalt);
+  const seal = await deriveSealKey(key, sealSalt, KDF);
   await change(ctx, (f) => {
     requireAuth(ctx, f);
     reseal(f, ctx.seal, seal);
-    f.access = { kcv: seal.kcv, sealSalt: sealSalt.toString('hex'), retries: MAX_RETRIES };
+    f.access = { kcv: seal.kcv, sealSalt: sealSalt.toString('hex'), retries: MAX_RETRIES, kdf: { ...KDF } };
   });
   ctx.key = key;
   ctx.seal = seal;
@@ -117,11 +167,14 @@ export async function validate(ctx: Ctx, cmd: Command, s: State): Promise<Uint8A
   // Without K in RAM (booted without the code) the answer cannot be checked at all.
   if (!ctx.key || !ctx.seal || !sameKcv(ctx.seal.kcv, s.access.kcv)) throw new SwError(SW.AUTH_REQUIRED);
   ctx.session.challenge = null; // one answer per challenge: no replays, no free retries
-  if (!same(resp, hmacSha1(ctx.key, mine))) {
-    const left = await spendTry(ctx);
-    throw new SwError(SW.TRIES_LEFT | left);
+  const key = ctx.key, seal = ctx.seal;
+  const spent = await spend(ctx);
+  if (!spent || !sameKcv(spent.kcv, seal.kcv)) throw new SwError(SW.AUTH_REQUIRED);
+  if (!same(resp, hmacSha1(key, mine))) {
+    await refuse(ctx, spent);
+    throw new SwError(SW.TRIES_LEFT | spent.left);
   }
   ctx.session.authed = true;
-  if (s.access.retries < MAX_RETRIES) await refill(ctx);
-  return tlv(TAG.RESPONSE, hmacSha1(ctx.key, chal));
+  await restore(ctx, seal);
+  return tlv(TAG.RESPONSE, hmacSha1(key, chal));
 }

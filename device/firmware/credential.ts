@@ -6,9 +6,10 @@ import type { Credential, State } from './store.js';
 import { concat, tlv, TAG } from './tlv.js';
 
 export const TYPE = { HOTP: 0x10, TOTP: 0x20 } as const;
-const ALGO: Record<number, Algorithm> = { 1: 'SHA1', 2: 'SHA256', 3: 'SHA512' };
+// A Map, not an object: the byte comes off the wire, and `ALGO[b]` would also find Object.prototype's keys.
+const ALGO = new Map<number, Algorithm>([[1, 'SHA1'], [2, 'SHA256'], [3, 'SHA512']]);
 const ALGO_BYTE: Record<Algorithm, number> = { SHA1: 1, SHA256: 2, SHA512: 3 };
-const BLOCK: Record<Algorithm, number> = { SHA1: 64, SHA256: 64, SHA512: 128 };
+export const BLOCK: Record<Algorithm, number> = { SHA1: 64, SHA256: 64, SHA512: 128 };
 
 export const MAX_ID = 64;
 export const MIN_KEY = 14;
@@ -16,7 +17,7 @@ export const MIN_KEY = 14;
 export const typeByte = (c: Credential): number => TYPE[c.type] | ALGO_BYTE[c.algorithm];
 
 export function readTypeByte(b: number): { type: 'TOTP' | 'HOTP'; algorithm: Algorithm } {
-  const t = b & 0xf0, a = ALGO[b & 0x0f];
+  const t = b & 0xf0, a = ALGO.get(b & 0x0f);
   if ((t !== TYPE.HOTP && t !== TYPE.TOTP) || !a) throw new SwError(SW.WRONG_DATA);
   return { type: t === TYPE.HOTP ? 'HOTP' : 'TOTP', algorithm: a };
 }
@@ -27,6 +28,37 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export function readId(b: Uint8Array): string {
   if (b.length < 1 || b.length > MAX_ID) throw new SwError(SW.WRONG_DATA);
   try { return utf8.decode(b); } catch { throw new SwError(SW.WRONG_DATA); }
+}
+
+/**
+ * What an id may not hold, because a terminal would obey it rather than show it: the C0 and C1
+ * controls and DEL (ESC clears the screen, LF fakes a row, NUL cuts a C string), the line and
+ * paragraph separators, and the bidi marks, embeddings, overrides and isolates (U+202E turns
+ * "moc.evil:alice" around). PUT, RENAME, the store's load and the host's enroll and rename all
+ * ask this one rule; renderers escape the same set.
+ */
+const UNSAFE_ID = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const UNSAFE_IDS = new RegExp(UNSAFE_ID.source, 'g');
+
+const hex = (c: string, w: number) => c.codePointAt(0)!.toString(16).toUpperCase().padStart(w, '0');
+
+/** Why an id cannot be stored ("U+001B, a control character"), or null when it can. */
+export function idProblem(id: string): string | null {
+  const m = UNSAFE_ID.exec(id);
+  if (!m) return null;
+  const c = m[0].codePointAt(0)!;
+  return `U+${hex(m[0], 4)}, ${c < 0xa0 ? 'a control character' : c === 0x2028 || c === 0x2029 ? 'a line separator' : 'a bidi control'}`;
+}
+
+/** An id to put on a screen: each character idProblem refuses as \x1b or \u202e, the rest as it is. */
+export const printableId = (id: string): string =>
+  id.replace(UNSAFE_IDS, (c) => (c.codePointAt(0)! <= 0xff ? `\\x${hex(c, 2).toLowerCase()}` : `\\u${hex(c, 4).toLowerCase()}`));
+
+/** A new id (PUT, RENAME's target): readId's rules and idProblem's. */
+export function readNewId(b: Uint8Array): string {
+  const id = readId(b);
+  if (idProblem(id)) throw new SwError(SW.WRONG_DATA);
+  return id;
 }
 
 export const idBytes = (id: string): Uint8Array => new TextEncoder().encode(id);

@@ -1,7 +1,7 @@
 // The token: power-on (self-test, store, access code), the APDU door, the button and the LCD.
 import { nodeCrypto } from './node-crypto.js';
 import { MAX_DATA, parseCommand, reply, status, SW, SwError, type Command } from './apdu.js';
-import { unlockAtBoot } from './access.js';
+import { unlockAtBoot, wipeIfSpent } from './access.js';
 import { checkPpm } from './clock.js';
 import { ERR_FRAME, frames, type DisplayOptions, type Frame } from './display.js';
 import { FirmwareError } from './errors.js';
@@ -35,6 +35,11 @@ export interface BootOptions {
   /** The host clock is simulated (TOTP_FOB_NOW): no high-water step is written. */
   simulated?: boolean;
   accessCode?: string;
+  /**
+   * Where the rollback records live (the host's state directory): a store older than its record
+   * is refused. Omitted: no rollback check.
+   */
+  records?: string | null;
   /** Test hook: the HMAC engine, to prove the self-test catches a broken one. */
   kat?: HashFn;
 }
@@ -57,7 +62,10 @@ export async function manufacture(path: string, o: ManufactureOptions): Promise<
     throw new FirmwareError('E_SERIAL', `serial must be 1 to 32 printable ASCII characters without spaces, got '${serial}'`);
   }
   const nowMs = Math.round(o.now() * 1000);
-  const identity: Identity = { serial, model: MODEL, firmware: FIRMWARE, manufactured: nowMs, driftPpm: checkPpm(o.driftPpm) };
+  const identity: Identity = {
+    serial, model: MODEL, firmware: FIRMWARE, manufactured: nowMs, driftPpm: checkPpm(o.driftPpm),
+    uid: nodeCrypto().randomBytes(16).toString('hex'),
+  };
   const s: State = {
     identity,
     salt: nodeCrypto().randomBytes(8).toString('hex'),
@@ -73,12 +81,14 @@ export async function manufacture(path: string, o: ManufactureOptions): Promise<
 export async function boot(o: BootOptions): Promise<Device> {
   const hash = o.kat ?? defaultHash;
   const healthy = selfTest(hash);
-  const s = readStore(o.path);
+  const records = o.records ?? null;
+  const s = readStore(o.path, records);
   const ctx: Ctx = {
-    path: o.path, now: o.now, hash, simulated: o.simulated ?? false,
+    path: o.path, now: o.now, hash, simulated: o.simulated ?? false, records,
     sleep: o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
     key: null, seal: null, session: { challenge: null, authed: false },
   };
+  if (healthy) await wipeIfSpent(ctx, s);
   if (healthy && o.accessCode !== undefined) await unlockAtBoot(ctx, s, o.accessCode);
   return new Token(ctx, s.identity, healthy);
 }

@@ -3,7 +3,7 @@ import { nodeCrypto } from './node-crypto.js';
 import { counterBytes } from '../core/index.js';
 import { SW, SwError, type Command } from './apdu.js';
 import { setCode, validate, wipe } from './access.js';
-import { answer, find, idBytes, normalizeKey, periodOf, readId, readTypeByte, typeByte } from './credential.js';
+import { answer, find, idBytes, normalizeKey, periodOf, readId, readNewId, readTypeByte, typeByte } from './credential.js';
 import { sealSecret } from './seal.js';
 import { change, load, requireAuth, secretOf, type Ctx } from './session.js';
 import { CAPACITY, type Credential, type State } from './store.js';
@@ -36,7 +36,7 @@ function select(ctx: Ctx, cmd: Command, s: State): Uint8Array {
 async function put(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Array> {
   requireAuth(ctx, s);
   const items = parseTlvs(cmd.data, [TAG.PROPERTY]);
-  const id = readId(take(items, 0, TAG.NAME));
+  const id = readNewId(take(items, 0, TAG.NAME));
   const k = take(items, 1, TAG.KEY);
   if (k.length < 3) throw new SwError(SW.WRONG_DATA);
   const { type, algorithm } = readTypeByte(k[0]!);
@@ -81,16 +81,18 @@ async function remove(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Array> {
   return new Uint8Array(0);
 }
 
-/** RENAME 05: `71 old 71 new`. A TOTP id may not change its period prefix: its steps would change. */
+/**
+ * RENAME 05: `71 old 71 new`. A TOTP id may not change its period prefix: its steps would change.
+ * A new id already on the card is refused even when it is the credential's own, as a YubiKey does.
+ */
 async function rename(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Array> {
   requireAuth(ctx, s);
   const items = parseTlvs(cmd.data);
-  const from = readId(take(items, 0, TAG.NAME)), to = readId(take(items, 1, TAG.NAME));
+  const from = readId(take(items, 0, TAG.NAME)), to = readNewId(take(items, 1, TAG.NAME));
   if (items.length !== 2) throw new SwError(SW.WRONG_DATA);
   await change(ctx, (f) => {
     const at = find(f, from);
     if (at < 0) throw new SwError(SW.NO_SUCH_OBJECT);
-    if (from === to) return;
     const c = f.credentials[at]!;
     if (find(f, to) >= 0 || periodOf(to, c.type) !== c.period) throw new SwError(SW.WRONG_DATA);
     c.id = to;

@@ -12,6 +12,8 @@ export interface Ctx {
   /** The host clock is simulated: no high-water step may be written. */
   readonly simulated: boolean;
   readonly hash: HashFn;
+  /** The directory of rollback records, or null: no rollback check (a bare firmware test bench). */
+  readonly records: string | null;
   /** K = PBKDF2(code, salt): from boot or SET CODE, kept only here. */
   key: Uint8Array | null;
   seal: SealKey | null;
@@ -19,8 +21,8 @@ export interface Ctx {
   session: { challenge: Uint8Array | null; authed: boolean };
 }
 
-export const load = (ctx: Ctx): State => readStore(ctx.path);
-export const change = <T>(ctx: Ctx, fn: (s: State) => T | Promise<T>) => update(ctx.path, fn);
+export const load = (ctx: Ctx): State => readStore(ctx.path, ctx.records);
+export const change = <T>(ctx: Ctx, fn: (s: State) => T | Promise<T>) => update(ctx.path, fn, ctx.records);
 
 /** The sealing key in RAM opens this store (another process may have changed the code). */
 export const unlocked = (ctx: Ctx, s: State): boolean =>

@@ -9,6 +9,9 @@ import { basename, dirname, join } from 'node:path';
 import { sha, type Algorithm } from '../core/index.js';
 import { FirmwareError } from './errors.js';
 import { withLock } from './lock.js';
+import { checkRecord, raiseRecord } from './rollback.js';
+import type { Kdf } from './seal.js';
+import { storeProblem } from './validate.js';
 
 export const FORMAT = 1;
 export const CAPACITY = 64;
@@ -22,6 +25,8 @@ export interface Identity {
   /** Unix ms, host time at manufacture. */
   manufactured: number;
   driftPpm: number;
+  /** 16 random bytes (hex) naming the device's rollback record; absent in stores made before it. */
+  uid?: string;
 }
 
 export interface Credential {
@@ -47,9 +52,11 @@ export interface State {
   salt: string;
   /** RTC: device time `setMs` was set when the host clock read `hostMs`. */
   clock: { setMs: number; hostMs: number };
-  /** kcv: key-check value of the sealing key, null when no access code is set. */
-  access: { kcv: string | null; sealSalt: string; retries: number };
+  /** kcv: key-check value of the sealing key, null when no access code is set; kdf: its scrypt cost (absent: LEGACY_KDF). */
+  access: { kcv: string | null; sealSalt: string; retries: number; kdf?: Kdf };
   credentials: Credential[];
+  /** Raised by every write, so the rollback record can tell an old copy (absent: 0). */
+  generation?: number;
 }
 
 const HEAD = `totp-fob store ${FORMAT}`;
@@ -86,31 +93,20 @@ export function decode(bytes: Buffer, path: string): State {
   if (Number(ver[1]) !== FORMAT) {
     throw new FirmwareError('E_STORE_VERSION', `device store ${path} has format ${ver[1]}, this firmware reads format ${FORMAT}: use the totp-fob version that made it`);
   }
-  let s: State;
-  try { s = JSON.parse(body.toString('utf8')) as State; } catch { throw corrupt(path, 'bad contents'); }
-  if (!wellFormed(s)) throw corrupt(path, 'bad contents');
-  return s;
+  let s: unknown;
+  try { s = JSON.parse(body.toString('utf8')); } catch { throw corrupt(path, 'bad contents'); }
+  const bad = storeProblem(s);
+  if (bad) {
+    throw new FirmwareError('E_STORE_INVALID', `device store ${path} holds a field no firmware writes (${bad}): it was edited by hand or by another tool. It is left as it is for inspection; restore a backup or make a new device with token init`);
+  }
+  return s as State;
 }
 
-const isInt = (n: unknown, lo: number, hi: number) => Number.isSafeInteger(n) && (n as number) >= lo && (n as number) <= hi;
-const isHex = (v: unknown, bytes: number) => typeof v === 'string' && v.length === bytes * 2 && /^[0-9a-f]*$/.test(v);
-
-function wellFormed(s: State): boolean {
-  const i = s?.identity, a = s?.access;
-  return !!i && typeof i.serial === 'string' && typeof i.model === 'string' && typeof i.firmware === 'string' &&
-    Number.isFinite(i.manufactured) && Number.isFinite(i.driftPpm) && isHex(s.salt, 8) &&
-    Number.isFinite(s.clock?.setMs) && Number.isFinite(s.clock?.hostMs) &&
-    !!a && (a.kcv === null || isHex(a.kcv, 16)) && isHex(a.sealSalt, 16) && isInt(a.retries, 0, MAX_RETRIES) &&
-    Array.isArray(s.credentials) && s.credentials.length <= CAPACITY && s.credentials.every((c) =>
-      typeof c.id === 'string' && (c.type === 'TOTP' || c.type === 'HOTP') &&
-      ['SHA1', 'SHA256', 'SHA512'].includes(c.algorithm) && isInt(c.digits, 6, 8) &&
-      (c.type === 'HOTP' ? c.period === 0 : isInt(c.period, 1, 300)) && isInt(c.counter, 0, 0xffffffff) &&
-      typeof c.touch === 'boolean' && isInt(c.highWater, -1, Number.MAX_SAFE_INTEGER) &&
-      typeof c.secret === 'string' && /^[pg]:/.test(c.secret));
-}
-
-/** Loads the store: missing, too open, corrupt or foreign files are refused, never repaired. */
-export function readStore(path: string): State {
+/**
+ * Loads the store: missing, too open, corrupt, foreign or invalid files are refused, never
+ * repaired; so is one older than its rollback record in `records` (when given).
+ */
+export function readStore(path: string, records?: string | null): State {
   let mode: number;
   try { mode = statSync(path).mode; } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
@@ -126,7 +122,9 @@ export function readStore(path: string): State {
   try { bytes = readFileSync(path); } catch (e) {
     throw new FirmwareError('E_IO', `cannot read the device store ${path} (${(e as NodeJS.ErrnoException).code})`);
   }
-  return decode(bytes, path);
+  const s = decode(bytes, path);
+  if (records) checkRecord(records, s, path);
+  return s;
 }
 
 /**
@@ -146,15 +144,18 @@ async function sweepTemps(path: string): Promise<void> {
  * processes never lose each other's changes. fn edits the state it is given; nothing is
  * written when it throws or changes nothing.
  */
-export async function update<T>(path: string, fn: (s: State) => T | Promise<T>): Promise<{ state: State; result: T }> {
+export async function update<T>(path: string, fn: (s: State) => T | Promise<T>, records?: string | null): Promise<{ state: State; result: T }> {
   return withLock(path, async (lock) => {
     if (lock.tookOver) await sweepTemps(path);
-    const state = readStore(path);
+    const state = readStore(path, records);
     const before = JSON.stringify(state);
     const result = await fn(state);
     if (JSON.stringify(state) !== before) {
       if (!lock.held()) throw new FirmwareError('E_BUSY', `lost the lock on ${path} to another process; nothing was written, try again`);
+      state.generation = (state.generation ?? 0) + 1;
       await writeAtomic(path, encode(state));
+      // The record follows the store: a crash in between leaves the store ahead, which is accepted.
+      if (records) await raiseRecord(records, state);
     }
     return { state, result };
   });

@@ -27,9 +27,18 @@ const homedir = (): string => (process.getBuiltinModule?.('node:os') ?? createRe
 export function devicePath(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
   if (flag) return flag;
   if (env.TOKEN_DEVICE) return env.TOKEN_DEVICE;
-  const state = env.XDG_STATE_HOME && env.XDG_STATE_HOME.startsWith('/') ? env.XDG_STATE_HOME : join(env.HOME || homedir(), '.local', 'state');
-  return join(state, 'totp-fob', 'token.dev');
+  return join(stateDir(env), 'token.dev');
 }
+
+/** $XDG_STATE_HOME/totp-fob (only an absolute XDG_STATE_HOME counts), else ~/.local/state/totp-fob. */
+const stateDir = (env: NodeJS.ProcessEnv): string =>
+  join(env.XDG_STATE_HOME && env.XDG_STATE_HOME.startsWith('/') ? env.XDG_STATE_HOME : join(env.HOME || homedir(), '.local', 'state'), 'totp-fob');
+
+/**
+ * Where this host keeps each token's rollback record, whatever --device names: in the state
+ * directory, apart from the stores, so copying an old store back is not enough to roll it back.
+ */
+export const recordsDir = (env: NodeJS.ProcessEnv = process.env): string => join(stateDir(env), 'generations');
 
 export interface Manufacture { serial?: string; driftPpm?: number | 'random' }
 
@@ -47,6 +56,8 @@ export interface OpenOptions {
   unlock?: boolean;
   /** Spend the last access-code try (only where a person typed the code). Default false. */
   allowLastTry?: boolean | (() => boolean);
+  /** The rollback records' directory; default recordsDir() of this process's environment. */
+  records?: string;
 }
 
 /** Makes a new token at `path` (FirmwareError E_EXISTS when one is there). */
@@ -58,9 +69,9 @@ export async function createToken(path: string, m: Manufacture = {}, clock: Host
 const noDevice = (path: string) =>
   new HostError('E_NO_DEVICE', `no token at ${path}: run \`token init\` (or \`token enroll\`, which creates one), or pick one with --device / TOKEN_DEVICE`);
 
-async function power(path: string, clock: HostClock, accessCode?: string): Promise<FirmwareDevice & { identity: { serial: string } }> {
+async function power(path: string, clock: HostClock, accessCode?: string, records = recordsDir()): Promise<FirmwareDevice & { identity: { serial: string } }> {
   try {
-    return await boot({ path, now: () => clock.now(), sleep: (ms) => clock.sleep(ms), simulated: clock.simulated, ...(accessCode !== undefined ? { accessCode } : {}) });
+    return await boot({ path, now: () => clock.now(), sleep: (ms) => clock.sleep(ms), simulated: clock.simulated, records, ...(accessCode !== undefined ? { accessCode } : {}) });
   } catch (e) {
     if (e instanceof FirmwareError) {
       if (e.code === 'E_NO_DEVICE') throw noDevice(path);
@@ -87,7 +98,7 @@ export async function openToken(o: OpenOptions = {}): Promise<Token> {
       o.onCreate?.(made.serial, path);
     } catch (e) { if (!(e instanceof FirmwareError && e.code === 'E_EXISTS')) throw e; }
   }
-  let dev = await power(path, clock);
+  let dev = await power(path, clock, undefined, o.records);
   let session = new Session(dev, o.trace);
   let sel: Y.Selected;
   try {
@@ -102,7 +113,7 @@ export async function openToken(o: OpenOptions = {}): Promise<Token> {
       }
       const code = typeof given === 'function' ? await given() : given;
       await dev.close();
-      dev = await power(path, clock, code);
+      dev = await power(path, clock, code, o.records);
       session = new Session(dev, o.trace);
       sel = Y.parseSelect(await session.ok(Y.select()));
       if (sel.challenge) {

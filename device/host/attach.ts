@@ -4,6 +4,7 @@ import { closeSync, fsyncSync, linkSync, openSync, readFileSync, unlinkSync, wri
 import { connect, type Socket } from 'node:net';
 import { boot, FirmwareError } from '../firmware/index.js';
 import { processAlive } from '../firmware/lock.js';
+import { recordsDir } from './api.js';
 import type { HostClock } from './clock.js';
 import { HostError } from './errors.js';
 import * as Y from './oath-client.js';
@@ -90,7 +91,7 @@ type Device = Awaited<ReturnType<typeof boot>>;
 async function powerOn(o: AttachOptions): Promise<Device> {
   const power = (accessCode?: string) => boot({
     path: o.device, now: () => o.clock.now(), sleep: (ms) => o.clock.sleep(ms),
-    simulated: o.clock.simulated, ...(accessCode !== undefined ? { accessCode } : {}),
+    simulated: o.clock.simulated, records: recordsDir(), ...(accessCode !== undefined ? { accessCode } : {}),
   });
   const dev = await power().catch((e: unknown) => {
     if (e instanceof FirmwareError && e.code === 'E_NO_DEVICE') {

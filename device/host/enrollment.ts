@@ -1,6 +1,7 @@
 // What an enrollment source yields, and what the device can honour (issue 4: digits 6 to 8,
 // period 1 to 300 s, an id of at most 64 bytes; YKOATH needs a key of at least 2 bytes).
 import type { Algorithm } from '../core/index.js';
+import { idProblem } from '../firmware/credential.js';
 import { HostError } from './errors.js';
 import { formatId, parseId } from './ids.js';
 
@@ -28,7 +29,10 @@ export function checkEnrollment(e: Enrollment): { id: string; warnings: string[]
   if (e.secret.length < 2) bad(`a ${e.secret.length}-byte secret (at least 2 bytes)`);
   if (!e.account.trim()) bad('an empty name');
   if (e.issuer !== undefined && e.issuer.includes(':')) bad(`issuer '${e.issuer}' contains ':'`);
-  if (/[\u0000-\u001f\u007f]/.test(e.account + (e.issuer ?? ''))) bad('control characters in the name');
+  for (const [what, v] of [['name', e.account], ['issuer', e.issuer ?? '']] as const) {
+    const why = idProblem(v);
+    if (why) bad(`its ${what} holds ${why}, which a terminal would act on instead of showing (remove it)`);
+  }
   const id = formatId(e);
   readsBack(e, id);
   const warnings: string[] = [];

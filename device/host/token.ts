@@ -9,6 +9,7 @@ import * as Y from './oath-client.js';
 import type { Frame } from './render/frame.js';
 import { generic, type Session } from './session.js';
 import { nodeCrypto } from '../firmware/node-crypto.js';
+import { idProblem } from '../firmware/credential.js';
 
 /** The firmware's Device, as far as the host uses it. */
 export interface FirmwareDevice {
@@ -32,6 +33,20 @@ export interface CodeOptions {
   onWait?: (seconds: number) => void;
   /** Called before a touch credential waits for the button. */
   onTouch?: () => void;
+}
+
+/**
+ * The shortest new access code: the store file alone lets a copier test codes offline at the
+ * scrypt cost of each, so a 4-digit code falls in an hour; 6 characters make it days per core.
+ */
+export const MIN_ACCESS_CODE = 6;
+
+/** A new or changed access code (E_USAGE); codes set before this rule still open their tokens. */
+export function checkNewAccessCode(code: string): void {
+  const n = [...code].length;
+  if (n < MIN_ACCESS_CODE) {
+    throw new HostError('E_USAGE', `the new access code is ${n} character${n === 1 ? '' : 's'}; use at least ${MIN_ACCESS_CODE} (a copy of the store file can be guessed at offline)`);
+  }
 }
 
 const sortKey = (c: CredentialInfo) => [(c.issuer ?? c.name).toLowerCase(), c.name.toLowerCase()].join('\0');
@@ -84,6 +99,8 @@ export class Token {
   async rename(id: string, newId: string): Promise<void> {
     const n = Buffer.byteLength(newId, 'utf8');
     if (n === 0 || n > 64) throw new HostError('E_ID_TOO_LONG', `the new name is ${n} bytes; ids are 1 to 64 bytes`);
+    const why = idProblem(newId);
+    if (why) throw new HostError('E_USAGE', `the new name holds ${why}, which a terminal would act on instead of showing; remove it`);
     const ids = Y.parseList(await this.session.ok(Y.list())).map((l) => l.id);
     if (ids.includes(newId)) throw new HostError('E_EXISTS', `a credential named '${newId}' is already on the token`);
     await this.session.ok(Y.rename(id, newId), (sw) => sw === 0x6984 ? new HostError('E_NO_MATCH', `no credential named '${id}'`, sw) : generic(sw));
@@ -177,7 +194,7 @@ export class Token {
 
   /** Sets or changes the access code (the device must be unlocked already when one is set). */
   async setAccessCode(code: string): Promise<void> {
-    if (!code) throw new HostError('E_USAGE', 'the access code is empty');
+    checkNewAccessCode(code);
     const key = Y.deriveKey(code, this.salt);
     await this.session.ok(Y.setCode(key, new Uint8Array(nodeCrypto().randomBytes(8))));
   }

@@ -1,4 +1,5 @@
 // `token enroll`, `token list`, `token delete`, `token rename`: credentials by metadata only.
+import { idProblem, printableId } from '../../firmware/credential.js';
 import type { Ctx } from '../context.js';
 import { checkEnrollment, type Enrollment } from '../enrollment.js';
 import { HostError } from '../errors.js';
@@ -62,7 +63,7 @@ export async function enroll(ctx: Ctx, source: string | undefined, f: EnrollFlag
       const { id, warnings } = await token.enroll(cred);
       for (const w of warnings) ctx.err(`warning: ${id}: ${w}\n`);
       done.push(credentialJson({ ...cred, id, name: cred.account, touch: !!cred.touch }));
-      if (!f.json) ctx.out(`enrolled ${id}\n`);
+      if (!f.json) ctx.out(`enrolled ${printableId(id)}\n`);
     }
   } finally {
     await token.close();
@@ -84,13 +85,15 @@ export async function remove(ctx: Ctx, query: string): Promise<void> {
   try {
     const id = matchOne((await token.list()).map((c) => c.id), query);
     await token.remove(id);
-    ctx.out(`deleted ${id}\n`);
+    ctx.out(`deleted ${printableId(id)}\n`);
   } finally { await token.close(); }
 }
 
 /** NEW is `[issuer:]name`; a TOTP id keeps its `period/` prefix (YKOATH RENAME does too). */
 export async function rename(ctx: Ctx, query: string, to: string): Promise<void> {
   if (/^\d+\//.test(to)) throw new HostError('E_USAGE', `give NEW as [issuer:]name; the period prefix stays as it is`);
+  const why = idProblem(to);
+  if (why) throw new HostError('E_USAGE', `the new name holds ${why}, which a terminal would act on instead of showing; remove it`);
   const token = await ctx.open();
   try {
     const all = await token.list();
@@ -98,6 +101,6 @@ export async function rename(ctx: Ctx, query: string, to: string): Promise<void>
     const c = all.find((x) => x.id === id)!;
     const newId = (c.type === 'totp' && c.period !== 30 ? `${c.period}/` : '') + to;
     await token.rename(id, newId);
-    ctx.out(`renamed ${id} to ${newId}\n`);
+    ctx.out(`renamed ${printableId(id)} to ${printableId(newId)}\n`);
   } finally { await token.close(); }
 }

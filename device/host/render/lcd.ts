@@ -1,4 +1,5 @@
 // The token's display on a terminal: each code drawn in seven segments, and a countdown bar.
+import { printableId } from '../../firmware/credential.js';
 import { type Frame, placeholder } from './frame.js';
 import { bold, dim, green, red, type Style, yellow } from './style.js';
 
@@ -28,7 +29,7 @@ export function bar(remaining: number, period: number, width = 24): string {
 
 /** One credential's block: name, digits, countdown. */
 export function lcdBlock(f: Frame, s: Style): string[] {
-  const lines = [bold(s, f.id)];
+  const lines = [bold(s, printableId(f.id))]; // shown, never obeyed by the terminal
   if (f.code === null) return [...lines, dim(s, placeholder(f)), ''];
   lines.push(...segments(f.code).map((r) => green(s, r)));
   if (f.hotp || f.type === 'hotp') return [...lines, dim(s, `counter advanced; ${f.digits} digits, ${f.algorithm}`), ''];

@@ -206,10 +206,10 @@ last.before(() => { b = box(); });
 last.after(() => b.done());
 last('without a terminal the last try is never spent, even on the right code; reset still works', async () => {
   await b.token(['enroll', '--secret', '-', '--name', 'x'], { input: B32 });
-  assert.is((await b.token(['access', 'set'], { env: { TOKEN_ACCESS_CODE: 'right' } })).code, 0);
+  assert.is((await b.token(['access', 'set'], { env: { TOKEN_ACCESS_CODE: 'right-code' } })).code, 0);
   for (let i = 7; i >= 1; i--) oneLineError(await b.token(['code', 'x'], { env: { TOKEN_ACCESS_CODE: 'wrong' } }), 1, new RegExp(`${i} tr(y|ies) left`));
   oneLineError(await b.token(['code', 'x'], { env: { TOKEN_ACCESS_CODE: 'wrong' } }), 1, /one access-code try left.*terminal/);
-  oneLineError(await b.token(['show'], { env: { TOKEN_ACCESS_CODE: 'right' } }), 1, /one access-code try left/);
+  oneLineError(await b.token(['show'], { env: { TOKEN_ACCESS_CODE: 'right-code' } }), 1, /one access-code try left/);
   assert.match((await b.token(['info'])).stdout, /access code +set \(1 try left\)/);
   assert.is((await b.token(['reset', '--yes'])).code, 0, 'RESET needs no code');
   assert.equal(parsed(await b.token(['list', '--json'])), []);
