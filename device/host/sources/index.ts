@@ -36,7 +36,7 @@ export async function fromArgument(arg: string, stdin: () => Promise<Uint8Array>
   if (/^otpauth(-migration)?:/i.test(arg)) {
     const found = await fromBytes(new Uint8Array(Buffer.from(arg, 'utf8')), 'the URI');
     // The words of `--secret X`'s warning: argv is readable by every local user and kept in shell history.
-    found.warnings.unshift('a secret on the command line is visible to other users (ps, shell history); pipe the URI in with `token enroll -`');
+    found.warnings.push('a secret on the command line is visible to other users (ps, shell history); pipe the URI in with `token enroll -`');
     return found;
   }
   let bytes: Uint8Array;
