@@ -1,9 +1,9 @@
 // `provision create` over many names: a factory line. Devices run N at a time on one pair of SDK
 // clients (adaptive retry backs off on Throttling); one failure does not stop the others. A token
 // holds 64 credentials, so with --device-dir every device gets a token store of its own.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Token } from '../device/host/api.js';
+import { readCapped } from '../device/host/input.js';
 import { AwsCallError } from './aws.js';
 import { createOne, type CreateRequest, type CreateResult } from './create.js';
 import type { Ctx } from './context.js';
@@ -41,9 +41,15 @@ export function parseList(text: string, source = 'the list'): Item[] {
   return items;
 }
 
+/** A list of names is small: a megabyte holds thousands of lines, and /dev/zero holds no end. */
+export const MAX_LIST = 1 << 20;
+
 export function readList(file: string): Item[] {
   let text: string;
-  try { text = readFileSync(file, 'utf8'); } catch (e) { throw usage(`cannot read --from ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+  try { text = Buffer.from(readCapped(file, MAX_LIST, `--from ${file}`)).toString('utf8'); } catch (e) {
+    if ((e as { name?: string }).name === 'HostError') throw e;
+    throw usage(`cannot read --from ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
   return parseList(text, file);
 }
 

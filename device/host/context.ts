@@ -1,7 +1,7 @@
 // What every command shares: the global flags turned into a clock, a device path, a trace, and
 // a way to open the token that asks for the access code only when the token has one.
 import { devicePath, openToken, type OpenOptions } from './api.js';
-import { hostClock, type HostClock } from './clock.js';
+import { ClockError, hostClock, type HostClock } from './clock.js';
 import { HostError } from './errors.js';
 import { askSecret, interactive } from './prompt.js';
 import { writeOut } from './stdout.js';
@@ -27,6 +27,11 @@ export async function accessCode(question = 'Access code: '): Promise<string> {
 }
 
 export function context(g: Globals): Ctx {
+  // An empty TOTP_FOB_NOW is unset (the shell habit `VAR= cmd`), but an empty --at was typed on
+  // purpose: running on the real clock instead would hand out codes for a time nobody asked for.
+  if (g.at !== undefined && !g.at.trim()) {
+    throw new ClockError("--at needs a time: ISO 8601 (2027-01-01T00:00:00Z), Unix seconds, or a shift like +30d; leave it out for the real clock");
+  }
   const clock = hostClock(g.at ?? process.env.TOTP_FOB_NOW);
   const path = devicePath(g.device);
   const trace = g.trace ? (l: string) => { process.stderr.write(l + '\n'); } : undefined;

@@ -1,8 +1,11 @@
-// The hardened QR reader: PNG bytes in, the QR text out, or a typed error. pngjs and jsqr
-// are loaded here and only when an image is read (js-ecosystem.md §4 has the traps).
+// The hardened QR reader: PNG bytes in, the QR text out, or a typed error, in bounded time and
+// memory. The header is vetted here; pngjs and jsqr are loaded (qr-search.ts) only when an image
+// is read (js-ecosystem.md §4 has the traps).
+import { readFileSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
-import { HostError } from './errors.js';
-import { moduleImage, type Rgba } from './qr-grid.js';
+import { Worker } from 'node:worker_threads';
+import { HostError, type HostCode } from './errors.js';
+import { decodePng, searchGrid } from './qr-search.js';
 
 /** pngjs has no cap: an 8000×8000 declaration inflates to ~800 MB (js-ecosystem.md §4). */
 export const MAX_PIXELS = 16_000_000;
@@ -48,103 +51,112 @@ function checkInterlacedSize(b: Uint8Array, h: PngHeader): void {
   }
 }
 
-type Image = Rgba;
+/**
+ * CPU time one image may take (wall time where the OS does not tell a thread's CPU time), its
+ * decode included: jsQR cannot be interrupted, only killed. Wall time is capped at WALL_FACTOR
+ * times that, so that a starved machine still answers.
+ */
+export const QR_BUDGET_MS = 1500;
+const WALL_FACTOR = 4;
+/** The worker's heap: jsQR keeps its finder candidates as objects, a tiling of finder patterns makes millions. */
+const WORKER_HEAP_MB = 256;
 
-/** Composites alpha over white: jsQR ignores alpha, so a transparent background reads as black. */
-function overWhite(rgba: Uint8Array, width: number, height: number): Image {
-  const data = new Uint8ClampedArray(rgba.length);
-  for (let i = 0; i < rgba.length; i += 4) {
-    const a = rgba[i + 3]!, k = 255 - a;
-    data[i] = (rgba[i]! * a + 255 * k) / 255;
-    data[i + 1] = (rgba[i + 1]! * a + 255 * k) / 255;
-    data[i + 2] = (rgba[i + 2]! * a + 255 * k) / 255;
-    data[i + 3] = 255;
-  }
-  return { data, width, height };
+const tooComplex = (why: string) => new HostError('E_QR_TOO_COMPLEX',
+  `gave up on the image: ${why} without finding a QR code (is it a photo or a pattern?); crop it to the code`);
+
+interface Job { png: Uint8Array; head: PngHeader; gridTried: boolean; budgetMs: number; total: number; resolve(t: string | null): void; reject(e: Error): void }
+
+// One worker per process, started on the first image that needs it and kept (unref'd) for the
+// next: a batch of QR checks must not pay a thread start each. Jobs run one at a time, and each
+// one's budget starts when it reaches the worker, not while it waits behind another.
+type QrWorker = Worker & { cpu?: () => number | null };
+let worker: QrWorker | undefined;
+const queue: Job[] = [];
+let running = false;
+let seq = 0;
+
+function startWorker(): QrWorker {
+  const resourceLimits = { maxOldGenerationSizeMb: WORKER_HEAP_MB };
+  // Run from source (tests, benches under tsx) a worker gets no loader hooks, so it registers tsx's.
+  const src = new URL('./qr-worker.ts', import.meta.url).href;
+  const w = !import.meta.url.endsWith('.ts')
+    ? new Worker(new URL('./qr-worker.js', import.meta.url), { resourceLimits })
+    : new Worker(`import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(src)}); })`, { eval: true, resourceLimits });
+  // An idle worker that dies is replaced by the next job; its error must not take the process down.
+  w.on('error', () => {});
+  w.on('exit', () => { if (worker === w) worker = undefined; });
+  const cw: QrWorker = w;
+  w.once('message', (m: { tid?: number | null }) => { if (m.tid) cw.cpu = () => threadCpuMs(m.tid!); });
+  return cw;
 }
 
-const lum = (d: Uint8ClampedArray, i: number) => (d[i]! * 299 + d[i + 1]! * 587 + d[i + 2]! * 114) / 1000;
+/** utime + stime of one thread of this process, in ms (fields 14 and 15 of its stat, in 1/100 s). */
+function threadCpuMs(tid: number): number | null {
+  try {
+    const f = readFileSync(`/proc/self/task/${tid}/stat`, 'latin1');
+    const v = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(v[11]) + Number(v[12])) * 10;
+  } catch { return null; }
+}
 
-/** The border's majority colour (the background) and the other class's mean colour. */
-function palette(img: Image): [number[], number[]] {
-  const { data, width: w, height: h } = img;
-  let lo = 255, hi = 0;
-  for (let i = 0; i < data.length; i += 4 * Math.max(1, Math.floor(w * h / 65536))) {
-    const l = lum(data, i); if (l < lo) lo = l; if (l > hi) hi = l;
-  }
-  const mid = (lo + hi) / 2, sum = [[0, 0, 0, 0], [0, 0, 0, 0]] as number[][];
-  const add = (x: number, y: number) => {
-    const i = (y * w + x) * 4, c = sum[lum(data, i) >= mid ? 1 : 0]!;
-    c[0]! += data[i]!; c[1]! += data[i + 1]!; c[2]! += data[i + 2]!; c[3]!++;
+function next(): void {
+  const job = queue.shift();
+  if (!job) { running = false; worker?.unref(); return; }
+  running = true;
+  const w = worker ??= startWorker();
+  w.ref();
+  const id = ++seq;
+  const finish = (f: () => void) => {
+    clearInterval(timer); w.off('message', onMessage); w.off('error', onError); w.off('exit', onExit);
+    f(); next();
   };
-  for (let x = 0; x < w; x++) { add(x, 0); add(x, h - 1); }
-  for (let y = 1; y < h - 1; y++) { add(0, y); add(w - 1, y); }
-  const mean = (c: number[], dflt: number) => c[3] ? [c[0]! / c[3], c[1]! / c[3], c[2]! / c[3]] : [dflt, dflt, dflt];
-  const light = mean(sum[1]!, 255), dark = mean(sum[0]!, 0);
-  return sum[1]![3]! >= sum[0]![3]! ? [light, dark] : [dark, light];
-}
-
-/** Scales small images up (jsQR fails under ~33 px, jsQR#177) and adds a quiet zone of `bg`. */
-function framed(img: Image, bg: number[]): Image | null {
-  const { width: w, height: h } = img;
-  const f = Math.min(w, h) < 120 ? Math.max(1, Math.min(Math.ceil(120 / Math.min(w, h)), Math.floor(2000 / Math.max(w, h)))) : 1;
-  // A QR code is square, so its quiet zone (4 modules of ≥21) scales with the short side.
-  const pad = Math.ceil(Math.min(w, h) * f * 0.2);
-  const W = w * f + 2 * pad, H = h * f + 2 * pad;
-  if (W * H > MAX_PIXELS) return null;
-  const out = new Uint8ClampedArray(W * H * 4);
-  for (let i = 0; i < out.length; i += 4) { out[i] = bg[0]!; out[i + 1] = bg[1]!; out[i + 2] = bg[2]!; out[i + 3] = 255; }
-  for (let y = 0; y < h * f; y++) {
-    const src = Math.floor(y / f) * w;
-    for (let x = 0; x < w * f; x++) {
-      const s = (src + Math.floor(x / f)) * 4, d = ((y + pad) * W + x + pad) * 4;
-      out[d] = img.data[s]!; out[d + 1] = img.data[s + 1]!; out[d + 2] = img.data[s + 2]!;
+  const kill = (e: Error) => { if (worker === w) worker = undefined; void w.terminate(); finish(() => job.reject(e)); };
+  const onMessage = (m: { id: number; text?: string | null; code?: string; message?: string }) => {
+    if (m.id !== id) return;
+    finish(() => (m.code ? job.reject(new HostError(m.code as HostCode, m.message ?? m.code)) : job.resolve(m.text ?? null)));
+  };
+  const onError = (e: Error & { code?: string }) => kill(e.code === 'ERR_WORKER_OUT_OF_MEMORY'
+    ? tooComplex(`its search needed over ${WORKER_HEAP_MB} MB`)
+    : new HostError('E_QR_UNREADABLE', `the QR reader failed: ${String(e.message).split('\n')[0]}`));
+  const onExit = () => kill(tooComplex('the QR reader stopped'));
+  // The CPU clock is polled: a thread busy in jsQR cannot say how long it has been busy. A new
+  // thread's clock starts at 0, so its start-up counts; until it has said its id, wall time does.
+  const t0 = performance.now(), cpu0 = w.cpu?.() ?? 0;
+  const timer = setInterval(() => {
+    const cpu = w.cpu?.() ?? null, wall = performance.now() - t0;
+    const spent = cpu === null ? wall : cpu - cpu0;
+    if (spent >= job.budgetMs || wall >= job.budgetMs * WALL_FACTOR) {
+      kill(tooComplex(`${(job.total / 1000).toFixed(1)} s of searching went by`));
     }
-  }
-  return { data: out, width: W, height: H };
+  }, Math.min(50, Math.max(5, job.budgetMs / 10)));
+  w.on('message', onMessage); w.on('error', onError); w.on('exit', onExit);
+  w.postMessage({ id, png: job.png, width: job.head.width, height: job.head.height, gridTried: job.gridTried });
 }
 
-// Loaded on the first image, resolved once: every import() of a bare name walks node_modules again.
-const loadLibs = async () => {
-  // jsqr is CJS whose module.exports is the function with itself as .default.
-  const [{ PNG }, { default: { default: jsQR } }] = await Promise.all([import('pngjs'), import('jsqr')]);
-  return { PNG, jsQR };
-};
-let libs: ReturnType<typeof loadLibs> | undefined;
+function inWorker(job: Omit<Job, 'resolve' | 'reject'>): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    queue.push({ ...job, resolve, reject });
+    if (!running) next();
+  });
+}
+
+/** Images this small are decoded on the caller's thread, where a clean render is read without a worker. */
+const LOCAL_PIXELS = 1_000_000;
 
 /**
- * Decodes the first QR code in a PNG.
+ * Decodes the first QR code in a PNG, in at most QR_BUDGET_MS (E_QR_TOO_COMPLEX past it).
  * @example const uri = await readQr(readFileSync('aws-mfa.png'));
  */
-export async function readQr(png: Uint8Array): Promise<string> {
+export async function readQr(png: Uint8Array, o: { budgetMs?: number } = {}): Promise<string> {
+  const t0 = performance.now(), budget = o.budgetMs ?? QR_BUDGET_MS;
   const head = pngHeader(png);
   if (head.interlaced) checkInterlacedSize(png, head);
-  const { PNG, jsQR } = await (libs ??= loadLibs());
-  let decoded: { width: number; height: number; data: Uint8Array };
-  try {
-    decoded = PNG.sync.read(Buffer.from(png.buffer, png.byteOffset, png.length));
-  } catch (e) {
-    throw new HostError('E_QR_UNREADABLE', `the PNG is damaged: ${String((e as Error)?.message ?? e).split('\n')[0]}`);
-  }
-  if (decoded.width !== head.width || decoded.height !== head.height || decoded.data.length !== 4 * head.width * head.height) {
-    throw new HostError('E_QR_UNREADABLE', 'the PNG is damaged: its pixel data does not match its header');
-  }
-  // Options go in on every call: jsQR writes them into its shared defaults (jsQR src/index.ts).
-  const scan = (m: Image | null): string | null => {
-    if (!m) return null;
-    try { return jsQR(m.data, m.width, m.height, { inversionAttempts: 'attemptBoth' })?.data || null; } catch { return null; }
-  };
-  // A clean render is read at one pixel per module first (a small one framed, too); anything
-  // else, or a miss, takes the general path: alpha over white, the image as it is, then framed
-  // in the background's colour and in the other one.
-  const grid = moduleImage({ data: new Uint8ClampedArray(decoded.data.buffer, decoded.data.byteOffset, decoded.data.length), width: decoded.width, height: decoded.height });
-  const fast = grid && (scan(grid) ?? scan(framed(grid, [grid.data[0]!, grid.data[1]!, grid.data[2]!])));
-  if (fast) return fast;
-  const img = overWhite(decoded.data, decoded.width, decoded.height);
-  const [bg, other] = palette(img);
-  for (const make of [() => img, () => framed(img, bg), () => framed(img, other)]) {
-    const text = scan(make());
-    if (text) return text;
-  }
+  let text: string | null = null;
+  // A clean render (most QR PNGs: AWS's, any QR library's) is read here, at one pixel per module;
+  // anything else, or a miss, goes to the worker, whose search the deadline can stop.
+  const local = head.width * head.height <= LOCAL_PIXELS;
+  if (local) text = await searchGrid(await decodePng(png, head.width, head.height));
+  text ??= await inWorker({ png, head, gridTried: local, budgetMs: budget - (performance.now() - t0), total: budget });
+  if (text) return text;
   throw new HostError('E_QR_UNREADABLE', 'no readable QR code in the image (try a sharper or larger screenshot)');
 }

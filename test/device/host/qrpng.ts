@@ -46,3 +46,66 @@ export function rawPng(width: number, height: number, idat: Uint8Array, o: { int
 
 /** The decompression bomb of js-ecosystem.md §4: small on disk, 8000×8000 declared. */
 export const bomb = (): Buffer => rawPng(8000, 8000, deflateSync(Buffer.alloc(4 << 20)));
+
+// Hostile shapes: small files whose pixels cost a QR search minutes of CPU if nothing bounds it.
+
+/** A greyscale PNG from a pixel function (8-bit, filter 0 on every row). */
+export function greyPng(w: number, h: number, px: (x: number, y: number) => number, level = 9): Buffer {
+  const raw = Buffer.alloc(h * (w + 1));
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) raw[y * (w + 1) + 1 + x] = px(x, y);
+  return rawPng(w, h, deflateSync(raw, { level }), { colorType: 0 });
+}
+
+/** A black-and-white checkerboard of `cell`-pixel squares. */
+export const checkerboard = (size = 4000, cell = 1): Buffer =>
+  greyPng(size, size, (x, y) => ((Math.floor(x / cell) + Math.floor(y / cell)) & 1 ? 255 : 0));
+
+/** QR finder patterns (7×7 modules: 1:1:3:1:1 both ways) tiled edge to edge with a 1-module gap. */
+export function finderTiling(size = 4000, mod = 2): Buffer {
+  return greyPng(size, size, (x, y) => {
+    const mx = Math.floor(x / mod) % 8, my = Math.floor(y / mod) % 8;
+    if (mx === 7 || my === 7) return 255;
+    const d = Math.max(Math.abs(mx - 3), Math.abs(my - 3));
+    return d === 2 ? 255 : 0;
+  });
+}
+
+/** Seeded noise (xorshift32), so a failure reproduces: grey levels, or black and white only. */
+export function noise(w: number, h: number, o: { binary?: boolean; seed?: number } = {}): Buffer {
+  let s = (o.seed ?? 0x9e3779b9) >>> 0;
+  const next = () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s; };
+  return greyPng(w, h, o.binary ? () => (next() & 0x10000 ? 255 : 0) : () => next() & 0xff, 1);
+}
+
+/**
+ * A QR code drawn the way a camera or a resampling viewer leaves it: modules of a fractional size
+ * with anti-aliased edges (each pixel is the share of dark it covers), `dark` on `light`, placed at
+ * (x, y) of a w×h canvas. No pixel grid to find, so the reader must take its general path.
+ */
+export function smoothQr(text: string, o: { w: number; h: number; x: number; y: number; module: number; dark?: number[]; light?: number[] }): Buffer {
+  const m = QR.create(text, { errorCorrectionLevel: 'M' }).modules, n = m.size;
+  const dark = o.dark ?? [20, 30, 90], light = o.light ?? [235, 232, 220];
+  const png = new PNG({ width: o.w, height: o.h });
+  // Per axis, each pixel overlaps at most two modules: the first one's index and both shares.
+  const axis = (len: number, at: number) => {
+    const q = new Int32Array(len), s0 = new Float64Array(len), s1 = new Float64Array(len);
+    for (let p = 0; p < len; p++) {
+      const k = Math.floor((p - at) / o.module), edge = at + (k + 1) * o.module;
+      q[p] = k; s0[p] = Math.min(1, Math.max(0, edge - p)); s1[p] = 1 - s0[p]!;
+    }
+    return { q, s0, s1 };
+  };
+  const X = axis(o.w, o.x), Y = axis(o.h, o.y);
+  const on = (qx: number, qy: number) => (qx >= 0 && qy >= 0 && qx < n && qy < n && m.data[qy * n + qx] ? 1 : 0);
+  for (let py = 0; py < o.h; py++) {
+    const qy = Y.q[py]!, wy0 = Y.s0[py]!, wy1 = Y.s1[py]!;
+    for (let px = 0; px < o.w; px++) {
+      const qx = X.q[px]!, wx0 = X.s0[px]!, wx1 = X.s1[px]!;
+      const share = on(qx, qy) * wx0 * wy0 + on(qx + 1, qy) * wx1 * wy0 + on(qx, qy + 1) * wx0 * wy1 + on(qx + 1, qy + 1) * wx1 * wy1;
+      const i = (py * o.w + px) * 4;
+      for (let c = 0; c < 3; c++) png.data[i + c] = Math.round(light[c]! + (dark[c]! - light[c]!) * share);
+      png.data[i + 3] = 255;
+    }
+  }
+  return PNG.sync.write(png);
+}
