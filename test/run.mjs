@@ -5,7 +5,8 @@
 // printed and fails its suite, and a test that returned early on a missing oracle prints a
 // `[skip] suite › test: why` line, counted here as skipped instead of passed.
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,6 +28,11 @@ if (!process.env.TEST_NO_BUILD) {
     process.exit(1);
   }
 }
+// A suite that opens a token with the runner's own environment must not leave state in the
+// user's XDG dirs: each run gets its own, removed at the end.
+const scratchDir = mkdtempSync(join(tmpdir(), 'fob-run-'));
+const scratch = { XDG_STATE_HOME: join(scratchDir, 'state'), XDG_CACHE_HOME: join(scratchDir, 'cache') };
+process.on('exit', () => rmSync(scratchDir, { recursive: true, force: true }));
 const filter = args[0] ? new RegExp(args[0]) : null;
 const jobs = Number(process.env.TEST_JOBS ?? 2);
 const perSuite = Number(process.env.TEST_SUITE_TIMEOUT ?? 600) * 1000;
@@ -46,7 +52,7 @@ function run(file) {
     const name = relative(root, file);
     const t0 = Date.now();
     const child = spawn(process.execPath, ['--import', 'tsx', '--import', register, file], {
-      cwd: root, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      cwd: root, env: { ...process.env, ...scratch, NO_COLOR: '1', FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'], detached: true,
     });
     let out = '';
