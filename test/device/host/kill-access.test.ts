@@ -21,7 +21,7 @@ function retries(b: Box): number | 'wiped' {
 const steps = (trace: string, dir: string): string[] => trace.split('\n')
   .filter((l) => /\b(fsync|rename|unlink)\(/.test(l) ||
     (/\bopenat\(/.test(l) && l.includes(dir) && (l.includes('O_CREAT') || !/\.(dev|gen)"/.test(l))))
-  .map((l) => l.replace(/^\d+ /, '').replace(/\.tmp-\d+-\d+-[0-9a-f]+/g, '.tmp-*').replace(/\(\d+\)/, '(fd)')
+  .map((l) => l.replace(/^\d+ +/, '').replace(/\.tmp-\d+-\d+-[0-9a-f]+/g, '.tmp-*').replace(/\(\d+\)/, '(fd)')
     .replace(/ += .*$/, '').replaceAll(dir, '<dir>'));
 
 async function lockedToken(): Promise<Box> {
