@@ -32,13 +32,14 @@ async function only(token: Token): Promise<string> {
 }
 
 export async function code(ctx: Ctx, query: string | undefined, f: CodeFlags): Promise<void> {
-  if (f.fresh && ctx.clock.simulated) {
-    ctx.err('note: the host time is simulated (--at / TOTP_FOB_NOW), so this step is not recorded as handed out and may be handed out again\n');
-  }
   const token = await ctx.open();
   const cd = countdown(ctx.err);
   try {
-    const c = await token.code(query ?? await only(token), {
+    const id = query ?? await only(token);
+    if (f.fresh && ctx.clock.simulated) {
+      ctx.err('note: the host time is simulated (--at / TOTP_FOB_NOW), so this step is not recorded as handed out and may be handed out again\n');
+    }
+    const c = await token.code(id, {
       fresh: !!f.fresh,
       onWait: (s) => cd.tick(s),
       onTouch: () => { if (isTerminal(2)) ctx.err('Touch the token: press its button (`token press`) within 15 s...\n'); },
