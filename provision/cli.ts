@@ -141,7 +141,7 @@ PROVISION_FAIL_AT=create|seed|qr-out|qr|enroll|enable fails \`create\` right aft
       await withCtx(o, io, async (ctx) => {
         let view = null;
         try {
-          const t = await ctx.token();
+          const t = await ctx.token(false); // listing is no reason to make a token
           view = { serial: t.serial, credentials: await t.list() };
         } catch (e) {
           if ((e as HostError).code !== 'E_NO_DEVICE') throw e;

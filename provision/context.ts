@@ -5,7 +5,7 @@ import { hostClock, type HostClock } from '../device/host/clock.js';
 import { devicePath, openToken, recordsDir, type Token } from '../device/host/api.js';
 import { call, connect, type Aws, type AwsOptions } from './aws.js';
 import { ProvisionError, usage } from './errors.js';
-import { stateDir } from './files.js';
+import { fsError, stateDir } from './files.js';
 import { mappingPath } from './mapping.js';
 import type { Io } from './io.js';
 
@@ -28,8 +28,11 @@ export interface Ctx {
   io: Io;
   env: NodeJS.ProcessEnv;
   mappingPath: string;
-  /** The --device / TOKEN_DEVICE / default token, opened once. */
-  token(): Promise<Token>;
+  /**
+   * The --device / TOKEN_DEVICE / default token, opened once. A missing one is created as the first
+   * `token enroll` creates it (one stderr line says so), unless `create` is false (list, remove).
+   */
+  token(create?: boolean): Promise<Token>;
   /** Another token store (batch --device-dir), which the caller closes. */
   openStore(path: string, create: boolean): Promise<Token>;
   caller(): Promise<Caller>;
@@ -99,10 +102,23 @@ export function makeCtx(p: Parts): Ctx & { close(): Promise<void> } {
   let token: Promise<Token> | undefined;
   let caller: Promise<Caller> | undefined;
   const { aws, clock } = p;
+  const open = (create: boolean): Promise<Token> => {
+    const device = devicePath(p.device, env);
+    const t = openToken({
+      device, clock, records: recordsDir(env),
+      ...(create ? { create: true, onCreate: (serial: string, path: string) => p.io.note(`created token ${serial} at ${path} (there was none)`) } : {}),
+    }).catch((e: NodeJS.ErrnoException) => {
+      if (token === t) token = undefined;
+      // Node's own errors (mkdir under a file, EACCES...): name the token file, not only a directory.
+      if (typeof e.syscall === 'string') throw fsError(e, `cannot ${create ? 'create or open' : 'open'} the token at ${device}`, 'pick a writable --device or TOKEN_DEVICE');
+      throw e;
+    });
+    return t;
+  };
   return {
     aws, clock, io: p.io, env, local: p.local,
     mappingPath: p.mappingPath ?? mappingPath(env),
-    token: () => (token ??= openToken({ device: devicePath(p.device, env), clock, records: recordsDir(env) })),
+    token: (create = true) => (token ??= open(create)),
     openStore: (path, create) => openToken({ device: path, clock, create, records: recordsDir(env) }),
     caller: () => (caller ??= call('GetCallerIdentity', aws.sts.send(new aws.S.GetCallerIdentityCommand({}))).then((r) => ({
       account: r.Account ?? '', arn: r.Arn ?? '', userId: r.UserId ?? '',

@@ -10,6 +10,7 @@ export type ProvisionCode =
   | 'E_CREDENTIALS'  // no AWS credentials, or --profile names no profile
   | 'E_NO_MAPPING'   // no record of which token credential backs a serial
   | 'E_NOT_ON_TOKEN' // the mapped credential is not on this token
+  | 'E_NOT_FOUND'    // neither IAM nor the mapping knows the serial (remove)
   | 'E_STATE'        // provision's state file is unreadable, corrupt or too open
   | 'E_FS'           // a file or directory provision writes (--qr-out, state) could not be written
   | 'E_LOCAL_BUSY'   // --local while a `provision local-aws` server (or a long --local run) holds the state

@@ -4,6 +4,8 @@ export interface Io {
   out(line: string): void;
   /** A warning on stderr (always: it is about the result, not chatter). */
   warn(line: string): void;
+  /** A fact about what was done on the side (a token created), on stderr. */
+  note(line: string): void;
   /** An error about one item of several (a batch goes on), on stderr. */
   error(line: string): void;
   /** A transient status line on stderr, redrawn in place; '' clears it. A no-op off a TTY. */
@@ -20,6 +22,7 @@ export function stdio(p: NodeJS.Process = process): Io {
     out: (line) => { clear(); p.stdout.write(line + '\n'); },
     warn: (line) => { clear(); p.stderr.write(`provision: warning: ${line}\n`); },
     error: (line) => { clear(); p.stderr.write(`provision: ${line}\n`); },
+    note: (line) => { clear(); p.stderr.write(`provision: ${line}\n`); },
     progress: (line) => {
       if (!tty) return;
       clear();
@@ -29,7 +32,10 @@ export function stdio(p: NodeJS.Process = process): Io {
 }
 
 /** Collects everything (the demo and in-process tests). */
-export function memoryIo(tty = false): Io & { lines: string[]; warnings: string[]; errors: string[] } {
-  const lines: string[] = [], warnings: string[] = [], errors: string[] = [];
-  return { tty, lines, warnings, errors, out: (l) => lines.push(l), warn: (l) => warnings.push(l), error: (l) => errors.push(l), progress: () => {} };
+export function memoryIo(tty = false): Io & { lines: string[]; warnings: string[]; errors: string[]; notes: string[] } {
+  const lines: string[] = [], warnings: string[] = [], errors: string[] = [], notes: string[] = [];
+  return {
+    tty, lines, warnings, errors, notes,
+    out: (l) => lines.push(l), warn: (l) => warnings.push(l), error: (l) => errors.push(l), note: (l) => notes.push(l), progress: () => {},
+  };
 }

@@ -2,6 +2,7 @@
 // Without --user, an assigned device's user is looked up (ListVirtualMFADevices names it).
 import { call, isAws } from './aws.js';
 import type { Ctx } from './context.js';
+import { ProvisionError } from './errors.js';
 import { readMapping, updateMapping } from './mapping.js';
 
 export interface RemoveRequest { serial: string; user?: string; credential?: string }
@@ -60,13 +61,17 @@ export async function removeDevice(ctx: Ctx, r: RemoveRequest): Promise<RemoveOu
     deleted = false;
     notes.push('IAM had no such device');
   }
-  // The token side: the mapped credential (or --credential), if it is on the attached token.
   const entry = readMapping(ctx.mappingPath)[r.serial];
+  // A serial nobody knows is a typo, not a done job: say so before touching the token.
+  if (!deleted && !deactivated && !entry) {
+    throw new ProvisionError('E_NOT_FOUND', `no device ${r.serial}: IAM has none and ${ctx.mappingPath} has no record of it (see provision list)`);
+  }
+  // The token side: the mapped credential (or --credential), if it is on the attached token.
   const id = r.credential ?? entry?.credential;
   let credential: string | null = null, tokenSerial: string | null = null;
   let token: Awaited<ReturnType<Ctx['token']>> | undefined;
   if (id) {
-    try { token = await ctx.token(); } catch (e) {
+    try { token = await ctx.token(false); } catch (e) {
       // IAM's side is done; a missing token must not leave the mapping pointing at a dead serial.
       if ((e as { code?: string }).code !== 'E_NO_DEVICE') throw e;
       notes.push(`no token attached (${(e as Error).message.split(':')[0]}): '${id}' left on token ${entry?.token ?? '?'}`);

@@ -4,7 +4,7 @@ import type { Globals } from './context.js';
 
 export type Fast =
   | { cmd: 'show'; g: Globals; query?: string; o: { json?: boolean; watch?: boolean } }
-  | { cmd: 'code'; g: Globals; query: string; o: { json?: boolean; fresh?: boolean } };
+  | { cmd: 'code'; g: Globals; query?: string; o: { json?: boolean; fresh?: boolean } };
 
 const FLAGS = { show: ['--json', '--watch'], code: ['--json', '--fresh'] } as const;
 
@@ -25,7 +25,5 @@ export function fastPath(a: readonly string[]): Fast | null {
     else if (query === undefined) query = x;
     else return null;
   }
-  if (cmd === 'show') return { cmd, g, o, ...(query !== undefined ? { query } : {}) };
-  if (cmd === 'code' && query !== undefined) return { cmd, g, o, query };
-  return null;
+  return cmd ? { cmd, g, o, ...(query !== undefined ? { query } : {}) } : null;
 }

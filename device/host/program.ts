@@ -1,4 +1,5 @@
 // Every `token` command on commander (loaded lazily: `token show` takes a faster road, cli.ts).
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { access } from './commands/access.js';
 import { code, press } from './commands/code.js';
@@ -8,6 +9,17 @@ import { show } from './commands/show.js';
 import { apdu, selftest } from './commands/tools.js';
 import { context, type Ctx, type Globals } from './context.js';
 import { ABOUT, EXAMPLES, examplesOf } from './help.js';
+
+/** The package's version: its package.json is two levels up from the sources, three from dist/. */
+function version(): string {
+  for (const up of ['../../package.json', '../../../package.json']) {
+    try {
+      const p = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (p.name === 'totp-fob' && p.version) return p.version;
+    } catch { /* not this level */ }
+  }
+  return 'unknown';
+}
 
 type Action<O> = (ctx: Ctx, args: string[], opts: O) => Promise<void>;
 
@@ -25,6 +37,7 @@ export function program(): Command {
     .option('--device <path>', 'the token store (default: TOKEN_DEVICE, else $XDG_STATE_HOME/totp-fob/token.dev)')
     .option('--at <time>', 'simulated host time for this command: ISO 8601, Unix seconds, or +30d / -2h (like TOTP_FOB_NOW)')
     .option('--trace', 'log every APDU pair to stderr (PUT and SET CODE data redacted)')
+    .version(version(), '-V, --version', 'print the version')
     .addHelpText('after', EXAMPLES)
     .showSuggestionAfterError(true)
     .exitOverride()
@@ -57,9 +70,9 @@ export function program(): Command {
   p.command('show').argument('[query]').description('press the button and read the display')
     .addOption(json()).option('--watch', 'redraw at every step until Ctrl-C (terminal only)')
     .action(act((ctx, a, o: { json?: boolean; watch?: boolean }) => show(ctx, a[0], o)));
-  p.command('code').argument('<query>').description('print one code, bare, for scripts')
+  p.command('code').argument('[query]', 'which credential (default: the only one)').description('print one code, bare, for scripts')
     .option('--fresh', 'a step never handed out before (waits for the next when this one is used)').addOption(json())
-    .action(act((ctx, a, o: { fresh?: boolean; json?: boolean }) => code(ctx, a[0]!, o)));
+    .action(act((ctx, a, o: { fresh?: boolean; json?: boolean }) => code(ctx, a[0], o)));
   p.command('access').argument('<action>', 'set, change or clear').description('manage the access code')
     .action(act((ctx, a) => access(ctx, a[0]!)));
   p.command('press').argument('[query]').description('press the button (opens the 15 s touch window)')

@@ -82,8 +82,10 @@ S('remove deactivates, deletes, clears the token and the mapping', async () => {
   assert.equal(await listRows(60), []);
   assert.equal(await tokenIds(60), []);
   assert.equal(b.mapping(), {});
-  const gone = expectExit(await b.p(['--local', 'remove', '--serial', serialOf('a2')], 60), 0, 'remove again');
-  assert.match(gone.stderr, /IAM had no such device/);
+  // A serial neither IAM nor the mapping knows (gone, or a typo) is a failure, not "nothing to do".
+  const gone = expectExit(await b.p(['--local', 'remove', '--serial', serialOf('a2')], 60), 1, 'remove again');
+  assert.match(gone.stderr, /^provision: no device arn:aws:iam::123456789012:mfa\/a2: IAM has none and \S+provision\.json has no record of it \(see provision list\)\n$/);
+  assert.is(gone.stdout, '');
 });
 
 S('list marks a credential renamed or deleted on the token', async () => {
@@ -158,8 +160,8 @@ S('failures are one line on stderr, exit 1; usage is exit 2', async () => {
   assert.match(e.stderr, /^provision: ListVirtualMFADevices: cannot reach the endpoint .*\n$/);
   const nokey = expectExit(await b.p(['list', '--endpoint-url', 'http://127.0.0.1:9']), 1, 'no credentials');
   assert.match(nokey.stderr, /no AWS credentials found/);
-  const notoken = expectExit(await b.p(['--local', 'create', 'z', '--device', join(b.dir, 'none.dev')]), 1, 'no token');
-  assert.match(notoken.stderr, /no token at .*none\.dev: run `token init`/);
+  const notoken = expectExit(await b.p(['--local', 'create', 'z', '--device', '/dev/null/fob/none.dev']), 1, 'token cannot be made');
+  assert.match(notoken.stderr, /^provision: cannot create or open the token at \/dev\/null\/fob\/none\.dev \(\/dev\/null\): ENOTDIR, .*--device or TOKEN_DEVICE\n$/);
   assert.equal(await listRows(), [], 'nothing was created without a token');
 });
 

@@ -1,6 +1,8 @@
-// `token code QUERY [--fresh]` (the bare code, for scripts) and `token press [QUERY]`.
+// `token code [QUERY] [--fresh]` (the bare code, for scripts) and `token press [QUERY]`.
 import type { Ctx } from '../context.js';
+import { HostError } from '../errors.js';
 import { matchOne } from '../ids.js';
+import type { Token } from '../token.js';
 import { isTerminal } from '../stdout.js';
 
 export interface CodeFlags { fresh?: boolean; json?: boolean }
@@ -21,14 +23,23 @@ function countdown(err: (s: string) => void): { tick(s: number): void; clear(): 
   };
 }
 
-export async function code(ctx: Ctx, query: string, f: CodeFlags): Promise<void> {
-  if (f.fresh && ctx.clock.simulated) {
-    ctx.err('note: the host time is simulated (--at / TOTP_FOB_NOW), so this step is not recorded as handed out and may be handed out again\n');
-  }
+/** No query means the token's only credential; with several, naming one is the caller's job (usage). */
+async function only(token: Token): Promise<string> {
+  const ids = (await token.list()).map((c) => c.id);
+  if (ids.length === 1) return ids[0]!;
+  if (ids.length === 0) throw new HostError('E_NO_MATCH', `token ${token.serial} holds no credentials: enroll one first (token enroll)`);
+  throw new HostError('E_USAGE', `token ${token.serial} holds ${ids.length} credentials (${ids.join(', ')}): name one, e.g. token code '${ids[0]}'`);
+}
+
+export async function code(ctx: Ctx, query: string | undefined, f: CodeFlags): Promise<void> {
   const token = await ctx.open();
   const cd = countdown(ctx.err);
   try {
-    const c = await token.code(query, {
+    const id = query ?? await only(token);
+    if (f.fresh && ctx.clock.simulated) {
+      ctx.err('note: the host time is simulated (--at / TOTP_FOB_NOW), so this step is not recorded as handed out and may be handed out again\n');
+    }
+    const c = await token.code(id, {
       fresh: !!f.fresh,
       onWait: (s) => cd.tick(s),
       onTouch: () => { if (isTerminal(2)) ctx.err('Touch the token: press its button (`token press`) within 15 s...\n'); },

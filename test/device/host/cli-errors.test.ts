@@ -79,7 +79,7 @@ usage.after(() => b.done());
 
 usage('unknown command, missing argument and unknown option end with where to look', async () => {
   oneLine(await b.token(['bogus']), 2, /^token: unknown command 'bogus' \(see token --help\)$/);
-  oneLine(await b.token(['code']), 2, /^token: missing required argument 'query' \(see token code --help\)$/);
+  oneLine(await b.token(['delete']), 2, /^token: missing required argument 'query' \(see token delete --help\)$/);
   oneLine(await b.token(['list', '--bogus']), 2, /^token: unknown option '--bogus' \(see token list --help\)$/);
   oneLine(await b.token(['--device', 'list', 'lst']), 2, /unknown command 'lst'.*\(see token --help\)$/);
   oneLine(await b.token(['shw']), 2, /Did you mean show\?.*\(see token --help\)$/);

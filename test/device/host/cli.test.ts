@@ -44,7 +44,7 @@ usage('an unknown command, option or extra argument is one line, exit 2', async 
   oneLineError(await b.token(['frobnicate']), 2, /unknown command/);
   oneLineError(await b.token(['list', '--bogus']), 2, /unknown option/);
   oneLineError(await b.token(['list', 'extra']), 2, /too many arguments/);
-  oneLineError(await b.token(['code']), 2, /missing required argument/);
+  oneLineError(await b.token(['delete']), 2, /missing required argument/);
 });
 usage('a bad --at is a usage error', async () => {
   oneLineError(await b.token(['--at', 'yesterday', 'time']), 2, /ISO 8601/);

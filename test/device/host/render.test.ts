@@ -72,8 +72,9 @@ test('the fast road takes only `show` and `code` shapes; everything else goes to
   assert.equal(fastPath(['show', '--at=2030-01-01T00:00:00Z', '--trace', '--watch']), { cmd: 'show', g: { at: '2030-01-01T00:00:00Z', trace: true }, o: { watch: true } });
   assert.equal(fastPath(['--at', '-2h', 'show']), { cmd: 'show', g: { at: '-2h' }, o: {} });
   assert.equal(fastPath(['code', 'aws', '--fresh']), { cmd: 'code', g: {}, o: { fresh: true }, query: 'aws' });
+  assert.equal(fastPath(['code', '--json']), { cmd: 'code', g: {}, o: { json: true } });
   for (const a of [[], ['list'], ['show', '--help'], ['show', 'a', 'b'], ['--json', 'show'], ['show', '--bogus'], ['show', '--device'],
-    ['code'], ['code', '--watch', 'x'], ['show', '--fresh'], ['code', 'a', 'b'], ['selftest']]) {
+    ['code', '--watch', 'x'], ['show', '--fresh'], ['code', 'a', 'b'], ['selftest']]) {
     assert.is(fastPath(a), null, a.join(' '));
   }
 });
