@@ -1,6 +1,4 @@
 // The host's public API (provision uses it): find the token, boot it, talk to it through its door.
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { boot, manufacture, FirmwareError } from '../firmware/index.js';
 import { nodeCrypto } from '../firmware/node-crypto.js';
 import { hostClock, type HostClock } from './clock.js';
@@ -20,16 +18,9 @@ export { Token, type CredentialInfo, type Code, type CodeOptions } from './token
 export type { Enrollment } from './enrollment.js';
 export type { DeviceInfo } from './oath-client.js';
 
-/** `--device`, then TOKEN_DEVICE, then $XDG_STATE_HOME/totp-fob/token.dev (XDG default ~/.local/state). */
-// node:os only without $HOME (it is ~1 ms of a start otherwise).
-const homedir = (): string => (process.getBuiltinModule?.('node:os') ?? createRequire('/')('node:os') as typeof import('node:os')).homedir();
+import { devicePath } from './device-path.js';
 
-export function devicePath(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
-  if (flag) return flag;
-  if (env.TOKEN_DEVICE) return env.TOKEN_DEVICE;
-  const state = env.XDG_STATE_HOME && env.XDG_STATE_HOME.startsWith('/') ? env.XDG_STATE_HOME : join(env.HOME || homedir(), '.local', 'state');
-  return join(state, 'totp-fob', 'token.dev');
-}
+export { devicePath };
 
 export interface Manufacture { serial?: string; driftPpm?: number | 'random' }
 
