@@ -214,3 +214,26 @@ S('a bad role ARN, session name or duration exits 2 before a code is spent; the 
 });
 
 S.run();
+
+// On the real clock: a step the token already handed out is waited for, one line on stderr saying
+// why (a credential_process's stderr is captured: nothing drawn), and the code spent is a later step.
+const W = suite('session broker: a spent step waits for the next, bounded, on the real clock');
+W('the current step spent by `token code --fresh`: the broker waits for the next and says so in one line', async () => {
+  const w = box('fob-broker-wait-');
+  const real = { TOTP_FOB_NOW: '' };
+  const srv2 = await localAws(w, ['--state', join(w.dir, 'local-aws.json')], 0, real);
+  try {
+    const f = srv2.fixture;
+    const e = { ...real, AWS_ACCESS_KEY_ID: f.accessKeyId, AWS_SECRET_ACCESS_KEY: f.secretAccessKey, AWS_ENDPOINT_URL_IAM: srv2.endpoint, AWS_ENDPOINT_URL_STS: srv2.endpoint };
+    expectExit(await w.t(['init'], 0, real), 0, 'init');
+    expectExit(await w.p(['create', USER, '--path', '/service-user/', '--user', USER], 0, e), 0, 'create');
+    const id = `Amazon Web Services:${USER}@${ACCOUNT}`;
+    const handed = JSON.parse(expectExit(await w.t(['code', id, '--fresh', '--json'], 0, real), 0, 'token code').stdout).step as number;
+    const r = expectExit(await w.p(['session', '--role', ROLE, '--json'], 0, e), 0, 'session');
+    const out = JSON.parse(r.stdout);
+    assert.ok(out.step > handed, `spent step ${out.step}, after ${handed}`);
+    // Usually the step has not ended yet: then exactly one line says why it waits.
+    assert.match(r.stderr, /^(provision: warning: waiting \d+ s for the next TOTP step: the token hands each step's code out once, and this one is spent\n)?$/);
+  } finally { await srv2.stop(); w.done(); }
+});
+W.run();
