@@ -12,8 +12,7 @@ import { fastSession, packageVersion } from './fast.js';
 
 function fast(argv: string[]): boolean {
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-    process.stdout.write(`${packageVersion()}\n`);
-    return true;
+    try { process.stdout.write(`${packageVersion()}\n`); return true; } catch { return false; }
   }
   let now: number;
   try { now = hostClock(process.env.TOTP_FOB_NOW).now(); } catch { return false; }

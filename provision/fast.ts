@@ -157,7 +157,10 @@ export function fastSession(argv: readonly string[], env: NodeJS.ProcessEnv, now
 
 /** package.json's version, read as text: `provision --version` needs nothing else. */
 export function packageVersion(): string {
-  const { readFileSync } = process.getBuiltinModule('node:fs') as typeof import('node:fs');
-  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  const { readFileSync, realpathSync } = process.getBuiltinModule('node:fs') as typeof import('node:fs');
+  // Two levels above the running script (dist/provision/cli.js, through an npm bin link), whether
+  // it runs as ES modules or bundled into one CommonJS file, where import.meta is empty.
+  const { dirname, join } = process.getBuiltinModule('node:path') as typeof import('node:path');
+  const text = readFileSync(join(dirname(realpathSync(process.argv[1]!)), '..', '..', 'package.json'), 'utf8');
   return (JSON.parse(text) as { version?: string }).version ?? '0.0.0';
 }
