@@ -3,10 +3,11 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { ProvisionError } from './errors.js';
 import { hintFor, withHint, type Where } from './hints.js';
+import { configFile, credentialsFile, endpointsOf } from './shared-config.js';
+
+export { endpointsOf };
 
 export interface Credentials { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
 
@@ -29,35 +30,6 @@ export interface Aws {
   S: typeof import('@aws-sdk/client-sts');
   endpoints: { iam?: string; sts?: string };
   destroy(): void;
-}
-
-/**
- * Where each service goes: --endpoint-url, then AWS_ENDPOINT_URL_<SVC>, then AWS_ENDPOINT_URL, then
- * the profile's `endpoint_url` (what `provision local-aws` prints; the AWS CLI reads it too).
- */
-export function endpointsOf(o: AwsOptions): { iam?: string; sts?: string } {
-  const env = o.env ?? process.env;
-  const profile = o.profile || (o.credentials ? undefined : env.AWS_PROFILE);
-  const fromProfile = profile ? profileSetting(profile, 'endpoint_url', env) : undefined;
-  const pick = (svc: string) => o.endpointUrl || env[`AWS_ENDPOINT_URL_${svc}`] || env.AWS_ENDPOINT_URL || fromProfile || undefined;
-  return { iam: pick('IAM'), sts: pick('STS') };
-}
-
-const configFile = (env: NodeJS.ProcessEnv) => env.AWS_CONFIG_FILE || join(env.HOME || homedir(), '.aws', 'config');
-const credentialsFile = (env: NodeJS.ProcessEnv) => env.AWS_SHARED_CREDENTIALS_FILE || join(env.HOME || homedir(), '.aws', 'credentials');
-
-/** A top-level `key = value` of `[profile NAME]` (or `[default]`) in the shared config file. */
-function profileSetting(profile: string, key: string, env: NodeJS.ProcessEnv): string | undefined {
-  let text: string;
-  try { text = readFileSync(configFile(env), 'utf8'); } catch { return undefined; }
-  let inside = false;
-  for (const line of text.split(/\r?\n/)) {
-    const head = /^\s*\[\s*([^\]]+?)\s*\]/.exec(line);
-    if (head) { inside = head[1]!.replace(/^profile\s+/, '') === profile; continue; }
-    const kv = inside ? /^([\w.-]+)\s*=\s*(.*?)\s*$/.exec(line) : null;
-    if (kv && kv[1] === key) return kv[2] || undefined;
-  }
-  return undefined;
 }
 
 export async function connect(o: AwsOptions = {}): Promise<Aws> {

@@ -68,7 +68,7 @@ async function main(): Promise<number> {
     const role = f.roleArn;
     say(`5. $ aws sts assume-role --role-arn ${role} --role-session-name my-cli-session`);
     try {
-      await startSession(ctx, { role, sessionName: 'my-cli-session', noMfa: true });
+      await startSession(ctx, { role, sessionName: 'my-cli-session', mfa: false });
       say('   unexpectedly allowed without MFA');
       return 1;
     } catch (e) {
@@ -77,7 +77,7 @@ async function main(): Promise<number> {
     }
     say();
     say(`6. $ aws sts assume-role … --serial-number ${res.serialNumber} --token-code "$(token code --fresh)"`);
-    const s = await startSession(ctx, { role, sessionName: 'my-cli-session', serial: res.serialNumber });
+    const s = await startSession(ctx, { role, sessionName: 'my-cli-session', serial: res.serialNumber, direct: true, cache: false });
     say(`   allowed with the token's code of step ${s.step}: ${s.assumedRoleArn}`);
     say(dim(`   temporary key ${s.AccessKeyId}, expires ${s.Expiration}`));
     await ctx.close();

@@ -36,12 +36,21 @@ Examples:
   $ eval "$(provision --local session)"                # GetSessionToken with the token's code
   $ provision --local assume-role arn:aws:iam::123456789012:role/kjh-DuperRole --json
   {"AccessKeyId":"ASIA…",…,"assumedRoleArn":"arn:aws:sts::123456789012:assumed-role/kjh-DuperRole/provision-1772366440",…}
+  (no second code: the role is assumed from the MFA session the first command got, as AWS
+   carries a GetSessionToken session's MFA context into AssumeRole; --direct sends the code
+   with AssumeRole instead, for trust policies that bound aws:MultiFactorAuthAge)
   $ provision --local session --role arn:aws:iam::123456789012:role/kjh-DuperRole --credential-process
   {"Version":1,"AccessKeyId":"ASIA…","SecretAccessKey":"…","SessionToken":"…","Expiration":"…"}
+  $ provision --local session --clear-cache
+  removed 2 cached sessions from …/totp-fob/sessions
 
   ~/.aws/config, for real AWS:
     [profile fob]
     credential_process = provision session --role arn:aws:iam::123456789012:role/kjh-DuperRole --credential-process
+  (the AWS CLI caches no process credentials; provision does: each answer is kept, 0600, in
+   $XDG_CACHE_HOME/totp-fob/sessions until --refresh-window (15 min) before it expires, keyed
+   by role, serial, duration, external id, session name, endpoint and source key; processes
+   asking at once share one lock and one code; a code already handed out waits for the next step)
 `,
   pair: `
 Examples:

@@ -33,21 +33,18 @@ export async function submitPair(
   const now = await token.deviceTime();
   // The step freshPair('next') starts from: the device's current one, past what the try spent.
   const first = Math.max(Math.floor(now / period), o.clock.simulated ? b.step : b.step + 1);
-  const stop = countdown(o, first * period - now, [first, first + 1]);
+  const stop = countdown(o, first * period - now, (s) => `AWS refused the two most recent codes; waiting ${s} s for the codes of steps ${first} and ${first + 1}`);
   let pair: [Code, Code];
   try { pair = await token.freshPair(id, 'next'); } finally { stop(); }
   await submit(pair[0].code, pair[1].code);
   return { steps: [pair[0].step, pair[1].step], retried: true };
 }
 
-/** "waiting 47 s for the codes of steps X and X+1" on stderr, ticking, only on a terminal. */
-function countdown(o: { clock: HostClock; io: Io }, seconds: number, steps: [number, number]): () => void {
+/** `say(seconds left)` on stderr, ticking each second, only on a terminal; returns what stops it. */
+export function countdown(o: { clock: HostClock; io: Io }, seconds: number, say: (s: number) => string): () => void {
   if (!o.io.tty || o.clock.fixed || seconds <= 0) return () => {};
   const start = o.clock.now();
-  const tick = () => {
-    const s = Math.max(0, Math.ceil(seconds - (o.clock.now() - start)));
-    o.io.progress(`AWS refused the two most recent codes; waiting ${s} s for the codes of steps ${steps[0]} and ${steps[1]}`);
-  };
+  const tick = () => o.io.progress(say(Math.max(0, Math.ceil(seconds - (o.clock.now() - start)))));
   tick();
   const t = setInterval(tick, 1000);
   return () => { clearInterval(t); o.io.progress(''); };

@@ -1,29 +1,58 @@
-// `provision session`: STS temporary credentials with the token's code — GetSessionToken, or
-// AssumeRole with --role — for the shell, as JSON, or as an AWS CLI credential_process.
-import { call } from './aws.js';
-import type { Ctx } from './context.js';
+// `provision session` / `assume-role`: an MFA session broker. One code buys a GetSessionToken
+// session for the serial (cached per serial, endpoint and source key); roles are assumed from it
+// without another code, as AWS carries the MFA context of a GetSessionToken session into
+// AssumeRole. Answers are cached until a refresh window before expiry, and processes asking for
+// the same key take one lock, so eight at once spend one code and make one session.
+import type { STSClient } from '@aws-sdk/client-sts';
+import { call, isAws } from './aws.js';
+import { cacheDir, dropEntry, entryPath, fresh, lockEntry, readEntry, REFRESH_WINDOW, writeEntry, type Creds, type Entry, type Key } from './cache.js';
+import { localStatePath, type Ctx } from './context.js';
 import { credentialFor } from './credential.js';
-import { ProvisionError } from './errors.js';
+import { ProvisionError, usage } from './errors.js';
+import { endpointOf, mfaKey, resultKey, ROLE_DEFAULT, type SessionOptions, type SessionResult } from './fast.js';
 import { readMapping } from './mapping.js';
+import { countdown } from './pair.js';
+import { staticKeyId } from './shared-config.js';
 
-export interface SessionRequest {
-  role?: string;
-  serial?: string;
-  credential?: string;
-  sessionName?: string;
-  duration?: number;
-  /** Call without a code (to see what the policy says without MFA). */
-  noMfa?: boolean;
-}
+export type { SessionOptions, SessionResult } from './fast.js';
 
-export interface SessionResult {
-  AccessKeyId: string;
-  SecretAccessKey: string;
-  SessionToken: string;
-  Expiration: string;
-  assumedRoleArn?: string;
-  serialNumber?: string;
-  step?: number;
+/** Role chaining (a role's credentials assuming a role) is capped at one hour (AssumeRole API reference). */
+const CHAIN_MAX = 3600;
+/** A code that is needed waits for the next unspent step: one period, and a little for the clock. */
+const WAIT_MAX = 40;
+/** Waiters for a key wait this long for its holder, which may itself wait out a step and retries. */
+const LOCK_WAIT_MS = 180_000;
+
+const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/(?:[\x21-\x7e]*\/)?[\w+=,.@-]{1,64}$/;
+const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+const SERIAL = /^[\w+=/:,.@-]{9,256}$/;
+
+/**
+ * What STS would refuse, refused here first: a refused call has already spent the code it carried,
+ * and the next call would wait a whole step for nothing.
+ */
+export function checkSession(o: SessionOptions): void {
+  if (o.role !== undefined && !ROLE_ARN.test(o.role)) {
+    throw usage(`'${o.role}' is not a role ARN: it looks like arn:aws:iam::123456789012:role/NAME`);
+  }
+  if (o.sessionName !== undefined && !SESSION_NAME.test(o.sessionName)) {
+    throw usage(`--session-name '${o.sessionName}' must be 2 to 64 characters of letters, digits and +=,.@_- (RoleSessionName)`);
+  }
+  if (o.externalId !== undefined && !EXTERNAL_ID.test(o.externalId)) {
+    throw usage(`--external-id must be 2 to 1224 characters of letters, digits and +=,.@:/_- (ExternalId)`);
+  }
+  if (o.serial !== undefined && !SERIAL.test(o.serial)) {
+    throw usage(`--serial '${o.serial}' is not an MFA serial: an ARN like arn:aws:iam::123456789012:mfa/NAME, or a hardware serial`);
+  }
+  if (o.duration !== undefined) {
+    const [lo, hi, what] = o.role ? [900, 43200, 'AssumeRole'] : [900, 129600, 'GetSessionToken'];
+    if (o.duration < lo || o.duration > hi) throw usage(`--duration ${o.duration}: ${what} takes ${lo} to ${hi} seconds`);
+  }
+  if (o.role === undefined && (o.sessionName !== undefined || o.externalId !== undefined || o.direct)) {
+    throw usage(`${o.sessionName !== undefined ? '--session-name' : o.externalId !== undefined ? '--external-id' : '--direct'} needs --role`);
+  }
+  if (o.mfa === false && (o.serial !== undefined || o.credential !== undefined)) throw usage('--no-mfa sends no code: drop --serial and --credential');
 }
 
 /** The caller's MFA serial that the attached token holds, via ListMFADevices and the mapping. */
@@ -41,32 +70,31 @@ export async function findSerial(ctx: Ctx): Promise<string> {
   throw new ProvisionError('E_USAGE', `${m[1]} has ${mine.length} MFA devices on token ${token.serial} (${mine.join(', ')}): pass --serial ARN`, 2);
 }
 
-export async function startSession(ctx: Ctx, r: SessionRequest): Promise<SessionResult> {
-  const { aws } = ctx;
-  let mfa: { SerialNumber: string; TokenCode: string } | undefined;
-  let step: number | undefined;
-  let user: string | undefined;
-  if (!r.noMfa) {
-    const serial = r.serial ?? await findSerial(ctx);
-    const { token, id, entry } = await credentialFor(ctx, serial, r.credential);
-    user = entry?.user;
-    // A code handed out once: STS refuses a reused (serial, step) anyway (aws-iam-mfa.md §3).
-    const c = await token.code(id, { fresh: true });
-    mfa = { SerialNumber: serial, TokenCode: c.code };
-    step = c.step;
-  }
-  const dur = r.duration ? { DurationSeconds: r.duration } : {};
-  if (r.role) {
-    const out = await call('AssumeRole', aws.sts.send(new aws.S.AssumeRoleCommand({
-      RoleArn: r.role, RoleSessionName: r.sessionName ?? `provision-${Math.floor(ctx.clock.now())}`, ...dur, ...(mfa ?? {}),
-    })), { serial: mfa?.SerialNumber, mfa: !!mfa, user });
-    return { ...creds(out.Credentials), assumedRoleArn: out.AssumedRoleUser?.Arn, serialNumber: mfa?.SerialNumber, step };
-  }
-  const out = await call('GetSessionToken', aws.sts.send(new aws.S.GetSessionTokenCommand({ ...dur, ...(mfa ?? {}) })), { serial: mfa?.SerialNumber, mfa: !!mfa, user });
-  return { ...creds(out.Credentials), serialNumber: mfa?.SerialNumber, step };
+interface Code { serial: string; code: string; step: number; user?: string }
+
+/** The token's code for the serial, once: a step already handed out waits for the next, bounded. */
+async function spendCode(ctx: Ctx, o: SessionOptions): Promise<Code> {
+  const serial = o.serial ?? await findSerial(ctx);
+  const { token, id, entry } = await credentialFor(ctx, serial, o.credential);
+  const t0 = ctx.clock.now();
+  let stop: (() => void) | undefined;
+  const onWait = (left: number) => {
+    if (ctx.clock.now() - t0 > WAIT_MAX) {
+      throw new ProvisionError('E_TIMEOUT', `no unspent TOTP step of '${id}' came within ${WAIT_MAX} s: is another process spending its codes? Run again`);
+    }
+    if (stop) return;
+    const why = 'the token hands each step\'s code out once, and this one is spent';
+    // Under credential_process stderr is captured: one line saying why, and nothing drawn.
+    if (ctx.io.tty && !ctx.clock.fixed) stop = countdown(ctx, left, (s) => `waiting ${s} s for the next TOTP step: ${why}`);
+    else { ctx.io.warn(`waiting ${left} s for the next TOTP step: ${why}`); stop = () => {}; }
+  };
+  try {
+    const c = await token.code(id, { fresh: true, onWait });
+    return { serial, code: c.code, step: c.step, ...(entry?.user ? { user: entry.user } : {}) };
+  } finally { stop?.(); }
 }
 
-function creds(c: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: Date } | undefined) {
+function creds(c: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: Date } | undefined): Creds {
   if (!c?.AccessKeyId || !c.SecretAccessKey) throw new ProvisionError('E_AWS', 'STS answered without credentials');
   return {
     AccessKeyId: c.AccessKeyId, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken ?? '',
@@ -74,22 +102,145 @@ function creds(c: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken
   };
 }
 
-/** The AWS CLI's credential_process contract: Version 1, keys, optional token and ISO expiry. */
-export function credentialProcess(s: SessionResult): string {
-  return JSON.stringify({
-    Version: 1, AccessKeyId: s.AccessKeyId, SecretAccessKey: s.SecretAccessKey,
-    ...(s.SessionToken ? { SessionToken: s.SessionToken } : {}),
-    ...(s.Expiration ? { Expiration: s.Expiration } : {}),
+const result = (e: Entry, cached: boolean, step?: number): SessionResult => ({
+  ...e.Credentials, ...(e.AssumedRoleUser ? { assumedRoleArn: e.AssumedRoleUser.Arn } : {}),
+  ...(e.SerialNumber ? { serialNumber: e.SerialNumber } : {}), ...(step !== undefined ? { step } : {}), cached,
+});
+
+/** The cache as one command sees it: off with --no-cache. */
+class Cache {
+  readonly dir: string;
+  constructor(private readonly ctx: Ctx, readonly on: boolean, private readonly window: number) { this.dir = cacheDir(ctx.env); }
+
+  /** A fresh entry, or null. A file others can read is refused; a corrupt one is dropped with one warning. */
+  get(key: Key): Entry | null {
+    if (!this.on) return null;
+    const path = entryPath(this.dir, key);
+    const r = readEntry(path, key);
+    if (r.kind === 'open') {
+      throw new ProvisionError('E_STATE', `${path} holds session credentials but others can read it (mode ${r.mode.toString(8)}): run chmod 600 ${path}, or provision session --clear-cache`);
+    }
+    if (r.kind === 'bad') {
+      this.ctx.io.warn(`dropped the cached session ${path} (${r.why}); getting a new one`);
+      dropEntry(path);
+      return null;
+    }
+    return r.kind === 'hit' && fresh(r.entry.Credentials, this.window, this.ctx.clock.now()) ? r.entry : null;
+  }
+
+  async put(e: Entry): Promise<void> { if (this.on) await writeEntry(entryPath(this.dir, e.Key), e); }
+  drop(key: Key): void { if (this.on) dropEntry(entryPath(this.dir, key)); }
+
+  /** The entry for `key`, made by `make` under its lock unless a fresh one is there (before or after the wait). */
+  async through(key: Key, make: () => Promise<{ entry: Entry; step?: number }>): Promise<{ entry: Entry; cached: boolean; step?: number }> {
+    const had = this.get(key);
+    if (had) return { entry: had, cached: true };
+    const lock = this.on ? await lockEntry(entryPath(this.dir, key), LOCK_WAIT_MS) : null;
+    try {
+      const now = this.get(key);
+      if (now) return { entry: now, cached: true };
+      const made = await make();
+      await this.put(made.entry);
+      return { ...made, cached: false };
+    } finally { await lock?.release(); }
+  }
+}
+
+/** Removes every cached session; returns the directory and how many entries went. */
+export async function clearSessions(env: NodeJS.ProcessEnv): Promise<{ dir: string; removed: number }> {
+  const { clearCache } = await import('./cache.js');
+  const dir = cacheDir(env);
+  return { dir, removed: clearCache(dir) };
+}
+
+export async function startSession(ctx: Ctx, o: SessionOptions): Promise<SessionResult> {
+  checkSession(o);
+  const { aws, env } = ctx;
+  if (o.mfa === false) return noMfa(ctx, o);
+  const own = await call(o.role ? 'AssumeRole' : 'GetSessionToken', aws.sts.config.credentials());
+  const source = ctx.local ? ctx.local.fixture.accessKeyId : staticKeyId(o.profile, env) ?? own.accessKeyId;
+  const endpoint = ctx.local ? `local:${localStatePath(env)}` : endpointOf(o, env);
+  const cache = new Cache(ctx, o.cache !== false, o.refreshWindow ?? REFRESH_WINDOW);
+  const key = resultKey(o, env, endpoint, source);
+
+  // GetSessionToken: the MFA session is the answer.
+  if (!o.role) {
+    const r = await cache.through(key, async () => {
+      const c = await spendCode(ctx, o);
+      const out = await call('GetSessionToken', aws.sts.send(new aws.S.GetSessionTokenCommand({
+        ...(o.duration ? { DurationSeconds: o.duration } : {}), SerialNumber: c.serial, TokenCode: c.code,
+      })), { serial: c.serial, mfa: true, user: c.user });
+      return { entry: { Version: 1, Key: key, Credentials: creds(out.Credentials), SerialNumber: c.serial }, step: c.step };
+    });
+    return result(r.entry, r.cached, r.step);
+  }
+
+  // Session credentials cannot call GetSessionToken: from them, the role is assumed with the code.
+  const direct = !!o.direct || !!own.sessionToken;
+  if (own.sessionToken && (o.duration ?? ROLE_DEFAULT) > CHAIN_MAX && !cache.get(key)) {
+    const { arn } = await ctx.caller();
+    if (/:assumed-role\//.test(arn)) throw usage(`--duration ${o.duration}: ${arn} is a role session, and a role assumed from one (role chaining) lasts at most ${CHAIN_MAX} s`);
+  }
+  const assume = (sts: STSClient, c?: Code) => call('AssumeRole', sts.send(new aws.S.AssumeRoleCommand({
+    RoleArn: o.role, RoleSessionName: o.sessionName ?? `provision-${Math.floor(ctx.clock.now())}`,
+    ...(o.duration ? { DurationSeconds: o.duration } : {}), ...(o.externalId !== undefined ? { ExternalId: o.externalId } : {}),
+    ...(c ? { SerialNumber: c.serial, TokenCode: c.code } : {}),
+  })), { serial: c?.serial ?? o.serial, mfa: true, user: c?.user });
+  const entry = (out: Awaited<ReturnType<typeof assume>>, serial: string): Entry => ({
+    Version: 1, Key: key, Credentials: creds(out.Credentials), AssumedRoleUser: { Arn: out.AssumedRoleUser?.Arn ?? '' }, SerialNumber: serial,
+  });
+
+  const r = await cache.through(key, async () => {
+    if (direct) {
+      const c = await spendCode(ctx, o);
+      return { entry: entry(await assume(aws.sts, c), c.serial), step: c.step };
+    }
+    const mk = mfaKey(o, env, endpoint, source);
+    const mfa = () => cache.through(mk, async () => {
+      const c = await spendCode(ctx, o);
+      const out = await call('GetSessionToken', aws.sts.send(new aws.S.GetSessionTokenCommand({ SerialNumber: c.serial, TokenCode: c.code })),
+        { serial: c.serial, mfa: true, user: c.user });
+      return { entry: { Version: 1, Key: mk, Credentials: creds(out.Credentials), SerialNumber: c.serial }, step: c.step };
+    });
+    const fromMfa = async (m: Awaited<ReturnType<typeof mfa>>) => {
+      const sts = await stsAs(ctx, m.entry.Credentials);
+      try {
+        return { entry: entry(await assume(sts), m.entry.SerialNumber ?? ''), ...(m.step !== undefined ? { step: m.step } : {}) };
+      } finally { sts.destroy(); }
+    };
+    const m = await mfa();
+    try { return await fromMfa(m); } catch (e) {
+      // A cached MFA session STS no longer takes (expired early, revoked): dropped, and once more with a new one.
+      if (!m.cached || !(isAws(e, 'ExpiredToken') || isAws(e, 'InvalidClientTokenId'))) throw e;
+      ctx.io.warn(`STS refused the cached MFA session (${e instanceof Error ? e.message.replace(/^AssumeRole: /, '').split(':')[0] : e}): getting a new one`);
+      cache.drop(mk);
+      return fromMfa(await mfa());
+    }
+  });
+  return result(r.entry, r.cached, r.step);
+}
+
+/** An STS client like the command's, signing with the MFA session's credentials. */
+async function stsAs(ctx: Ctx, c: Creds): Promise<STSClient> {
+  const { aws } = ctx;
+  const region = await aws.sts.config.region();
+  return new aws.S.STSClient({
+    region, maxAttempts: 4, ...(aws.endpoints.sts ? { endpoint: aws.endpoints.sts } : {}),
+    credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken },
   });
 }
 
-/** `eval "$(provision session)"`. */
-export function shellExports(s: SessionResult): string[] {
-  const q = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
-  return [
-    `export AWS_ACCESS_KEY_ID=${q(s.AccessKeyId)}`,
-    `export AWS_SECRET_ACCESS_KEY=${q(s.SecretAccessKey)}`,
-    `export AWS_SESSION_TOKEN=${q(s.SessionToken)}`,
-    `# expires ${s.Expiration}${s.assumedRoleArn ? `; ${s.assumedRoleArn}` : ''}`,
-  ];
+/** --no-mfa: the call as it is without a code, to see what the policy says; never cached. */
+async function noMfa(ctx: Ctx, o: SessionOptions): Promise<SessionResult> {
+  const { aws } = ctx;
+  const dur = o.duration ? { DurationSeconds: o.duration } : {};
+  if (o.role) {
+    const out = await call('AssumeRole', aws.sts.send(new aws.S.AssumeRoleCommand({
+      RoleArn: o.role, RoleSessionName: o.sessionName ?? `provision-${Math.floor(ctx.clock.now())}`, ...dur,
+      ...(o.externalId !== undefined ? { ExternalId: o.externalId } : {}),
+    })), { mfa: false });
+    return { ...creds(out.Credentials), assumedRoleArn: out.AssumedRoleUser?.Arn, cached: false };
+  }
+  const out = await call('GetSessionToken', aws.sts.send(new aws.S.GetSessionTokenCommand(dur)), { mfa: false });
+  return { ...creds(out.Credentials), cached: false };
 }

@@ -1,5 +1,4 @@
 // The host's public API (provision uses it): find the token, boot it, talk to it through its door.
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { boot, manufacture, FirmwareError } from '../firmware/index.js';
 import { nodeCrypto } from '../firmware/node-crypto.js';
@@ -20,19 +19,9 @@ export { Token, type CredentialInfo, type Code, type CodeOptions } from './token
 export type { Enrollment } from './enrollment.js';
 export type { DeviceInfo } from './oath-client.js';
 
-/** `--device`, then TOKEN_DEVICE, then $XDG_STATE_HOME/totp-fob/token.dev (XDG default ~/.local/state). */
-// node:os only without $HOME (it is ~1 ms of a start otherwise).
-const homedir = (): string => (process.getBuiltinModule?.('node:os') ?? createRequire('/')('node:os') as typeof import('node:os')).homedir();
 
-export function devicePath(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
-  if (flag) return flag;
-  if (env.TOKEN_DEVICE) return env.TOKEN_DEVICE;
-  return join(stateDir(env), 'token.dev');
-}
-
-/** $XDG_STATE_HOME/totp-fob (only an absolute XDG_STATE_HOME counts), else ~/.local/state/totp-fob. */
-const stateDir = (env: NodeJS.ProcessEnv): string =>
-  join(env.XDG_STATE_HOME && env.XDG_STATE_HOME.startsWith('/') ? env.XDG_STATE_HOME : join(env.HOME || homedir(), '.local', 'state'), 'totp-fob');
+import { devicePath, stateDir } from './device-path.js';
+export { devicePath };
 
 /**
  * Where this host keeps each token's rollback record, whatever --device names: in the state

@@ -56,7 +56,7 @@ S('session and assume-role: denied without MFA, allowed with the token\'s code, 
   assert.match(ok.AccessKeyId, /^ASIA/);
   assert.is(ok.serialNumber, serialOf(USER, '/service-user/'));
   // Same simulated instant, same step: STS has seen that code.
-  const reused = expectExit(await b.p(['--local', 'session', '--role', ROLE, '--json'], 30), 1, 'reuse');
+  const reused = expectExit(await b.p(['--local', 'session', '--role', ROLE, '--json', '--no-cache'], 30), 1, 'reuse');
   assert.match(reused.stderr, `MultiFactorAuthentication failed with invalid MFA one time pass code. The code was wrong or already used: wait for the next step (30 s) and retry; if it keeps failing, the token's clock drifted: \`provision resync --user ${USER} --serial ${serialOf(USER, '/service-user/')}\`\n`);
   const cp = JSON.parse(expectExit(await b.p(['--local', 'session', '--credential-process'], 60), 0, 'credential_process').stdout);
   assert.equal(Object.keys(cp), ['Version', 'AccessKeyId', 'SecretAccessKey', 'SessionToken', 'Expiration']);

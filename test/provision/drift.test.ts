@@ -24,7 +24,8 @@ async function driftStory(ppm: number, drift: [number, number], session: string,
     const refused = expectExit(await b.p(['--local', 'assume-role', ROLE, '--json'], YEAR, env), 1, 'drifted');
     const serial = serialOf(USER, '/service-user/');
     // The line names the way out that the story then takes.
-    assert.is(refused.stderr, 'provision: AssumeRole: AccessDenied: MultiFactorAuthentication failed with invalid MFA one time pass code. ' +
+    // The code goes to GetSessionToken: the role is assumed from that MFA session.
+    assert.is(refused.stderr, 'provision: GetSessionToken: AccessDenied: MultiFactorAuthentication failed with invalid MFA one time pass code. ' +
       `The code was wrong or already used: wait for the next step (30 s) and retry; if it keeps failing, the token's clock drifted: \`provision resync --user ${USER} --serial ${serial}\`\n`);
 
     const rs = JSON.parse(expectExit(await b.p(['--local', 'resync', '--user', USER, '--serial', serial, '--json'], YEAR + 60, env), 0, 'resync').stdout);
