@@ -1,7 +1,7 @@
 // The hardened QR reader: PNG bytes in, the QR text out, or a typed error, in bounded time and
 // memory. The header is vetted here; pngjs and jsqr are loaded (qr-search.ts) only when an image
 // is read (js-ecosystem.md §4 has the traps).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import { Worker } from 'node:worker_threads';
 import { HostError, type HostCode } from './errors.js';
@@ -79,8 +79,10 @@ function startWorker(): QrWorker {
   const resourceLimits = { maxOldGenerationSizeMb: WORKER_HEAP_MB };
   // Run from source (tests, benches under tsx) a worker gets no loader hooks, so it registers tsx's.
   const src = new URL('./qr-worker.ts', import.meta.url).href;
+  // Compiled, this file is dist/device/host/qr.js, or a chunk of provision's bundle in dist/provision/chunks/.
+  const compiled = [new URL('./qr-worker.js', import.meta.url), new URL('../../device/host/qr-worker.js', import.meta.url)];
   const w = !import.meta.url.endsWith('.ts')
-    ? new Worker(new URL('./qr-worker.js', import.meta.url), { resourceLimits })
+    ? new Worker(compiled.find((u) => existsSync(u)) ?? compiled[0]!, { resourceLimits })
     : new Worker(`import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(src)}); })`, { eval: true, resourceLimits });
   // An idle worker that dies is replaced by the next job; its error must not take the process down.
   w.on('error', () => {});
