@@ -4,7 +4,7 @@
 // profile against the same three with static keys (target: at most three hits more).
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { hitModules } from '../test/provision/modules.js';
+import { hitModules, weigh } from '../test/provision/modules.js';
 import { join } from 'node:path';
 import { hostClock } from '../device/host/clock.js';
 import { startLocalAws } from '../provision/local/index.js';
@@ -47,7 +47,7 @@ export async function bench(): Promise<string> {
 
     // The hit path's modules, as node's ESM loader resolves them: no AWS SDK, no commander.
     const files = hitModules(t.dir, hit, env);
-    const heavy = files.filter((u) => /@aws-sdk|@smithy|commander/.test(u));
+    const { heavy, bytes } = weigh(files);
 
     const runs: Record<string, { argv: string[]; t: number[] }> = {
       'node -e 0': { argv: ['-e', '0'], t: [] },
@@ -67,7 +67,7 @@ export async function bench(): Promise<string> {
       const m = median(c.t);
       lines.push(`${name.padEnd(36)} ${m.toFixed(1).padStart(7)} ms  min ${Math.min(...c.t).toFixed(1).padStart(6)} ms  ${(m / bare).toFixed(2)}× bare node`);
     }
-    lines.push(`  hit: ${(median(runs['session --credential-process (hit)']!.t) / bare).toFixed(2)}× bare node (target ≤ 1.30×); ${files.length} modules, SDK or commander among them: ${heavy.length ? heavy.join(', ') : 'none'}`);
+    lines.push(`  hit: ${(median(runs['session --credential-process (hit)']!.t) / bare).toFixed(2)}× bare node (target ≤ 1.30×); ${files.length} modules (${(bytes / 1024).toFixed(1)} KB of JS), SDK or commander among them: ${heavy.length ? heavy.join(', ') : 'none'}`);
 
     if (spawnSync('python3', ['-c', 'import awscli'], { stdio: 'ignore' }).status === 0) {
       const aws = async (profile: string, extra: NodeJS.ProcessEnv = {}) => {

@@ -11,7 +11,7 @@ import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { loadState, stateFile, type State } from '../../provision/local/state.js';
 import { PROVISION, oracle, run } from '../helpers.js';
-import { hitModules } from '../provision/modules.js';
+import { hitModules, weigh } from '../provision/modules.js';
 import { ACCOUNT, ROLE, T0, USER, at, box, expectExit, localAws, serialOf, type Box, type Server } from '../provision/lib.js';
 
 const hasCli = spawnSync('python3', ['-c', 'import awscli'], { stdio: 'ignore' }).status === 0;
@@ -74,8 +74,9 @@ S('three `aws` calls through the credential_process profile: one MFA session, on
   for (const f of entries()) assert.is(statSync(join(b.env.XDG_CACHE_HOME!, 'totp-fob', 'sessions', f)).mode & 0o777, 0o600);
   // A hit is a file read: commander and the AWS SDK never load.
   const mods = hitModules(b.dir, [PROVISION, 'session', '--role', ROLE, '--credential-process', '--profile', USER], { ...b.env, ...env, TOTP_FOB_NOW: at(30) });
-  assert.ok(mods.some((u) => u.endsWith('/provision/cache.js')), mods.join('\n'));
-  assert.equal(mods.filter((u) => /@aws-sdk|@smithy|commander|program\.js/.test(u)), []);
+  const w = weigh(mods);
+  assert.equal(w.heavy, [], mods.join('\n'));
+  assert.ok(w.bytes < 64 * 1024, `the hit loads ${w.bytes} bytes of JS:\n${mods.join('\n')}`);
   const st = await endpointState();
   assert.equal(spent(st), [STEP + 1], 'the endpoint consumed one step');
   assert.is(sessions(st, 'session').length, 1, 'one GetSessionToken');

@@ -1,8 +1,8 @@
 // Which modules a CLI run loads, as node's ESM loader resolves them (a resolve hook that logs).
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** Runs `node ARGV` with a resolve hook; returns every URL resolved (files and node: builtins), throwing on a failed run. */
 export function hitModules(dir: string, argv: string[], env: NodeJS.ProcessEnv): string[] {
@@ -12,4 +12,17 @@ export function hitModules(dir: string, argv: string[], env: NodeJS.ProcessEnv):
   const r = spawnSync(process.execPath, ['--import', pathToFileURL(reg).href, ...argv], { env, encoding: 'utf8', timeout: 30_000 });
   if (r.status !== 0) throw new Error(`exit ${r.status}: ${r.stderr}`);
   return [...new Set(r.stderr.split('\n').filter((l) => l.startsWith('LOADED ')).map((l) => l.slice(7)))];
+}
+
+// Strings only the AWS SDK's clients (their service shape ids) and commander (an error code) hold:
+// they survive bundling and minifying, where file names do not.
+const HEAVY = ['AWSSecurityTokenServiceV20110615', 'AWSIdentityManagementV20100508', 'commander.unknownOption'];
+
+/** The loaded files (file: URLs) holding AWS SDK client or commander code, and the bytes of all of them. */
+export function weigh(urls: string[]): { heavy: string[]; bytes: number } {
+  const files = urls.filter((u) => u.startsWith('file:')).map((u) => readFileSync(fileURLToPath(u), 'utf8'));
+  return {
+    heavy: urls.filter((u) => u.startsWith('file:')).filter((_, i) => HEAVY.some((m) => files[i]!.includes(m))),
+    bytes: files.reduce((n, f) => n + Buffer.byteLength(f), 0),
+  };
 }
