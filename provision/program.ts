@@ -222,6 +222,8 @@ function fail(e: unknown): number {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // Help or data piped into `head` must not end in an EPIPE stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); });
   try {
     await program().parseAsync(argv);
     process.exitCode ??= 0;

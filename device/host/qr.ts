@@ -69,7 +69,7 @@ interface Job { png: Uint8Array; head: PngHeader; gridTried: boolean; budgetMs: 
 // One worker per process, started on the first image that needs it and kept (unref'd) for the
 // next: a batch of QR checks must not pay a thread start each. Jobs run one at a time, and each
 // one's budget starts when it reaches the worker, not while it waits behind another.
-type QrWorker = Worker & { cpu?: () => number | null };
+type QrWorker = Worker & { cpu?: () => number | null; ready?: Promise<void> };
 let worker: QrWorker | undefined;
 const queue: Job[] = [];
 let running = false;
@@ -88,7 +88,12 @@ function startWorker(): QrWorker {
   w.on('error', () => {});
   w.on('exit', () => { if (worker === w) worker = undefined; });
   const cw: QrWorker = w;
-  w.once('message', (m: { tid?: number | null }) => { if (m.tid) cw.cpu = () => threadCpuMs(m.tid!); });
+  // Its first message, sent once its modules are loaded, says which thread it is: a job's budget
+  // starts after that, so a slow start on a busy machine is not counted as searching.
+  cw.ready = new Promise((res) => {
+    w.once('message', (m: { tid?: number | null }) => { if (m.tid) cw.cpu = () => threadCpuMs(m.tid!); res(); });
+    w.once('exit', () => res());
+  });
   return cw;
 }
 
@@ -101,16 +106,22 @@ function threadCpuMs(tid: number): number | null {
   } catch { return null; }
 }
 
-function next(): void {
+/** How long a new worker may take to load, on a machine however busy, before it counts as broken. */
+const WORKER_START_MS = 60_000;
+
+async function next(): Promise<void> {
   const job = queue.shift();
   if (!job) { running = false; worker?.unref(); return; }
   running = true;
   const w = worker ??= startWorker();
   w.ref();
+  let started: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([w.ready, new Promise<void>((res) => { started = setTimeout(res, WORKER_START_MS); })]);
+  clearTimeout(started);
   const id = ++seq;
   const finish = (f: () => void) => {
     clearInterval(timer); w.off('message', onMessage); w.off('error', onError); w.off('exit', onExit);
-    f(); next();
+    f(); void next();
   };
   const kill = (e: Error) => { if (worker === w) worker = undefined; void w.terminate(); finish(() => job.reject(e)); };
   const onMessage = (m: { id: number; text?: string | null; code?: string; message?: string }) => {
@@ -121,8 +132,8 @@ function next(): void {
     ? tooComplex(`its search needed over ${WORKER_HEAP_MB} MB`)
     : new HostError('E_QR_UNREADABLE', `the QR reader failed: ${String(e.message).split('\n')[0]}`));
   const onExit = () => kill(tooComplex('the QR reader stopped'));
-  // The CPU clock is polled: a thread busy in jsQR cannot say how long it has been busy. A new
-  // thread's clock starts at 0, so its start-up counts; until it has said its id, wall time does.
+  // The CPU clock is polled: a thread busy in jsQR cannot say how long it has been busy. A worker
+  // that never said its id (no /proc) is judged by wall time.
   const t0 = performance.now(), cpu0 = w.cpu?.() ?? 0;
   const timer = setInterval(() => {
     const cpu = w.cpu?.() ?? null, wall = performance.now() - t0;
@@ -138,7 +149,7 @@ function next(): void {
 function inWorker(job: Omit<Job, 'resolve' | 'reject'>): Promise<string | null> {
   return new Promise((resolve, reject) => {
     queue.push({ ...job, resolve, reject });
-    if (!running) next();
+    if (!running) void next();
   });
 }
 

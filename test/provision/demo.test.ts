@@ -2,16 +2,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { ROOT, run, tempDir } from '../helpers.js';
 
-const demos = () => readdirSync(tmpdir()).filter((f) => f.startsWith('fob-demo-'));
 
 test('npm start narrates the seed scenario, exits 0, and leaves no temp state', async () => {
-  const before = new Set(demos());
-  const home = tempDir();
+  const home = tempDir(), tmp = tempDir();
+  // Its own TMPDIR: other suites (the README's `npm start`) may run a demo beside this one.
+  const demos = () => readdirSync(tmp.dir).filter((f) => f.startsWith('fob-demo-'));
   try {
-    const r = await run('npm', ['start', '--silent'], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: home.dir, NO_COLOR: '1' }, timeoutMs: 30_000 });
+    const r = await run('npm', ['start', '--silent'], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: home.dir, TMPDIR: tmp.dir, NO_COLOR: '1' }, timeoutMs: 120_000 });
     assert.is(r.code, 0, r.stderr);
     const out = r.stdout;
     const steps = [
@@ -33,9 +32,9 @@ test('npm start narrates the seed scenario, exits 0, and leaves no temp state', 
       at += m!.index + m![0].length;
     }
     assert.not.match(out, /[A-Z2-7]{32,}/, 'no seed printed');
-    assert.equal(demos().filter((d) => !before.has(d)), []);
+    assert.equal(demos(), []);
     assert.equal(readdirSync(home.dir).filter((f) => f !== '.npm'), [], 'nothing written under HOME (npm keeps its own logs)');
-  } finally { home.done(); }
+  } finally { home.done(); tmp.done(); }
 });
 
 test.run();

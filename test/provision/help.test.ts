@@ -72,4 +72,11 @@ for (const sub of HELPS) {
   });
 }
 
+H('help piped into a reader that has gone (`provision --help | true`) exits 0, with no EPIPE stack trace', async () => {
+  // `true` exits before node has started, so the help's write meets a closed pipe.
+  const r = await run('bash', ['-c', `set -o pipefail; "${process.execPath}" "${PROVISION}" --help | true`]);
+  assert.is(r.stderr, '');
+  assert.is(r.code, 0);
+});
+
 H.run();
