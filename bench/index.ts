@@ -1,5 +1,6 @@
 // `npm run bench`: one process, the core's tables first, then every other bench/<area>.ts
-// that exports `bench(): Promise<string>`, in name order.
+// that exports `bench(): Promise<string>`, in name order. bench/gen-*.ts generate code
+// (gen-sha1-hotp.ts prints device/core/sha1-hotp.ts) and are not benches.
 import { readdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 
@@ -7,7 +8,8 @@ import { cpus } from 'node:os';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const here = new URL('.', import.meta.url);
 const others = readdirSync(here)
-  .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && f !== 'index.ts' && f !== 'core.ts')
+  .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.startsWith('gen-'))
+  .filter((f) => f !== 'index.ts' && f !== 'core.ts')
   .sort();
 
 process.stdout.write(`totp-fob bench: node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} ×${cpus().length}\n\n`);

@@ -36,7 +36,8 @@ export function base32Decode(text: string): Uint8Array {
     const v = c < 128 ? LOOKUP[c]! : -1;
     if (v < 0) {
       const shown = c < 33 || c > 126 ? `U+${c.toString(16).toUpperCase().padStart(4, '0')}` : `'${text[i]}'`;
-      throw new OtpError('E_BASE32', `invalid base32: character ${shown} at position ${i + 1} (allowed: A-Z, 2-7, spaces, trailing =)`);
+      throw new OtpError('E_BASE32',
+        `invalid base32: character ${shown} at position ${i + 1} (allowed: A-Z, 2-7, spaces, trailing =)`);
     }
     if (pad) throw new OtpError('E_BASE32', `invalid base32: data after padding at position ${i + 1}`);
     acc = ((acc << 5) | v) & 0xfff; bits += 5;

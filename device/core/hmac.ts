@@ -5,9 +5,7 @@
 import { OtpError } from './errors.js';
 import { SHA1_IV, sha1Block } from './sha1.js';
 import { sha1Hotp } from './sha1-hotp.js';
-import { sha256Block, sha256Hotp } from './sha256.js';
-import { sha512Block, sha512Hotp } from './sha512.js';
-import { IV256, IV512 } from './sha2-constants.js';
+import { IV256, IV512, sha256Block, sha256Hotp, sha512Block, sha512Hotp } from './sha2.js';
 
 export type Algorithm = 'SHA1' | 'SHA256' | 'SHA512';
 export const ALGORITHMS: readonly Algorithm[] = ['SHA1', 'SHA256', 'SHA512'];
@@ -31,7 +29,10 @@ export function algorithmOf(name: string): Algorithm {
   throw new OtpError('E_ALGORITHM', `unknown algorithm '${String(name).slice(0, 20)}' (use SHA1, SHA256 or SHA512)`);
 }
 
-interface Hash { block: number; size: number; iv: Int32Array; compress(h: Int32Array, m: Uint8Array, off: number): void }
+interface Hash {
+  block: number; size: number; iv: Int32Array;
+  compress(h: Int32Array, m: Uint8Array, off: number): void;
+}
 const HASH: Record<Algorithm, Hash> = {
   SHA1: { block: 64, size: 20, iv: SHA1_IV, compress: sha1Block },
   SHA256: { block: 64, size: 32, iv: IV256, compress: sha256Block },

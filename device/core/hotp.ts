@@ -14,11 +14,15 @@ export function checkDigits(d: number): number {
   return d;
 }
 export function checkPeriod(p: number): number {
-  if (!Number.isInteger(p) || p < 1) throw new OtpError('E_PERIOD', `period must be a positive whole number of seconds, got ${p}`);
+  if (!Number.isInteger(p) || p < 1) {
+    throw new OtpError('E_PERIOD', `period must be a positive whole number of seconds, got ${p}`);
+  }
   return p;
 }
 export function checkT0(t0: number): number {
-  if (!Number.isInteger(t0) || t0 < 0) throw new OtpError('E_T0', `t0 must be a whole number of seconds ≥ 0, got ${t0}`);
+  if (!Number.isInteger(t0) || t0 < 0) {
+    throw new OtpError('E_T0', `t0 must be a whole number of seconds ≥ 0, got ${t0}`);
+  }
   return t0;
 }
 export function checkCounter(c: number): number {
@@ -78,7 +82,9 @@ export function timeStep(time: number, period = 30, t0 = 0): number {
 
 /** timeStep for a period and t0 already checked. */
 export function stepOf(time: number, period: number, t0: number): number {
-  if (typeof time !== 'number' || !Number.isFinite(time)) throw new OtpError('E_TIME', `time must be a number of Unix seconds, got ${time}`);
+  if (typeof time !== 'number' || !Number.isFinite(time)) {
+    throw new OtpError('E_TIME', `time must be a number of Unix seconds, got ${time}`);
+  }
   const t = Math.floor((time - t0) / period);
   if (t < 0) throw new OtpError('E_TIME', `time ${time} is before t0 ${t0}`);
   if (t > MAX_COUNTER) throw new OtpError('E_TIME', `time ${time} is past the last step 2^53`);

@@ -6,6 +6,7 @@ export {
   hotp, totp, truncate, timeStep, counterBytes, hotpWith, MAX_COUNTER,
   type HotpOptions, type TotpOptions,
 } from './hotp.js';
-export { verifyWith, type VerifyOptions, type Match, type Window } from './verify.js';
-export { createOtp, verify, type Otp, type OtpConfig } from './otp.js';
+export {
+  createOtp, verify, verifyWith, type Otp, type OtpConfig, type VerifyOptions, type Match, type Window,
+} from './otp.js';
 export { parseKeyUri, formatKeyUri, MAX_URI, type KeyUri, type ParsedKeyUri } from './keyuri.js';

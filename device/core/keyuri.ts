@@ -25,7 +25,11 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 /** %-decoding; in the query (form encoding) '+' is a space, in the label path it is a '+'. */
 function decode(s: string, what: string, form: boolean): string {
   let v: string;
-  try { v = decodeURIComponent(form ? s.replace(/\+/g, '%20') : s); } catch { return bad(`${what} has a broken %-escape`); }
+  try {
+    v = decodeURIComponent(form ? s.replace(/\+/g, '%20') : s);
+  } catch {
+    return bad(`${what} has a broken %-escape`);
+  }
   if (CONTROL.test(v)) bad(`${what} holds control characters`);
   return v;
 }
@@ -45,7 +49,9 @@ export function parseKeyUri(uri: string): ParsedKeyUri {
   if (uri.length > MAX_URI) bad(`longer than ${MAX_URI} characters`);
   const m = /^otpauth:\/\/([a-z]+)\/([^?#]*)(?:\?([^#]*))?(?:#[^]*)?$/i.exec(uri.trim());
   if (!m) {
-    if (/^\s*otpauth-migration:/i.test(uri)) bad('this is a Google Authenticator export (otpauth-migration://), not a single key');
+    if (/^\s*otpauth-migration:/i.test(uri)) {
+      bad('this is a Google Authenticator export (otpauth-migration://), not a single key');
+    }
     return bad('it must look like otpauth://totp/ISSUER:ACCOUNT?secret=BASE32');
   }
   const type = m[1]!.toLowerCase();

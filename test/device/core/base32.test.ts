@@ -7,7 +7,12 @@ import { rng } from './rng.js';
 const text = (b: Uint8Array) => Buffer.from(b).toString('latin1');
 const bytes = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
 const fail = (s: string): string => {
-  try { base32Decode(s); } catch (e) { assert.instance(e, OtpError); assert.is((e as OtpError).code, 'E_BASE32'); return (e as Error).message; }
+  try {
+    base32Decode(s);
+  } catch (e) {
+    assert.instance(e, OtpError); assert.is((e as OtpError).code, 'E_BASE32');
+    return (e as Error).message;
+  }
   return assert.unreachable(`${JSON.stringify(s)} decoded`) as never;
 };
 
@@ -20,7 +25,9 @@ b32('RFC 4648 §10 vectors: encode is upper case without padding', () => {
 });
 b32('RFC 4648 §10 vectors decode padded, unpadded, partly padded and in lower case', () => {
   for (const [plain, enc] of RFC) {
-    for (const v of [enc, enc.replace(/=+$/, ''), enc.replace(/==$/, ''), enc.toLowerCase()]) assert.is(text(base32Decode(v)), plain, v);
+    for (const v of [enc, enc.replace(/=+$/, ''), enc.replace(/==$/, ''), enc.toLowerCase()]) {
+      assert.is(text(base32Decode(v)), plain, v);
+    }
   }
 });
 b32('spaces between groups (as Google and AWS consoles show secrets) are ignored', () => {
@@ -50,8 +57,9 @@ b32('10,000 random byte strings round-trip through encode and decode', () => {
 b32.run();
 
 const fuzz = suite('base32Decode fuzz');
-const POOL = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567abcdefghijklmnopqrstuvwxyz', ' ', '=', '0', '1', '8', '9', '-', '\t', '\n', '\0',
-  '\u00e9', '\u200b', '\ud83d', '\ude00', '\ud83d\ude00', '%', '+', '/', '\u0130', '\u017f', '\u212a'];
+const POOL = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567abcdefghijklmnopqrstuvwxyz',
+  ' ', '=', '0', '1', '8', '9', '-', '\t', '\n', '\0', '\u00e9', '\u200b', '\ud83d', '\ude00', '\ud83d\ude00',
+  '%', '+', '/', '\u0130', '\u017f', '\u212a'];
 fuzz('100,000 random and mutated inputs: a Uint8Array or an E_BASE32 OtpError, nothing else', () => {
   const r = rng();
   let ok = 0, refused = 0;

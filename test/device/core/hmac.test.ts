@@ -16,7 +16,8 @@ function snum(a: Algorithm, key: Uint8Array, c: number): number {
 // Lengths where the padding spills into a second block, for 64- and 128-byte blocks.
 const EDGES = [0, 1, 55, 56, 57, 63, 64, 65, 111, 112, 113, 119, 120, 127, 128, 129, 191, 192, 200, 255, 256];
 
-test(`100,000 random (key, message) pairs per algorithm, key lengths 0 to 200, match node:crypto (seed ${r.seed})`, () => {
+test('100,000 random (key, message) pairs per algorithm, key lengths 0 to 200, match node:crypto'
+  + ` (seed ${r.seed})`, () => {
   for (const a of ALGORITHMS) {
     let bad = 0, first = '';
     for (let i = 0; i < 100_000; i++) {
@@ -29,11 +30,13 @@ test(`100,000 random (key, message) pairs per algorithm, key lengths 0 to 200, m
   }
 });
 
-test(`truncated(counter) is Snum of HMAC(key, 8-byte counter) for 20,000 random keys and counters up to 2^53 (seed ${r.seed})`, () => {
+test('truncated(counter) is Snum of HMAC(key, 8-byte counter) for 20,000 random keys and counters up to 2^53'
+  + ` (seed ${r.seed})`, () => {
   for (const a of ALGORITHMS) {
     for (let i = 0; i < 20_000; i++) {
       const key = r.bytes(r.range(0, 200));
-      const c = r.pick([r.int(1000), r.int(2 ** 32), r.int(2 ** 53) + r.int(2), 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 53]);
+      const c = r.pick([r.int(1000), r.int(2 ** 32), r.int(2 ** 53) + r.int(2),
+        2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 53]);
       const m = createMac(a, key);
       const got = m.truncated(c), want = snum(a, key, c);
       if (got !== want) assert.unreachable(`${a} key ${hex(key)} counter ${c}: ${got} != ${want}`);

@@ -20,7 +20,8 @@ const refuse = (uri: string, why: RegExp) => {
 
 const parse = suite('parseKeyUri');
 parse("the form AWS's QR codes carry", () => {
-  const k = parseKeyUri(`otpauth://totp/Amazon%20Web%20Services:alice@123456789012?secret=${S}&issuer=Amazon%20Web%20Services`);
+  const k = parseKeyUri(
+    `otpauth://totp/Amazon%20Web%20Services:alice@123456789012?secret=${S}&issuer=Amazon%20Web%20Services`);
   assert.equal(k, { type: 'totp', account: 'alice@123456789012', issuer: 'Amazon Web Services', secret: SECRET,
     algorithm: 'SHA1', digits: 6, period: 30, counter: 0, warnings: [] });
 });
@@ -30,14 +31,16 @@ parse('the documented AWS form without an issuer: virtualMFADeviceName@AccountNa
   assert.is(k.issuer, undefined);
 });
 parse('label separator as ":" or "%3A", with spaces around the account', () => {
-  for (const label of ['ACME%20Co:john.doe%40email.com', 'ACME%20Co%3Ajohn.doe@email.com', 'ACME%20Co:%20%20john.doe@email.com', 'ACME Co: john.doe@email.com']) {
+  for (const label of ['ACME%20Co:john.doe%40email.com', 'ACME%20Co%3Ajohn.doe@email.com',
+    'ACME%20Co:%20%20john.doe@email.com', 'ACME Co: john.doe@email.com']) {
     const k = parseKeyUri(`otpauth://totp/${label}?secret=${S}`);
     assert.is(k.issuer, 'ACME Co', label);
     assert.is(k.account, 'john.doe@email.com', label);
   }
 });
 parse('every parameter, in any order and case of values', () => {
-  const k = parseKeyUri(`otpauth://hotp/Example:alice?counter=42&digits=8&algorithm=sha256&secret=${S.toLowerCase()}&period=60&issuer=Example`);
+  const k = parseKeyUri('otpauth://hotp/Example:alice?counter=42&digits=8&algorithm=sha256'
+    + `&secret=${S.toLowerCase()}&period=60&issuer=Example`);
   assert.equal([k.type, k.counter, k.digits, k.algorithm, k.issuer], ['hotp', 42, 8, 'SHA256', 'Example']);
   assert.equal(k.secret, SECRET);
   const t = parseKeyUri(`otpauth://totp/x?secret=${S}&period=60&algorithm=SHA512&digits=7`);
@@ -65,7 +68,8 @@ parse("'+' is a plus in the label but a space in the query (form encoding)", () 
   assert.is(k.issuer, 'Ex Co');
 });
 parse('secrets with padding and spaces (%20) decode', () => {
-  assert.equal(parseKeyUri('otpauth://totp/a?secret=MZXW6YTBOI%3D%3D%3D%3D%3D%3D').secret, new TextEncoder().encode('foobar'));
+  assert.equal(parseKeyUri('otpauth://totp/a?secret=MZXW6YTBOI%3D%3D%3D%3D%3D%3D').secret,
+    new TextEncoder().encode('foobar'));
   assert.equal(parseKeyUri('otpauth://totp/a?secret=MZXW%206YTB%20OI').secret, new TextEncoder().encode('foobar'));
 });
 parse('refuses what is not a single key, with a clear reason', () => {
@@ -100,14 +104,17 @@ parse.run();
 
 const fmt = suite('formatKeyUri');
 fmt('issuer as label prefix and parameter; defaults left out; "@" stays readable', () => {
-  assert.is(formatKeyUri({ type: 'totp', account: 'alice@123456789012', issuer: 'Amazon Web Services', secret: SECRET }),
+  assert.is(
+    formatKeyUri({ type: 'totp', account: 'alice@123456789012', issuer: 'Amazon Web Services', secret: SECRET }),
     `otpauth://totp/Amazon%20Web%20Services:alice@123456789012?secret=${S}&issuer=Amazon%20Web%20Services`);
   assert.is(formatKeyUri({ type: 'hotp', account: 'bob', secret: SECRET, algorithm: 'SHA512', digits: 8, counter: 9 }),
     `otpauth://hotp/bob?secret=${S}&algorithm=SHA512&digits=8&counter=9`);
-  assert.is(formatKeyUri({ type: 'totp', account: 'a&b', secret: SECRET, period: 60 }), `otpauth://totp/a%26b?secret=${S}&period=60`);
+  assert.is(formatKeyUri({ type: 'totp', account: 'a&b', secret: SECRET, period: 60 }),
+    `otpauth://totp/a%26b?secret=${S}&period=60`);
 });
 fmt('refuses a ":" in issuer or account, an empty account or secret, and bad parameters', () => {
-  const no = (k: Partial<KeyUri>, why: RegExp) => assert.throws(() => formatKeyUri({ type: 'totp', account: 'a', secret: SECRET, ...k } as KeyUri),
+  const no = (k: Partial<KeyUri>, why: RegExp) =>
+    assert.throws(() => formatKeyUri({ type: 'totp', account: 'a', secret: SECRET, ...k } as KeyUri),
     (e: Error) => e instanceof OtpError && e.code === 'E_URI' && why.test(e.message));
   no({ issuer: 'A:B' }, /':'/);
   no({ account: 'x:y' }, /':'/);
@@ -120,7 +127,11 @@ fmt('refuses a ":" in issuer or account, an empty account or secret, and bad par
 fmt('10,000 random keys round-trip through format and parse', () => {
   const r = rng();
   const chars = [...'abcXYZ019 .@_-+&=?#/%\u00e9\u4e2d', '\ud83d\ude00'];
-  const word = () => { let s = ''; while (!s.trim()) s = Array.from({ length: r.range(1, 12) }, () => r.pick(chars)).join(''); return s.trim(); };
+  const word = () => {
+    let s = '';
+    while (!s.trim()) s = Array.from({ length: r.range(1, 12) }, () => r.pick(chars)).join('');
+    return s.trim();
+  };
   for (let i = 0; i < 10_000; i++) {
     const k: KeyUri = {
       type: r.pick(['totp', 'hotp'] as const), account: word(), ...(r.int(2) ? { issuer: word() } : {}),
@@ -128,16 +139,20 @@ fmt('10,000 random keys round-trip through format and parse', () => {
       period: r.range(1, 300), counter: r.int(2 ** 53),
     };
     const back = parseKeyUri(formatKeyUri(k));
-    assert.equal(back, { ...k, issuer: k.issuer, period: k.type === 'totp' ? k.period : 30, counter: k.type === 'hotp' ? k.counter : 0, warnings: [] },
+    assert.equal(back, {
+      ...k, issuer: k.issuer, period: k.type === 'totp' ? k.period : 30, counter: k.type === 'hotp' ? k.counter : 0,
+      warnings: [],
+    },
       `${formatKeyUri(k)} (seed ${r.seed})`);
   }
 });
 fmt.run();
 
 const fuzz = suite('parseKeyUri fuzz');
-const BITS = ['otpauth://', 'totp', 'hotp', '/', ':', '%3A', '%3a', '?', '&', '=', '#', '+', ' ', '%', '%2', '%ZZ', '%00', '%0A', '%F0%9F',
-  '%E9', 'secret=', `secret=${S}`, 'issuer=', 'issuer=X', 'digits=', 'digits=8', 'digits=5', 'period=0', 'period=60', 'counter=',
-  'counter=-1', 'counter=1', 'algorithm=MD5', 'algorithm=sha256', 'A', '1', '\u0000', '\n', '\u00e9', '\ud83d', '\ude00', 'otpauth-migration://'];
+const BITS = ['otpauth://', 'totp', 'hotp', '/', ':', '%3A', '%3a', '?', '&', '=', '#', '+', ' ', '%', '%2', '%ZZ',
+  '%00', '%0A', '%F0%9F', '%E9', 'secret=', `secret=${S}`, 'issuer=', 'issuer=X', 'digits=', 'digits=8', 'digits=5',
+  'period=0', 'period=60', 'counter=', 'counter=-1', 'counter=1', 'algorithm=MD5', 'algorithm=sha256', 'A', '1',
+  '\u0000', '\n', '\u00e9', '\ud83d', '\ude00', 'otpauth-migration://'];
 fuzz('100,000 random and mutated URIs: a key or an E_URI OtpError, nothing else', () => {
   const r = rng();
   const seeds = [
@@ -169,7 +184,9 @@ fuzz('100,000 random and mutated URIs: a key or an E_URI OtpError, nothing else'
       if (!sane) assert.unreachable(`insane result for ${JSON.stringify(s)}: ${JSON.stringify(k)}`);
       ok++;
     } catch (e) {
-      if (!(e instanceof OtpError) || e.code !== 'E_URI') assert.unreachable(`${JSON.stringify(s)} threw ${String(e)} (seed ${r.seed})`);
+      if (!(e instanceof OtpError) || e.code !== 'E_URI') {
+        assert.unreachable(`${JSON.stringify(s)} threw ${String(e)} (seed ${r.seed})`);
+      }
       refused++;
     }
   }

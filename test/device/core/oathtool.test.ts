@@ -17,7 +17,10 @@ const r = rng();
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const YEAR_2600 = 19_880_899_200; // 2600-01-01T00:00:00Z
 
-interface Case { args: string[]; key: Uint8Array; algorithm: Algorithm; digits: number; period: number; t0: number; first: number; n: number; what: string }
+interface Case {
+  args: string[]; key: Uint8Array; algorithm: Algorithm; digits: number; period: number; t0: number;
+  first: number; n: number; what: string;
+}
 
 function makeCase(i: number): Case {
   const key = r.bytes(r.range(1, 100)), digits = r.range(6, 8), n = r.range(1, 4);
@@ -29,11 +32,16 @@ function makeCase(i: number): Case {
   }
   const algorithm = ALGORITHMS[i % 3]!, period = r.pick([30, 60, r.range(1, 600)]);
   const t0 = r.int(3) ? 0 : r.int(2_000_000_000), t = t0 + r.int(YEAR_2600 - t0);
-  return { args: [`--totp=${algorithm}`, '-d', String(digits), '-s', `${period}s`, '-S', `@${t0}`, '-N', `@${t}`, '-w', String(n - 1), hex(key)],
-    key, algorithm, digits, period, t0, first: Math.floor((t - t0) / period), n, what: `totp t=${t} t0=${t0} period=${period}` };
+  return {
+    args: [`--totp=${algorithm}`, '-d', String(digits), '-s', `${period}s`, '-S', `@${t0}`, '-N', `@${t}`,
+      '-w', String(n - 1), hex(key)],
+    key, algorithm, digits, period, t0, first: Math.floor((t - t0) / period), n,
+    what: `totp t=${t} t0=${t0} period=${period}`,
+  };
 }
 
-test(`600 random HOTP and TOTP cases (SHA1/256/512, 6-8 digits, keys 1-100 bytes, to year 2600) agree with oathtool (seed ${r.seed})`, async () => {
+test('600 random HOTP and TOTP cases (SHA1/256/512, 6-8 digits, keys 1-100 bytes, to year 2600) agree with oathtool'
+  + ` (seed ${r.seed})`, async () => {
   if (!oracle('oathtool', has('oathtool'))) return;
   const cases = Array.from({ length: 600 }, (_, i) => makeCase(i));
   let compared = 0, next = 0;
