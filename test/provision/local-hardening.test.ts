@@ -370,7 +370,10 @@ L('slowloris under `ulimit -n 256`: 300 idle and 100 trickling sockets, reopened
     const cycle = setInterval(topUp, 1000);
     cleanup.push(() => clearInterval(cycle));
     await new Promise((r) => setTimeout(r, 1000));
-    const cfg = { region: 'us-east-1', endpoint: j.endpoint, credentials: { accessKeyId: j.accessKeyId, secretAccessKey: j.secretAccessKey }, maxAttempts: 1 };
+    // The SDK's own retries (3 attempts), as every real client has them: a keep-alive socket the
+    // server closes as idle just as a request goes out is retried, as against any HTTP server.
+    // Without the caps, no attempt gets a socket at all (fds exhausted: 0 of 60).
+    const cfg = { region: 'us-east-1', endpoint: j.endpoint, credentials: { accessKeyId: j.accessKeyId, secretAccessKey: j.secretAccessKey } };
     const iam = new IAMClient(cfg), sts = new STSClient(cfg);
     let ok = 0;
     const failures: string[] = [];
