@@ -91,3 +91,20 @@ export function typeWhen(cmd: string, ready: (out: string) => boolean, keys: str
     child.on('close', (code, sig) => { clearTimeout(t); res({ code: code ?? (sig ? 128 : 1), stdout, stderr, reached }); });
   });
 }
+
+/**
+ * Runs a shell command under util-linux `script`, which gives it a pty (botocore's getpass reads
+ * /dev/tty and flushes input typed early), and types `answer` once `prompt` shows up.
+ */
+export function answerOnTty(command: string, env: NodeJS.ProcessEnv, prompt: string, answer: string, timeoutMs = 30_000): Promise<Run> {
+  return new Promise((res, rej) => {
+    const c = spawn('script', ['-qec', command, '/dev/null'], { env });
+    let stdout = '', sent = false;
+    const t = setTimeout(() => { c.kill('SIGKILL'); rej(new Error(`no answer; saw: ${stdout}`)); }, timeoutMs);
+    c.stdout!.on('data', (d) => {
+      stdout += d;
+      if (!sent && stdout.includes(prompt)) { sent = true; c.stdin!.write(`${answer}\n`); }
+    });
+    c.on('close', (n) => { clearTimeout(t); res({ code: n ?? 1, stdout, stderr: '' }); });
+  });
+}

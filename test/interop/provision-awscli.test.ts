@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostClock } from '../../device/host/clock.js';
 import { startLocalAws, type LocalAws } from '../../provision/local/index.js';
-import { PROVISION, TOKEN, oracle } from '../helpers.js';
+import { PROVISION, TOKEN, answerOnTty, oracle } from '../helpers.js';
 import { ACCOUNT, ROLE, T0, USER, box, expectExit, serialOf, type Box } from '../provision/lib.js';
 
 const hasCli = spawnSync('python3', ['-c', 'import awscli'], { stdio: 'ignore' }).status === 0;
@@ -87,19 +87,8 @@ A('the mfa_serial profile prompts on the tty; the token\'s code answers it', asy
   await clock.sleep(30_000);
   const code = expectExit(await b.t(['code', ID, '--fresh'], cur), 0, 'token code').stdout.trim();
   assert.match(code, /^\d{6}$/);
-  const out = await new Promise<Out>((res, rej) => {
-    // script gives the CLI a pty: botocore's getpass reads /dev/tty, and flushes input typed early.
-    const c = spawn('script', ['-qec', 'python3 -m awscli --profile kjh-DuperRole sts get-caller-identity --output json', '/dev/null'], {
-      env: { ...env, TOTP_FOB_NOW: now() },
-    });
-    let stdout = '', sent = false;
-    const t = setTimeout(() => { c.kill('SIGKILL'); rej(new Error(`no answer; saw: ${stdout}`)); }, 30_000);
-    c.stdout.on('data', (d) => {
-      stdout += d;
-      if (!sent && stdout.includes(`Enter MFA code for ${SERIAL}: `)) { sent = true; c.stdin.write(`${code}\n`); }
-    });
-    c.on('close', (n) => { clearTimeout(t); res({ code: n ?? 1, stdout, stderr: '' }); });
-  });
+  const out = await answerOnTty('python3 -m awscli --profile kjh-DuperRole sts get-caller-identity --output json',
+    { ...env, TOTP_FOB_NOW: now() }, `Enter MFA code for ${SERIAL}: `, code);
   assert.is(out.code, 0, out.stdout);
   assert.match(out.stdout, `Enter MFA code for ${SERIAL}: `);
   assert.match(out.stdout, new RegExp(`"Arn": "arn:aws:sts::${ACCOUNT}:assumed-role/kjh-DuperRole/botocore-session-\\d+"`));

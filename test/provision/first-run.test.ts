@@ -8,7 +8,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostClock } from '../../device/host/clock.js';
 import { startLocalAws, type LocalAws } from '../../provision/local/index.js';
-import { TOKEN, oracle } from '../helpers.js';
+import { TOKEN, answerOnTty, oracle } from '../helpers.js';
 import { ACCOUNT, ROLE, T0, USER, box, expectExit, serialOf } from './lib.js';
 
 const hasCli = spawnSync('python3', ['-c', 'import awscli'], { stdio: 'ignore' }).status === 0;
@@ -81,17 +81,8 @@ S('seed post, step 3: the mfa_serial profile prompts; `token code --fresh` answe
   await clock.sleep(30_000);
   const code = expectExit(await b.t(['code', '--fresh'], cur), 0, 'token code --fresh').stdout.trim();
   assert.match(code, /^\d{6}$/);
-  const out = await new Promise<Out>((res, rej) => {
-    // script gives the CLI a pty: botocore's getpass reads /dev/tty.
-    const c = spawn('script', ['-qec', 'python3 -m awscli --profile kjh-DuperRole sts get-caller-identity --output json', '/dev/null'], { env: { ...env, TOTP_FOB_NOW: now() } });
-    let stdout = '', sent = false;
-    const t = setTimeout(() => { c.kill('SIGKILL'); rej(new Error(`no answer; saw: ${stdout}`)); }, 30_000);
-    c.stdout.on('data', (d) => {
-      stdout += d;
-      if (!sent && stdout.includes(`Enter MFA code for ${SERIAL}: `)) { sent = true; c.stdin.write(`${code}\n`); }
-    });
-    c.on('close', (n) => { clearTimeout(t); res({ code: n ?? 1, stdout, stderr: '' }); });
-  });
+  const out = await answerOnTty('python3 -m awscli --profile kjh-DuperRole sts get-caller-identity --output json',
+    { ...env, TOTP_FOB_NOW: now() }, `Enter MFA code for ${SERIAL}: `, code);
   assert.is(out.code, 0, out.stdout);
   assert.match(out.stdout, new RegExp(`"Arn": "arn:aws:sts::${ACCOUNT}:assumed-role/kjh-DuperRole/botocore-session-\\d+"`));
 });

@@ -4,6 +4,7 @@
 // must answer afterwards. FUZZ_SEED replays a run; FUZZ_N sets its size.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { rng } from '../device/core/rng.js';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
@@ -17,20 +18,6 @@ const BOUND_MS = 20_000;
 const USER_ARN = 'arn:aws:iam::123456789012:user/service-user/kjh-SuperDuperUser';
 console.log(`fuzz seed ${SEED} (FUZZ_SEED=${SEED} replays it), ${N} requests`);
 
-/** mulberry32: small, seedable, good enough to pick inputs. */
-function rng(seed: number) {
-  let a = seed;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
-  return { next, int, pick };
-}
 const R = rng(SEED);
 
 const NASTY = ['', ' ', '*', '?', '%', '\u0000', '\u202e', '\ud83d\ude00', '../', '<x>&amp;', 'toString', '__proto__', 'constructor',

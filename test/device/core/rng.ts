@@ -2,6 +2,8 @@
 // and FUZZ_SEED=<n> replays it.
 export interface Rng {
   readonly seed: number;
+  /** 0 ≤ x < 1. */
+  next(): number;
   /** 0 ≤ n < max, an integer. */
   int(max: number): number;
   /** lo ≤ n ≤ hi, an integer. */
@@ -22,6 +24,7 @@ export function rng(seed = Number(process.env.FUZZ_SEED ?? Math.floor(Math.rando
   const int = (max: number) => Math.floor(next() * max);
   return {
     seed,
+    next,
     int,
     range: (lo, hi) => lo + int(hi - lo + 1),
     bytes: (n) => { const b = new Uint8Array(n); for (let i = 0; i < n; i++) b[i] = int(256); return b; },
