@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CreateVirtualMFADeviceCommand, EnableMFADeviceCommand, IAMClient } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { totp } from '../device/core/index.js';
-import { hostClock } from '../device/host/clock.js';
+import { hostClock } from '../lib/clock.js';
 import { startLocalAws } from '../provision/local/index.js';
 import { tempDir } from '../test/helpers.js';
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { base32Decode } from '../device/core/index.js';
 import { openToken } from '../device/host/api.js';
-import { hostClock } from '../device/host/clock.js';
+import { hostClock } from '../lib/clock.js';
 import { connect } from '../provision/aws.js';
 import { createMany } from '../provision/batch.js';
 import { makeCtx } from '../provision/context.js';

@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { hitModules, weigh } from '../test/provision/modules.js';
 import { join } from 'node:path';
-import { hostClock } from '../device/host/clock.js';
+import { hostClock } from '../lib/clock.js';
 import { startLocalAws } from '../provision/local/index.js';
 import { ROOT, tempDir } from '../test/helpers.js';
 

@@ -8,7 +8,8 @@ import { AwsCallError } from './aws.js';
 import { createOne, type CreateRequest, type CreateResult } from './create.js';
 import type { Ctx } from './context.js';
 import { ProvisionError, usage } from './errors.js';
-import { fsError, makeDirs, planQrOut } from './files.js';
+import { makeDirs } from '../lib/files.js';
+import { fsError, planQrOut } from './files.js';
 import { labelFor } from './label.js';
 
 export interface Item { name: string; user?: string }

@@ -3,10 +3,12 @@
 // AWS CLI keys its assume-role cache on (role, serial, duration, external id, a session name the
 // user set; never a code), plus the endpoint and the source access key id. This file is on the path
 // of a cache hit, which must start about as fast as bare node: node:fs, node:path and node:crypto
-// only; writing loads the device's atomic writer and lock when it happens.
+// only (and lib's file helpers); the lock loads when a miss needs it.
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readdirSync, readSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeDirs, openBits, writeAtomic } from '../lib/files.js';
+import { xdgDir } from '../lib/paths.js';
 
 /** The AWS CLI's own window (botocore's DEFAULT_EXPIRY_WINDOW_SECONDS). */
 export const REFRESH_WINDOW = 900;
@@ -39,8 +41,7 @@ export interface Entry {
 
 /** $XDG_CACHE_HOME/totp-fob/sessions (XDG default ~/.cache). */
 export function cacheDir(env: NodeJS.ProcessEnv): string {
-  const base = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(env.HOME || (process.getBuiltinModule('node:os') as typeof import('node:os')).homedir(), '.cache');
-  return join(base, 'totp-fob', 'sessions');
+  return join(xdgDir('cache', env), 'sessions');
 }
 
 /** JSON with object keys sorted at every level (Python's json.dumps(sort_keys=True), as the AWS CLI hashes). */
@@ -73,7 +74,7 @@ export function readEntry(path: string, key: Key): Read {
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) return { kind: 'bad', why: 'not a regular file' };
-    if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) return { kind: 'open', mode: st.mode & 0o777 };
+    if (openBits(st.mode)) return { kind: 'open', mode: st.mode & 0o777 };
     if (st.size > MAX_ENTRY) return { kind: 'bad', why: `${st.size} bytes, over ${MAX_ENTRY}` };
     const buf = Buffer.alloc(st.size);
     let n = 0;
@@ -123,7 +124,6 @@ export function parseWindow(v: string): number | null {
 
 /** Replaces the entry: 0600, atomically (temp, fsync, rename), in a 0700 directory. */
 export async function writeEntry(path: string, e: Entry): Promise<void> {
-  const { makeDirs, writeAtomic } = await import('../device/host/api.js');
   makeDirs(join(path, '..'));
   await writeAtomic(path, JSON.stringify(e));
 }
@@ -132,11 +132,11 @@ export function dropEntry(path: string): void {
   try { unlinkSync(path); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; }
 }
 
-/** One process at a time per key (the device's writers' lock, taken over from the dead). */
+/** One process at a time per key: `<entry>.lock`, the house's one lock (taken over from the dead). */
 export async function lockEntry(path: string, timeoutMs: number): Promise<{ release(): Promise<void> }> {
-  const { lockFile, makeDirs } = await import('../device/host/api.js');
+  const { acquire } = await import('../lib/lock.js');
   makeDirs(join(path, '..'));
-  return lockFile(path, timeoutMs);
+  return acquire(`${path}.lock`, { timeoutMs });
 }
 
 /** Removes every entry (and temp files the dead left); live locks stay. Returns how many entries went. */

@@ -7,7 +7,7 @@
 //
 // A credential_process runs this once per `aws` call: a cached session and --version are answered
 // here, before commander or the AWS SDK loads (fast.ts); everything else is program.ts.
-import { hostClock } from '../device/host/clock.js';
+import { hostClock } from '../lib/clock.js';
 import { fastSession, packageVersion } from './fast.js';
 
 function fast(argv: string[]): boolean {

@@ -1,11 +1,12 @@
 // What every provisioning action shares: one clock, the AWS clients (real AWS, an --endpoint-url,
 // or the local endpoint started in-process for --local), the token, and provision's state file.
 import { join } from 'node:path';
-import { hostClock, type HostClock } from '../device/host/clock.js';
+import { hostClock, type HostClock } from '../lib/clock.js';
 import { devicePath, openToken, recordsDir, type Token } from '../device/host/api.js';
 import { call, connect, type Aws, type AwsOptions } from './aws.js';
 import { ProvisionError, usage } from './errors.js';
-import { fsError, stateDir } from './files.js';
+import { stateDir } from '../lib/paths.js';
+import { fsError } from './files.js';
 import { mappingPath } from './mapping.js';
 import type { Io } from './io.js';
 

@@ -1,7 +1,7 @@
 // `provision create`: one AWS virtual MFA device, from CreateVirtualMFADevice to a token that AWS
 // accepts. Everything after step 1 is undone on failure (unless --keep), and the error says what was.
 import { unlinkSync } from 'node:fs';
-import type { HostClock } from '../device/host/clock.js';
+import type { HostClock } from '../lib/clock.js';
 import type { Token } from '../device/host/api.js';
 import { readQr } from '../device/host/qr.js';
 import { call, isAws, type Aws } from './aws.js';

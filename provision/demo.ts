@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hostClock } from '../device/host/clock.js';
+import { hostClock } from '../lib/clock.js';
 import { isAws, connect, type AwsCallError } from './aws.js';
 import { makeCtx, startLocal } from './context.js';
 import { createOne } from './create.js';

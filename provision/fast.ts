@@ -4,6 +4,7 @@
 // missing or odd value, --local, a stale, corrupt or open entry) goes to the full program, which
 // answers it the same way or says what is wrong.
 import { devicePath } from '../device/host/device-path.js';
+import { builtin } from '../lib/builtin.js';
 import { cacheDir, entryPath, fresh, parseWindow, readEntry, REFRESH_WINDOW, type Creds, type Key } from './cache.js';
 import { endpointsOf, staticKeyId } from './shared-config.js';
 
@@ -157,10 +158,10 @@ export function fastSession(argv: readonly string[], env: NodeJS.ProcessEnv, now
 
 /** package.json's version, read as text: `provision --version` needs nothing else. */
 export function packageVersion(): string {
-  const { readFileSync, realpathSync } = process.getBuiltinModule('node:fs') as typeof import('node:fs');
+  const { readFileSync, realpathSync } = builtin<typeof import('node:fs')>('node:fs');
   // Two levels above the running script (dist/provision/cli.js, through an npm bin link), whether
   // it runs as ES modules or bundled into one CommonJS file, where import.meta is empty.
-  const { dirname, join } = process.getBuiltinModule('node:path') as typeof import('node:path');
+  const { dirname, join } = builtin<typeof import('node:path')>('node:path');
   const text = readFileSync(join(dirname(realpathSync(process.argv[1]!)), '..', '..', 'package.json'), 'utf8');
   return (JSON.parse(text) as { version?: string }).version ?? '0.0.0';
 }

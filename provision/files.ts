@@ -2,10 +2,9 @@
 // others. Paths given by the user (--qr-out, PROVISION_STATE, XDG_STATE_HOME) are checked up
 // front, and file-system failures become one line that names the path and the fix.
 import { accessSync, constants, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ProvisionError, usage } from './errors.js';
-import { makeDirs, writeAtomic } from '../device/host/api.js';
+import { chmodHint, makeDirs, openBits, writeAtomic } from '../lib/files.js';
 
 const WHY: Record<string, string> = {
   ENOENT: 'no such file or directory', EACCES: 'permission denied', EPERM: 'operation not permitted',
@@ -20,9 +19,6 @@ export function fsError(e: unknown, what: string, fix: string): ProvisionError {
   return new ProvisionError('E_FS', `${what}${x.path ? ` (${x.path})` : ''}: ${why}: ${fix}`);
 }
 
-/** `mkdir -p` with mode 0700 that fails fast (provision/local/dirs.ts says why). */
-export { makeDirs };
-
 /** Atomically and 0600 (the token's own writer: old or new file after a crash, never half). */
 export async function writeSecretFile(path: string, data: string | Uint8Array): Promise<void> {
   makeDirs(dirname(path));
@@ -35,15 +31,9 @@ export function checkPrivate(path: string, name = path): void {
   if (st.isDirectory()) {
     throw new ProvisionError('E_STATE', `${name} is a directory, not provision's state file: point PROVISION_STATE at a file (e.g. ${join(path, 'provision.json')}), or unset it`);
   }
-  if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
-    throw new ProvisionError('E_STATE', `${path} is readable by others (mode ${(st.mode & 0o777).toString(8)}): run chmod 600 ${path}`);
+  if (openBits(st.mode)) {
+    throw new ProvisionError('E_STATE', `${path} is readable by others (mode ${(st.mode & 0o777).toString(8)}): ${chmodHint(path)}`);
   }
-}
-
-/** $XDG_STATE_HOME/totp-fob (XDG default ~/.local/state/totp-fob). */
-export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_STATE_HOME && env.XDG_STATE_HOME.startsWith('/') ? env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
-  return join(base, 'totp-fob');
 }
 
 const kind = (p: string) => { try { return statSync(p).isDirectory() ? 'dir' : 'file'; } catch { return null; } };

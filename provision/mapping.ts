@@ -1,12 +1,14 @@
 // Which token credential backs which IAM serial: provision's own state, 0600, a snapshot plus a
-// journal of changed rows (local/journal.ts), so a batch's thousandth device costs one row, not the file.
+// journal of changed rows (lib/journal.ts), so a batch's thousandth device costs one row, not the file.
 // Updates are read-modify-write under a lock file (another `provision` may run at the same time)
 // and queued within the process (a batch's workers finish together).
 import { existsSync } from 'node:fs';
-import { lockFile } from '../device/host/api.js';
 import { dirname, join } from 'node:path';
-import { checkPrivate, fsError, makeDirs, stateDir } from './files.js';
-import { Journaled, JournalError } from './local/journal.js';
+import { makeDirs } from '../lib/files.js';
+import { stateDir } from '../lib/paths.js';
+import { checkPrivate, fsError } from './files.js';
+import { Journaled, JournalError } from '../lib/journal.js';
+import { acquire } from '../lib/lock.js';
 import { ProvisionError } from './errors.js';
 
 export interface MapEntry {
@@ -28,7 +30,7 @@ export const mappingPath = (env: NodeJS.ProcessEnv = process.env) =>
 type Doc = { version: 1; devices: Mapping };
 
 const journaled = (path: string) => new Journaled<Doc>(path, ['devices']);
-/** The writer's view of each mapping file (snapshot + journal of changed rows: local/journal.ts). */
+/** The writer's view of each mapping file (snapshot + journal of changed rows: lib/journal.ts). */
 const files = new Map<string, Journaled<Doc>>();
 const fileOf = (path: string) => files.get(path) ?? files.set(path, journaled(path)).get(path)!;
 
@@ -114,7 +116,7 @@ async function flush(path: string): Promise<void> {
 async function lock(path: string, waitMs = 10_000): Promise<() => Promise<void>> {
   makeDirs(dirname(path));
   try {
-    const l = await lockFile(path, waitMs);
+    const l = await acquire(`${path}.lock`, { timeoutMs: waitMs });
     return () => l.release();
   } catch (e) {
     if ((e as { code?: string }).code === 'E_BUSY') throw new ProvisionError('E_STATE', `${path} is locked by another provision for over ${waitMs / 1000} s: wait for it to finish`);

@@ -6,7 +6,7 @@
 //   - under the real clock the first try spent step T (the token hands a code out once, RFC 6238
 //     §5.2), so it is (T+1, T+2) once T+1 began: no wait when a boundary passed in flight (the
 //     usual cause), else up to one period, counted down on stderr as aws-vault's contrib script waits.
-import type { HostClock } from '../device/host/clock.js';
+import type { HostClock } from '../lib/clock.js';
 import type { Io } from './io.js';
 
 export interface Code { code: string; step: number }

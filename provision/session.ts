@@ -4,6 +4,7 @@
 // AssumeRole. Answers are cached until a refresh window before expiry, and processes asking for
 // the same key take one lock, so eight at once spend one code and make one session.
 import type { STSClient } from '@aws-sdk/client-sts';
+import { chmodHint } from '../lib/files.js';
 import { call, isAws } from './aws.js';
 import { cacheDir, dropEntry, entryPath, fresh, lockEntry, readEntry, REFRESH_WINDOW, writeEntry, type Creds, type Entry, type Key } from './cache.js';
 import { localStatePath, type Ctx } from './context.js';
@@ -118,7 +119,7 @@ class Cache {
     const path = entryPath(this.dir, key);
     const r = readEntry(path, key);
     if (r.kind === 'open') {
-      throw new ProvisionError('E_STATE', `${path} holds session credentials but others can read it (mode ${r.mode.toString(8)}): run chmod 600 ${path}, or provision session --clear-cache`);
+      throw new ProvisionError('E_STATE', `${path} holds session credentials but others can read it (mode ${r.mode.toString(8)}): ${chmodHint(path)}, or provision session --clear-cache`);
     }
     if (r.kind === 'bad') {
       this.ctx.io.warn(`dropped the cached session ${path} (${r.why}); getting a new one`);

@@ -2,11 +2,10 @@
 // the SDK reads them, without the SDK: a cached session is answered before it loads.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
+import { homeDir } from '../lib/paths.js';
 
-// node:os only without $HOME (it costs a start otherwise).
-const home = (env: NodeJS.ProcessEnv): string => env.HOME || (process.getBuiltinModule('node:os') as typeof import('node:os')).homedir();
-export const configFile = (env: NodeJS.ProcessEnv) => env.AWS_CONFIG_FILE || join(home(env), '.aws', 'config');
-export const credentialsFile = (env: NodeJS.ProcessEnv) => env.AWS_SHARED_CREDENTIALS_FILE || join(home(env), '.aws', 'credentials');
+export const configFile = (env: NodeJS.ProcessEnv) => env.AWS_CONFIG_FILE || join(homeDir(env), '.aws', 'config');
+export const credentialsFile = (env: NodeJS.ProcessEnv) => env.AWS_SHARED_CREDENTIALS_FILE || join(homeDir(env), '.aws', 'credentials');
 
 /** A file's text, or '' when it cannot be read or is not a plausible ini file (over 1 MB). */
 function text(file: string): string {

@@ -1,6 +1,6 @@
 // The access code: YKOATH's key K = PBKDF2-HMAC-SHA1(code, salt, 1000, 16), a mutual
 // HMAC challenge-response, and Nitrokey's persisted retry counter (8 tries, then wipe).
-import { nodeCrypto } from './node-crypto.js';
+import { nodeCrypto } from '../../lib/builtin.js';
 import { SW, SwError, type Command } from './apdu.js';
 import { FirmwareError } from './errors.js';
 import { deriveSealKey, KDF, LEGACY_KDF, openSecret, sameKcv, sealSecret, weaker, type Kdf, type SealKey } from './seal.js';

@@ -1,6 +1,6 @@
 // The RTC model: a crystal with a fixed error. Device time = value last set
 // + host time elapsed since then × (1 + ppm/1e6), so a year at 20 ppm is ~10.5 min.
-import { nodeCrypto } from './node-crypto.js';
+import { nodeCrypto } from '../../lib/builtin.js';
 import { FirmwareError } from './errors.js';
 
 export interface ClockState { setMs: number; hostMs: number }

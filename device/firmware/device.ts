@@ -1,5 +1,5 @@
 // The token: power-on (self-test, store, access code), the APDU door, the button and the LCD.
-import { nodeCrypto } from './node-crypto.js';
+import { nodeCrypto } from '../../lib/builtin.js';
 import { MAX_DATA, parseCommand, reply, status, SW, SwError, type Command } from './apdu.js';
 import { unlockAtBoot, wipeIfSpent } from './access.js';
 import { checkPpm } from './clock.js';

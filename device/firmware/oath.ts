@@ -1,5 +1,5 @@
 // The YKOATH applet (CLA 00), byte for byte as ykman 4.0.9 drives a YubiKey 5.7.1.
-import { nodeCrypto } from './node-crypto.js';
+import { nodeCrypto } from '../../lib/builtin.js';
 import { counterBytes } from '../core/index.js';
 import { SW, SwError, type Command } from './apdu.js';
 import { setCode, validate, wipe } from './access.js';

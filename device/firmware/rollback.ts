@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha } from '../core/index.js';
-import { writeAtomic } from './atomic.js';
-import { makeDirs } from './dirs.js';
+import { writeAtomic } from '../../lib/files.js';
+import { makeDirs } from '../../lib/files.js';
 import { FirmwareError } from './errors.js';
 import type { State } from './store.js';
 

@@ -4,7 +4,7 @@
 // The check value also lets whoever copies the file test codes offline, one scrypt per guess:
 // the scrypt cost is the whole of what protects a sealed store that left the machine. K is
 // PBKDF2-HMAC-SHA1 with 1000 rounds because ykman derives it so; it adds next to nothing.
-import { nodeCrypto } from './node-crypto.js';
+import { nodeCrypto } from '../../lib/builtin.js';
 
 const AAD = Buffer.from('totp-fob seed v1');
 

@@ -3,8 +3,7 @@
 //   line 2  "sha256 <hex of SHA-256(line 1 ‖ LF ‖ body)>"
 //   body    JSON of State
 import { readdir, readFileSync, statSync, unlinkSync } from 'node:fs';
-import { makeDirs } from './dirs.js';
-import { cb, tempPrefix, writeAtomic } from './atomic.js';
+import { cb, chmodHint, makeDirs, openBits, tempPrefix, writeAtomic } from '../../lib/files.js';
 import { basename, dirname, join } from 'node:path';
 import { sha, type Algorithm } from '../core/index.js';
 import { FirmwareError } from './errors.js';
@@ -114,9 +113,9 @@ export function readStore(path: string, records?: string | null): State {
     }
     throw new FirmwareError('E_IO', `cannot read the device store ${path} (${(e as NodeJS.ErrnoException).code})`);
   }
-  if (mode & 0o077) {
+  if (openBits(mode)) {
     const m = (mode & 0o777).toString(8).padStart(4, '0');
-    throw new FirmwareError('E_STORE_PERMS', `device store ${path} is open to group or others (mode ${m}): run chmod 600 ${path}`);
+    throw new FirmwareError('E_STORE_PERMS', `device store ${path} is open to group or others (mode ${m}): ${chmodHint(path)}`);
   }
   let bytes: Buffer;
   try { bytes = readFileSync(path); } catch (e) {

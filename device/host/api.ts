@@ -1,26 +1,21 @@
 // The host's public API (provision uses it): find the token, boot it, talk to it through its door.
 import { join } from 'node:path';
 import { boot, manufacture, FirmwareError } from '../firmware/index.js';
-import { nodeCrypto } from '../firmware/node-crypto.js';
-import { hostClock, type HostClock } from './clock.js';
+import { nodeCrypto } from '../../lib/builtin.js';
+import { hostClock, type HostClock } from '../../lib/clock.js';
 import { HostError } from './errors.js';
 import * as Y from './oath-client.js';
 import { Session } from './session.js';
 import { Token, type FirmwareDevice } from './token.js';
 
 export { HostError, type HostCode } from './errors.js';
-/** The firmware's atomic file replacement (temp, fsync, rename, fsync dir), for the host's users' secret files. */
-export { appendDurable, writeAtomic } from '../firmware/atomic.js';
-/** `mkdir -p` (0700) that fails fast where Node's recursive mkdirSync loops (firmware/dirs.ts). */
-export { makeDirs } from '../firmware/dirs.js';
-/** The firmware's writers' lock (`<path>.lock`, pid + start time, taken over from the dead) and its liveness rule, for the same. */
-export { acquire as lockFile, processAlive } from '../firmware/lock.js';
 export { Token, type CredentialInfo, type Code, type CodeOptions } from './token.js';
 export type { Enrollment } from './enrollment.js';
 export type { DeviceInfo } from './oath-client.js';
 
 
-import { devicePath, stateDir } from './device-path.js';
+import { stateDir } from '../../lib/paths.js';
+import { devicePath } from './device-path.js';
 export { devicePath };
 
 /**

@@ -1,11 +1,10 @@
 // `token attach`: the firmware as the card in a vsmartcard vpcd reader, so pcscd and
 // anything on top of it (ykman) drive the same store the `token` CLI does.
-import { closeSync, fsyncSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { boot, FirmwareError } from '../firmware/index.js';
-import { processAlive } from '../firmware/lock.js';
+import { acquireSync, LockBusyError } from '../../lib/lock.js';
 import { recordsDir } from './api.js';
-import type { HostClock } from './clock.js';
+import type { HostClock } from '../../lib/clock.js';
 import { HostError } from './errors.js';
 import * as Y from './oath-client.js';
 import { serve, type Control } from './vpcd.js';
@@ -181,59 +180,20 @@ const delay = (ms: number, stop: AbortSignal) => new Promise<void>((r) => {
   function done() { clearTimeout(t); stop.removeEventListener('abort', done); r(); }
 });
 
-// The attach lock: one attach per store. It holds pid + process start time, so a lock
-// left by a dead process (or by a recycled pid) is taken over. Other `token` commands
-// do not look at it: the firmware's own store lock serialises writers.
-
-interface Holder { pid: number; start: string }
-
-function startTime(pid: number): string {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
-  } catch { return ''; }
-}
-
-/** The firmware lock's liveness rule (a zombie or a reused pid is dead): one rule for every lock. */
-const alive = (h: Holder): boolean => processAlive(h.pid, String(h.start ?? ''));
+// The attach lock: one attach per store, `<store>.attach` (the house's one lock, taken over from
+// the dead). Other `token` commands do not look at it: the firmware's own store lock serialises writers.
 
 export function attachLockPath(device: string): string { return `${device}.attach`; }
 
 function takeAttachLock(device: string): { release(): void } {
-  const path = attachLockPath(device);
-  const me: Holder = { pid: process.pid, start: startTime(process.pid) };
-  // Written whole to a temp file, then hard-linked into place: link() fails with EEXIST
-  // atomically, and nobody ever sees a half-written lock.
-  const tmp = `${path}.${process.pid}.tmp`;
-  let fd: number;
-  // No such directory: no such store either; boot() says so in its own words.
-  try { fd = openSync(tmp, 'w', 0o600); } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { release() {} };
-    throw e;
-  }
-  try { writeSync(fd, JSON.stringify(me) + '\n'); fsyncSync(fd); } finally { closeSync(fd); }
   try {
-    for (let attempt = 0; ; attempt++) {
-      try { linkSync(tmp, path); break; } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        let h: Holder | null = null;
-        try { h = JSON.parse(readFileSync(path, 'utf8')) as Holder; } catch { /* unreadable: stale */ }
-        if (h && alive(h)) {
-          throw new AttachError('E_ATTACHED', `this token is already attached (pid ${h.pid}); stop that 'token attach' first`);
-        }
-        if (attempt > 0) throw new AttachError('E_ATTACHED', 'another attach is starting on this token; try again');
-        try { unlinkSync(path); } catch { /* someone else took it over first */ }
-      }
-    }
-  } finally {
-    try { unlinkSync(tmp); } catch { /* best effort */ }
+    const l = acquireSync(attachLockPath(device), { role: 'token attach' });
+    return { release: () => l.releaseSync() };
+  } catch (e) {
+    // No such directory: no such store either; boot() says so in its own words.
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { release() {} };
+    if (!(e instanceof LockBusyError)) throw e;
+    if (!e.holder) throw new AttachError('E_ATTACHED', 'another attach is starting on this token; try again');
+    throw new AttachError('E_ATTACHED', `this token is already attached (pid ${e.holder.pid}); stop that 'token attach' first`);
   }
-  return {
-    release() {
-      try {
-        const h = JSON.parse(readFileSync(path, 'utf8')) as Holder;
-        if (h.pid === me.pid && h.start === me.start) unlinkSync(path);
-      } catch { /* already gone */ }
-    },
-  };
 }

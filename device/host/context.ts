@@ -1,7 +1,7 @@
 // What every command shares: the global flags turned into a clock, a device path, a trace, and
 // a way to open the token that asks for the access code only when the token has one.
 import { devicePath, openToken, type OpenOptions } from './api.js';
-import { ClockError, hostClock, type HostClock } from './clock.js';
+import { ClockError, hostClock, type HostClock } from '../../lib/clock.js';
 import { HostError } from './errors.js';
 import { askSecret, interactive } from './prompt.js';
 import { writeOut } from './stdout.js';

@@ -1,6 +1,6 @@
 // The host half of the APDU face: builds YKOATH (CLA 00) and vendor (CLA 80) commands and
 // reads their answers. Byte layouts: ../shared/reference/ykoath-protocol.md, device/firmware/APDU.md.
-import { nodeCrypto } from '../firmware/node-crypto.js';
+import { nodeCrypto } from '../../lib/builtin.js';
 import type { Algorithm } from '../core/index.js';
 import { HostError } from './errors.js';
 import { concat, parseTlvs, text, tlv, utf8 } from './tlv.js';

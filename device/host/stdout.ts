@@ -2,9 +2,9 @@
 // every `token show`. On Linux process.stdout writes files, pipes and terminals synchronously
 // anyway, so fs.writeSync(1) behaves the same.
 import { fstatSync, statSync, writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { builtin } from '../../lib/builtin.js';
 
-const tty = (): typeof import('node:tty') => process.getBuiltinModule?.('node:tty') ?? (createRequire('/')('node:tty') as typeof import('node:tty'));
+const tty = (): typeof import('node:tty') => builtin<typeof import('node:tty')>('node:tty');
 
 /**
  * isatty(fd), loading node:tty only when the answer is not plain: a terminal is a character

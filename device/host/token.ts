@@ -1,14 +1,14 @@
 // A booted token as the host sees it: every operation is APDUs through the door, or the
 // button and display. Nothing here touches the store file.
 import type { Algorithm } from '../core/index.js';
-import type { HostClock } from './clock.js';
+import type { HostClock } from '../../lib/clock.js';
 import { checkEnrollment, type Enrollment } from './enrollment.js';
 import { HostError } from './errors.js';
 import { matchOne, parseId } from './ids.js';
 import * as Y from './oath-client.js';
 import type { Frame } from './render/frame.js';
 import { generic, type Session } from './session.js';
-import { nodeCrypto } from '../firmware/node-crypto.js';
+import { nodeCrypto } from '../../lib/builtin.js';
 import { idProblem } from '../firmware/credential.js';
 
 /** The firmware's Device, as far as the host uses it. */

@@ -1,8 +1,8 @@
 // `provision local-aws [--port N] [--state FILE] [--json] [--throttle RATE] [--resync-window STEPS]`: serve until
 // SIGINT/SIGTERM. The provision CLI parses flags and hands them here.
-import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { hostClock, type HostClock } from '../../device/host/clock.js';
+import { hostClock, type HostClock } from '../../lib/clock.js';
+import { stateDir } from '../../lib/paths.js';
 import { LocalAwsError } from './errors.js';
 import { MAX_RESYNC_STEPS } from './mfa.js';
 import { mfaSerial } from './state.js';
@@ -31,8 +31,7 @@ export interface CommandIo {
 
 /** `$XDG_STATE_HOME/totp-fob/local-aws.json` (XDG default ~/.local/state). */
 export function defaultStatePath(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_STATE_HOME && env.XDG_STATE_HOME.startsWith('/') ? env.XDG_STATE_HOME : join(env.HOME || homedir(), '.local', 'state');
-  return join(base, 'totp-fob', 'local-aws.json');
+  return join(stateDir(env), 'local-aws.json');
 }
 
 function number(flag: string, v: number | string | undefined, ok: (n: number) => boolean, want: string): number | undefined {

@@ -3,8 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
-import { hostClock, type HostClock } from '../../device/host/clock.js';
-import { makeDirs } from '../../device/host/api.js';
+import { hostClock, type HostClock } from '../../lib/clock.js';
+import { makeDirs } from '../../lib/files.js';
 import { AwsError, LocalAwsError } from './errors.js';
 import type { Caller, Ctx, Handler } from './context.js';
 import { IAM_USERS } from './iam.js';

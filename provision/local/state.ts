@@ -1,10 +1,10 @@
-// The emulated account: a JSON snapshot and a journal of changed records (journal.ts). It holds
+// The emulated account: a JSON snapshot and a journal of changed records (lib/journal.ts). It holds
 // seeds and secret keys, so both are secret files: 0600, and refused when others can read them.
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { makeDirs } from '../../device/host/api.js';
-import { Journaled, JournalError } from './journal.js';
+import { chmodHint, makeDirs, openBits } from '../../lib/files.js';
+import { Journaled, JournalError } from '../../lib/journal.js';
 import { LocalAwsError } from './errors.js';
 import type { Tag } from './validate.js';
 
@@ -109,7 +109,7 @@ export function newState(now: number): State {
   };
 }
 
-/** The account on disk: a snapshot plus a journal of changed records (journal.ts says why). */
+/** The account on disk: a snapshot plus a journal of changed records (lib/journal.ts says why). */
 export const stateFile = (path: string) => new Journaled<State>(path, ['users', 'keys', 'roles', 'mfa', 'sessions']);
 
 /** Reads the state; null when the file does not exist yet. */
@@ -120,8 +120,8 @@ export function loadState(file: Journaled<State>): State | null {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new LocalAwsError('E_IO', `cannot read ${path}: ${(e as Error).message}`);
   }
-  if (st.mode & 0o077) {
-    throw new LocalAwsError('E_STATE_PERMS', `${path} holds secret keys and seeds but others can read it: run chmod 600 ${path}`);
+  if (openBits(st.mode)) {
+    throw new LocalAwsError('E_STATE_PERMS', `${path} holds secret keys and seeds but others can read it: ${chmodHint(path)}`);
   }
   let s: State | null;
   try {

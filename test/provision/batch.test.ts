@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { PROVISION, TOKEN, node, oracle, run } from '../helpers.js';
 import { startLocalAws } from '../../provision/local/index.js';
-import { hostClock } from '../../device/host/clock.js';
+import { hostClock } from '../../lib/clock.js';
 import { openToken } from '../../device/host/api.js';
 import { randomBytes } from 'node:crypto';
 import { ACCOUNT, USER, at, box, expectExit, localAws, serialOf } from './lib.js';

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateVirtualMFADeviceCommand, IAMClient } from '@aws-sdk/client-iam';
-import { hostClock } from '../../device/host/clock.js';
+import { hostClock } from '../../lib/clock.js';
 import { startLocalAws } from '../../provision/local/index.js';
 import { ACCOUNT, ROLE, USER, at, expectExit, localAws, serialOf, boxEach } from './lib.js';
 

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { HostClock } from '../../device/host/clock.js';
+import type { HostClock } from '../../lib/clock.js';
 import { startLocalAws, type LocalAws } from '../../provision/local/index.js';
 import { TOKEN, answerOnTty, oracle } from '../helpers.js';
 import { ACCOUNT, ROLE, T0, USER, box, expectExit, serialOf } from './lib.js';

@@ -12,7 +12,7 @@ import { PROVISION, tempDir } from '../helpers.js';
 import { codeAt, failure, seedOf } from './local-helpers.js';
 import { USER, at, box, expectExit, serialOf } from './lib.js';
 import { startLocal } from '../../provision/context.js';
-import { hostClock } from '../../device/host/clock.js';
+import { hostClock } from '../../lib/clock.js';
 import type { ProvisionError } from '../../provision/errors.js';
 
 interface Served { child: ChildProcess; stdout(): string; stderr(): string; exit: Promise<number | null> }

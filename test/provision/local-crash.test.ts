@@ -1,6 +1,6 @@
 // The local endpoint's account under kill -9: every change a client saw acknowledged is there
 // after a restart, whatever instant the server died at (mid-append, mid-snapshot), and the state
-// loads. Journal + snapshot (provision/local/journal.ts) under the real CLI process. Kills are set
+// loads. Journal + snapshot (lib/journal.ts) under the real CLI process. Kills are set
 // by counts, not clocks: even rounds after a seeded number of acknowledged writes, odd rounds the
 // instant a snapshot's temp file appears (a journal of TOTP_FOB_JOURNAL_BYTES=1 snapshots often),
 // and the kills that landed mid-snapshot are counted against a floor. FUZZ_SEED=<n> replays a run.

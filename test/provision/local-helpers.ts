@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
 import { totp } from '../../device/core/index.js';
-import { hostClock, type HostClock } from '../../device/host/clock.js';
+import { hostClock, type HostClock } from '../../lib/clock.js';
 import { startLocalAws, type LocalAws, type LocalAwsOptions } from '../../provision/local/index.js';
 import { tempDir, type Run } from '../helpers.js';
 

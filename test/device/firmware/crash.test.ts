@@ -77,7 +77,7 @@ function churnAndKill(script: string, path: string, tag: string, onTemp: boolean
       let lock = '';
       try { lock = readFileSync(`${path}.lock`, 'utf8'); } catch { /* none */ }
       midWrite = left.some((n) => n.includes(mine));
-      heldLock = lock.startsWith(`${child.pid} `);
+      heldLock = lock.startsWith(`{"pid":${child.pid},`);
     });
     child.on('close', (_code, signal) => res({ acked: acked(), signal, stderr, midWrite, heldLock }));
   });

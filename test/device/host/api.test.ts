@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hotp, totp } from '../../../device/core/index.js';
 import { devicePath, openToken, type Token } from '../../../device/host/api.js';
-import type { HostClock } from '../../../device/host/clock.js';
+import type { HostClock } from '../../../lib/clock.js';
 import type { Enrollment } from '../../../device/host/enrollment.js';
 import { tempDir } from '../../helpers.js';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FrameReader, YUBIKEY5_ATR, frame } from '../../../device/host/vpcd.js';
 import { AttachError, attach, attachLockPath } from '../../../device/host/attach.js';
-import { hostClock } from '../../../device/host/clock.js';
+import { hostClock } from '../../../lib/clock.js';
 import { accessKey, boot, manufacture } from '../../../device/firmware/index.js';
 import { freePort } from '../../helpers.js';
 

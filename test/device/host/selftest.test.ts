@@ -35,11 +35,12 @@ test('an RFC 4226 HOTP row and a FIPS 180 hash row fail the same way', () => {
   assert.is(sha.filter((r) => !r.ok).length, 1);
 });
 
-/** dist/device with its own vectors/ beside it, as an installed package would be laid out. */
+/** dist/device (and the lib/ it imports) with its own vectors/ beside it, as an installed package would be laid out. */
 function installedCopy(edit?: (dir: string) => void) {
   const t = tempDir('selftest-');
   mkdirSync(join(t.dir, 'dist'));
   cpSync(join(ROOT, 'dist/device'), join(t.dir, 'dist/device'), { recursive: true });
+  cpSync(join(ROOT, 'dist/lib'), join(t.dir, 'dist/lib'), { recursive: true });
   writeFileSync(join(t.dir, 'package.json'), JSON.stringify({ type: 'module' }));
   symlinkSync(join(ROOT, 'node_modules'), join(t.dir, 'node_modules'));
   cpSync(join(ROOT, 'vectors'), join(t.dir, 'vectors'), { recursive: true });

@@ -2,7 +2,7 @@
 //   node --import tsx journal-writer.ts PATH   commit users u0, u1, … one per commit, acking each
 // Each ack is a synchronous write after the commit resolved, so an ack the parent read was durable.
 import { writeSync } from 'node:fs';
-import { Journaled } from '../../provision/local/journal.js';
+import { Journaled } from '../../lib/journal.js';
 
 type Doc = { version: number; owner: string; users: Record<string, { n: number }> };
 const j = new Journaled<Doc>(process.argv[2]!, ['users']);

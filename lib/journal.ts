@@ -1,6 +1,6 @@
 // A JSON document of record collections, kept as a snapshot plus an append-only journal. Rewriting
 // the whole document on every change costs O(state) bytes per commit: at 100 devices/s and a few
-// hundred KB of account that is most of a small disk's write budget (bench/provision.ts). Here a
+// hundred KB of account that is most of a small disk's write budget (measured by the provisioning bench). Here a
 // commit appends only the records that changed, one fsynced line, and the snapshot is rewritten
 // (atomically) only once the journal has grown as large as it.
 //
@@ -11,7 +11,7 @@
 // so a crash between writing a new snapshot and emptying the journal loses nothing. A torn last
 // line (a crash mid-append, never acknowledged) is ignored and cut off before the next append.
 import { readFileSync, statSync, truncateSync } from 'node:fs';
-import { appendDurable, writeAtomic } from '../../device/host/api.js';
+import { appendDurable, chmodHint, openBits, writeAtomic } from './files.js';
 
 type Doc = Record<string, unknown>;
 /** [collection, id, record] sets, [collection, id] deletes, [key, value] sets a top-level value. */
@@ -41,7 +41,9 @@ export class Journaled<T extends object> {
 
   /** The file's identity: changes whenever anyone commits (snapshot renamed in, or journal grown). */
   identity(): string {
-    const id = (p: string) => { try { const s = statSync(p); return `${s.ino}:${s.size}:${s.mtimeMs}`; } catch { return '-'; } };
+    const id = (p: string) => {
+      try { const s = statSync(p); return `${s.ino}:${s.size}:${s.mtimeMs}`; } catch { return '-'; }
+    };
     return `${id(this.path)}|${id(journalPath(this.path))}`;
   }
 
@@ -60,7 +62,10 @@ export class Journaled<T extends object> {
     const jp = journalPath(this.path);
     let lines = '';
     try {
-      if (statSync(jp).mode & 0o077) throw new JournalError('E_PERMS', `${jp} holds what ${this.path} holds, but others can read it: run chmod 600 ${jp}`);
+      if (openBits(statSync(jp).mode)) {
+        const why = `${jp} holds what ${this.path} holds, but others can read it`;
+        throw new JournalError('E_PERMS', `${why}: ${chmodHint(jp)}`);
+      }
       lines = readFileSync(jp, 'utf8');
     } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; }
     const end = lines.lastIndexOf('\n') + 1;
@@ -68,8 +73,12 @@ export class Journaled<T extends object> {
     for (const line of lines.slice(0, end).split('\n').slice(0, -1)) {
       at++;
       let ops: Op[];
-      try { ops = JSON.parse(line) as Op[]; if (!Array.isArray(ops) || !ops.every(wellFormed)) throw new Error(); } catch {
-        throw new JournalError('E_CORRUPT', `${jp} line ${at} is damaged: move ${this.path} and its .journal away, or restore them`);
+      try {
+        ops = JSON.parse(line) as Op[];
+        if (!Array.isArray(ops) || !ops.every(wellFormed)) throw new Error();
+      } catch {
+        const fix = `move ${this.path} and its .journal away, or restore them`;
+        throw new JournalError('E_CORRUPT', `${jp} line ${at} is damaged: ${fix}`);
       }
       for (const op of ops) this.apply(doc, op);
     }
@@ -92,7 +101,9 @@ export class Journaled<T extends object> {
       const text = JSON.stringify(doc) + '\n';
       await writeAtomic(this.path, text);
       // The snapshot holds everything the journal did: emptying it may now fail or be lost freely.
-      try { truncateSync(journalPath(this.path), 0); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; }
+      try { truncateSync(journalPath(this.path), 0); } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
       this.snapshotBytes = Buffer.byteLength(text);
       this.journalBytes = this.goodBytes = 0;
     } else {
@@ -104,7 +115,8 @@ export class Journaled<T extends object> {
 
   private async append(line: string): Promise<void> {
     // Cut a torn tail first, or this line would be glued to it and unreadable.
-    await appendDurable(journalPath(this.path), line, this.journalBytes !== this.goodBytes ? this.goodBytes : undefined);
+    const cut = this.journalBytes !== this.goodBytes ? this.goodBytes : undefined;
+    await appendDurable(journalPath(this.path), line, cut);
   }
 
   private reset(doc: Doc | null): void {
@@ -139,7 +151,8 @@ const define = (o: Doc, k: string, value: unknown) =>
 
 /** [string, string, record], [string, string] or [string, value]: anything else is a damaged line. */
 const wellFormed = (op: unknown): op is Op =>
-  Array.isArray(op) && (op.length === 2 || op.length === 3) && typeof op[0] === 'string' && (op.length === 2 || typeof op[1] === 'string');
+  Array.isArray(op) && (op.length === 2 || op.length === 3) && typeof op[0] === 'string' &&
+  (op.length === 2 || typeof op[1] === 'string');
 
 /** One op as JSON text, the record's own JSON spliced in as it was compared. */
 function op(key: string, json: string | undefined): string {

@@ -1,9 +1,9 @@
 // The host clock behind --at and TOTP_FOB_NOW: Unix seconds of any size, ISO 8601, shifts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { totp } from '../../../device/core/index.js';
-import { hostClock } from '../../../device/host/clock.js';
-import { box } from './util.js';
+import { totp } from '../../device/core/index.js';
+import { hostClock } from '../../lib/clock.js';
+import { box } from '../device/host/util.js';
 
 const thrown = (f: () => unknown): string => { try { f(); return 'no error'; } catch (e) { return `${(e as { code?: string }).code}: ${(e as Error).message}`; } };
 

@@ -6,7 +6,7 @@ import { appendFileSync, chmodSync, readdirSync, readFileSync, statSync, watch, 
 import { join } from 'node:path';
 import { rng } from '../device/core/rng.js';
 import { tempDir } from '../helpers.js';
-import { Journaled, JournalError, journalPath } from '../../provision/local/journal.js';
+import { Journaled, JournalError, journalPath } from '../../lib/journal.js';
 
 type Doc = { version: number; owner: string; users: Record<string, { n: number }> };
 const parse = (t: string) => JSON.parse(t) as Doc;
