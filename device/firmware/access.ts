@@ -137,7 +137,8 @@ export async function setCode(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Ar
   }
   const chal = take(items, 1, TAG.CHALLENGE), resp = take(items, 2, TAG.RESPONSE);
   // The algorithm is the low nibble (ykman sends 0x21, TOTP|SHA1); only HMAC-SHA1 keys exist.
-  if (items.length !== 3 || (k[0]! & 0x0f) !== 0x01 || k.length !== 17 || chal.length < 1 || chal.length > MAX_CHALLENGE) {
+  const badChallenge = chal.length < 1 || chal.length > MAX_CHALLENGE;
+  if (items.length !== 3 || (k[0]! & 0x0f) !== 0x01 || k.length !== 17 || badChallenge) {
     throw new SwError(SW.WRONG_DATA);
   }
   const key = k.slice(1);
@@ -162,7 +163,9 @@ export async function setCode(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Ar
 export async function validate(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Array> {
   const items = parseTlvs(cmd.data);
   const resp = take(items, 0, TAG.RESPONSE), chal = take(items, 1, TAG.CHALLENGE);
-  if (items.length !== 2 || resp.length !== 20 || chal.length < 1 || chal.length > MAX_CHALLENGE) throw new SwError(SW.WRONG_DATA);
+  if (items.length !== 2 || resp.length !== 20 || chal.length < 1 || chal.length > MAX_CHALLENGE) {
+    throw new SwError(SW.WRONG_DATA);
+  }
   const mine = ctx.session.challenge;
   if (s.access.kcv === null || !mine) throw new SwError(SW.NO_SUCH_OBJECT);
   // Without K in RAM (booted without the code) the answer cannot be checked at all.

@@ -50,7 +50,8 @@ async function put(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Array> {
     requireAuth(ctx, f);
     const cred: Credential = {
       id, type, algorithm, digits, period, counter: type === 'HOTP' ? counter : 0,
-      touch: (props & PROPERTY_TOUCH) !== 0, highWater: -1, secret: sealSecret(key, f.access.kcv === null ? null : ctx.seal),
+      touch: (props & PROPERTY_TOUCH) !== 0, highWater: -1,
+      secret: sealSecret(key, f.access.kcv === null ? null : ctx.seal),
     };
     const at = find(f, id);
     if (at >= 0) f.credentials[at] = cred; // PUT replaces, as on a YubiKey

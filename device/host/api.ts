@@ -1,4 +1,4 @@
-// The host's public API (provision uses it): find the token, boot it, talk to it through its door.
+// The host's public API (provision uses it): find the token, power it on, talk to it through its card.
 import { join } from 'node:path';
 import { boot, manufacture, FirmwareError, type Device } from '../firmware/index.js';
 import { nodeCrypto } from '../firmware/node-crypto.js';
@@ -13,7 +13,7 @@ export { HostError, type HostCode } from './errors.js';
 export { appendDurable, writeAtomic } from '../firmware/atomic.js';
 /** `mkdir -p` (0700) that fails fast where Node's recursive mkdirSync loops (firmware/dirs.ts). */
 export { makeDirs } from '../firmware/dirs.js';
-/** The firmware's writers' lock (`<path>.lock`, pid + start time, taken over from the dead) and its liveness rule, for the same. */
+/** The firmware's writers' lock (`<path>.lock`, pid + start time, taken from the dead) and its liveness rule. */
 export { acquire as lockFile, processAlive } from '../firmware/lock.js';
 export { Token, type CredentialInfo, type Code, type CodeOptions } from './token.js';
 export type { Enrollment } from './enrollment.js';
@@ -50,7 +50,9 @@ export interface OpenOptions {
 }
 
 /** Makes a new token at `path` (FirmwareError E_EXISTS when one is there). */
-export async function createToken(path: string, m: Manufacture = {}, clock: HostClock = hostClock()): Promise<{ serial: string }> {
+export async function createToken(
+  path: string, m: Manufacture = {}, clock: HostClock = hostClock(),
+): Promise<{ serial: string }> {
   const id = await manufacture(path, { ...m, now: () => clock.now() });
   return { serial: id.serial };
 }
@@ -86,7 +88,8 @@ export interface Powered {
 
 const noDevice = (path: string, attach: boolean) => new HostError('E_NO_DEVICE', attach
   ? `no token at ${path}: run \`token init\`, or pick one with --device / TOKEN_DEVICE`
-  : `no token at ${path}: run \`token init\` (or \`token enroll\`, which creates one), or pick one with --device / TOKEN_DEVICE`);
+  : `no token at ${path}: run \`token init\` (or \`token enroll\`, which creates one), `
+    + 'or pick one with --device / TOKEN_DEVICE');
 
 async function power(o: PowerOnOptions, accessCode?: string): Promise<Device> {
   try {
@@ -104,7 +107,8 @@ async function power(o: PowerOnOptions, accessCode?: string): Promise<Device> {
           `wrong access code: ${left} ${left === 1 ? 'try' : 'tries'} left before the token wipes itself`);
       }
       if (e.code === 'E_WIPED') {
-        throw new HostError('E_WIPED', 'wrong access code, and that was the last try: the token has wiped every credential');
+        throw new HostError('E_WIPED',
+          'wrong access code, and that was the last try: the token has wiped every credential');
       }
     }
     throw e;
@@ -129,8 +133,8 @@ export async function powerOn(o: PowerOnOptions): Promise<Powered> {
     const info = oath.parseInfo(await session.ok(oath.getInfo()));
     const given = o.accessCode;
     if (given === undefined) {
-      throw new HostError('E_LOCKED', `token ${dev.identity.serial} is locked by an access code: set TOKEN_ACCESS_CODE, `
-        + `or run on a terminal to be asked${o.for === 'attach' ? ' (ykman then needs the same code)' : ''}`);
+      throw new HostError('E_LOCKED', `token ${dev.identity.serial} is locked by an access code: `
+        + `set TOKEN_ACCESS_CODE, or run on a terminal to be asked${o.for === 'attach' ? ' (ykman then needs the same code)' : ''}`);
     }
     if (info.retries <= 1 && !(typeof o.allowLastTry === 'function' ? o.allowLastTry() : o.allowLastTry)) {
       throw new HostError('E_LAST_TRY', `token ${dev.identity.serial} has one access-code try left `
@@ -155,7 +159,10 @@ export async function powerOn(o: PowerOnOptions): Promise<Powered> {
 /**
  * Boots the token (its self-test runs first), SELECTs the OATH applet, and VALIDATEs when an
  * access code is set. Close it when done.
- * @example const t = await openToken({ device: devicePath() }); console.log((await t.code('aws')).code); await t.close();
+ * @example
+ * const t = await openToken({ device: devicePath() });
+ * console.log((await t.code('aws')).code);
+ * await t.close();
  */
 export async function openToken(o: OpenOptions = {}): Promise<Token> {
   const path = o.device ?? devicePath();
@@ -168,8 +175,9 @@ export async function openToken(o: OpenOptions = {}): Promise<Token> {
   }
   const given = o.accessCode ?? process.env.TOKEN_ACCESS_CODE;
   const { dev, session, selected, code } = await powerOn({
-    device: path, clock, ...(o.records !== undefined ? { records: o.records } : {}), ...(o.trace ? { trace: o.trace } : {}),
-    ...(given !== undefined ? { accessCode: given } : {}), ...(o.allowLastTry !== undefined ? { allowLastTry: o.allowLastTry } : {}),
+    device: path, clock, ...(o.records !== undefined ? { records: o.records } : {}),
+    ...(o.trace ? { trace: o.trace } : {}), ...(given !== undefined ? { accessCode: given } : {}),
+    ...(o.allowLastTry !== undefined ? { allowLastTry: o.allowLastTry } : {}),
     ...(o.unlock !== undefined ? { unlock: o.unlock } : {}),
   });
   let sel: oath.Selected;
@@ -191,15 +199,23 @@ export async function openToken(o: OpenOptions = {}): Promise<Token> {
   return new Token(dev, session, dev.identity.serial, sel.salt, clock);
 }
 
-export interface Card { readonly serial: string; transmit(apdu: Uint8Array): Promise<Uint8Array>; close(): Promise<void> }
+export interface Card {
+  readonly serial: string;
+  transmit(apdu: Uint8Array): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
 
 /**
- * The bare APDU door for `token apdu`: SELECTed first unless `select` is false, unlocked only
+ * The bare card for `token apdu`: SELECTed first unless `select` is false, unlocked only
  * when TOKEN_ACCESS_CODE is set (so VALIDATE can also be driven by hand).
  */
-export async function openCard(o: { device: string; clock: HostClock; select: boolean; trace?: (line: string) => void }): Promise<Card> {
+export async function openCard(
+  o: { device: string; clock: HostClock; select: boolean; trace?: (line: string) => void },
+): Promise<Card> {
   const code = process.env.TOKEN_ACCESS_CODE;
-  if (o.select) return openToken({ ...o, unlock: code !== undefined, ...(code !== undefined ? { accessCode: code } : {}) });
+  if (o.select) {
+    return openToken({ ...o, unlock: code !== undefined, ...(code !== undefined ? { accessCode: code } : {}) });
+  }
   const dev = await power({ device: o.device, clock: o.clock }, code);
   const s = new Session(dev.card, o.trace);
   return {

@@ -115,11 +115,15 @@ async function serveLoop(dev: Device, o: AttachOptions, addr: string, stop: Abor
       if (stop.aborted) break;
       // A connection that carried an APDU or lasted (pcscd polls the ATR every 0.4 s) restarts
       // the 30 s; one that vpcd drops at once does not, or a refusal would loop forever.
-      if (served || Date.now() - opened > 2000) { since = Date.now(); o.io.info(`lost vpcd at ${addr}; retrying for ${Math.round(retryMs / 1000)} s`); }
+      if (served || Date.now() - opened > 2000) {
+        since = Date.now();
+        o.io.info(`lost vpcd at ${addr}; retrying for ${Math.round(retryMs / 1000)} s`);
+      }
       connected = false;
     }
     if (Date.now() - since >= retryMs) {
-      throw new AttachError('E_VPCD_LOST', `no connection to vpcd at ${addr} for ${Math.round(retryMs / 1000)} s: is pcscd running with a vpcd reader on that port?`);
+      throw new AttachError('E_VPCD_LOST', `no connection to vpcd at ${addr} for ${Math.round(retryMs / 1000)} s: `
+        + 'is pcscd running with a vpcd reader on that port?');
     }
     await delay(Math.min(500, retryMs), stop);
   }
@@ -196,7 +200,8 @@ function takeAttachLock(device: string): { release(): void } {
         let h: Holder | null = null;
         try { h = JSON.parse(readFileSync(path, 'utf8')) as Holder; } catch { /* unreadable: stale */ }
         if (h && alive(h)) {
-          throw new AttachError('E_ATTACHED', `this token is already attached (pid ${h.pid}); stop that 'token attach' first`);
+          throw new AttachError('E_ATTACHED',
+            `this token is already attached (pid ${h.pid}); stop that 'token attach' first`);
         }
         if (attempt > 0) throw new AttachError('E_ATTACHED', 'another attach is starting on this token; try again');
         try { unlinkSync(path); } catch { /* someone else took it over first */ }

@@ -4,7 +4,8 @@ import { MAX_ID, matching } from '../firmware/ykoath.js';
 import { HostError } from './errors.js';
 
 export function formatId(c: { account: string; issuer?: string; type: 'totp' | 'hotp'; period: number }): string {
-  const id = (c.type === 'totp' && c.period !== 30 ? `${c.period}/` : '') + (c.issuer ? `${c.issuer}:` : '') + c.account;
+  const period = c.type === 'totp' && c.period !== 30 ? `${c.period}/` : '';
+  const id = period + (c.issuer ? `${c.issuer}:` : '') + c.account;
   const n = Buffer.byteLength(id, 'utf8');
   if (n > MAX_ID) {
     throw new HostError('E_ID_TOO_LONG',

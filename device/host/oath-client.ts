@@ -56,7 +56,9 @@ export const text = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffse
 // --- APDUs ------------------------------------------------------------------------------------
 
 /** A short APDU as ykman frames it: Lc always present (00 when there is no data), no Le. */
-export function apdu(cla: number, ins: number, p1: number, p2: number, data: Uint8Array = new Uint8Array(0)): Uint8Array {
+export function apdu(
+  cla: number, ins: number, p1: number, p2: number, data: Uint8Array = new Uint8Array(0),
+): Uint8Array {
   if (data.length > 255) throw new HostError('E_INPUT', `APDU data of ${data.length} bytes exceeds 255`);
   return concat(Uint8Array.of(cla, ins, p1, p2, data.length), data);
 }
