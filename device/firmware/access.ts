@@ -4,9 +4,10 @@ import { nodeCrypto } from '../../lib/builtin.js';
 import { SW, SwError, type Command } from './apdu.js';
 import { FirmwareError } from './errors.js';
 import { deriveSealKey, KDF, LEGACY_KDF, openSecret, sameKcv, sealSecret, weaker, type Kdf, type SealKey } from './seal.js';
-import { change, requireAuth, type Ctx } from './session.js';
+import { change, requireAuth, type Ctx } from './ram.js';
 import { MAX_RETRIES, type State } from './store.js';
-import { parseTlvs, take, tlv, TAG } from './tlv.js';
+import { parseTlvs, take, tlv } from './tlv.js';
+import { MAX_CHALLENGE, TAG } from './ykoath.js';
 
 /** The same bytes ykman derives from a password (yubikit oath `_derive_key`). */
 export const accessKey = (code: string, salt: Uint8Array): Uint8Array =>
@@ -136,7 +137,8 @@ export async function setCode(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Ar
   }
   const chal = take(items, 1, TAG.CHALLENGE), resp = take(items, 2, TAG.RESPONSE);
   // The algorithm is the low nibble (ykman sends 0x21, TOTP|SHA1); only HMAC-SHA1 keys exist.
-  if (items.length !== 3 || (k[0]! & 0x0f) !== 0x01 || k.length !== 17 || chal.length < 1 || chal.length > 64) {
+  const badChallenge = chal.length < 1 || chal.length > MAX_CHALLENGE;
+  if (items.length !== 3 || (k[0]! & 0x0f) !== 0x01 || k.length !== 17 || badChallenge) {
     throw new SwError(SW.WRONG_DATA);
   }
   const key = k.slice(1);
@@ -161,7 +163,9 @@ export async function setCode(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Ar
 export async function validate(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Array> {
   const items = parseTlvs(cmd.data);
   const resp = take(items, 0, TAG.RESPONSE), chal = take(items, 1, TAG.CHALLENGE);
-  if (items.length !== 2 || resp.length !== 20 || chal.length < 1 || chal.length > 64) throw new SwError(SW.WRONG_DATA);
+  if (items.length !== 2 || resp.length !== 20 || chal.length < 1 || chal.length > MAX_CHALLENGE) {
+    throw new SwError(SW.WRONG_DATA);
+  }
   const mine = ctx.session.challenge;
   if (s.access.kcv === null || !mine) throw new SwError(SW.NO_SUCH_OBJECT);
   // Without K in RAM (booted without the code) the answer cannot be checked at all.

@@ -1,30 +1,22 @@
 // One credential: its YKOATH id and type byte, its key as a YubiKey keeps it, and its codes.
-import { counterBytes, createMac, hotpWith, sha, truncate, type Algorithm } from '../core/index.js';
+import { counterBytes, createMac, hotpWith, truncate, type Algorithm } from '../core/index.js';
 import { SW, SwError } from './apdu.js';
-import { defaultHash, type HashFn } from './post.js';
+import { defaultHash, type HashFn } from './power-on-test.js';
 import type { Credential, State } from './store.js';
-import { concat, tlv, TAG } from './tlv.js';
+import { concat, tlv } from './tlv.js';
+import { MAX_ID, parseId, readType, TAG, typeByteOf } from './ykoath.js';
 
-export const TYPE = { HOTP: 0x10, TOTP: 0x20 } as const;
-// A Map, not an object: the byte comes off the wire, and `ALGO[b]` would also find Object.prototype's keys.
-const ALGO = new Map<number, Algorithm>([[1, 'SHA1'], [2, 'SHA256'], [3, 'SHA512']]);
-const ALGO_BYTE: Record<Algorithm, number> = { SHA1: 1, SHA256: 2, SHA512: 3 };
-export const BLOCK: Record<Algorithm, number> = { SHA1: 64, SHA256: 64, SHA512: 128 };
-
-export const MAX_ID = 64;
-export const MIN_KEY = 14;
-
-export const typeByte = (c: Credential): number => TYPE[c.type] | ALGO_BYTE[c.algorithm];
+export const typeByte = (c: Credential): number => typeByteOf(c.type, c.algorithm);
 
 export function readTypeByte(b: number): { type: 'TOTP' | 'HOTP'; algorithm: Algorithm } {
-  const t = b & 0xf0, a = ALGO.get(b & 0x0f);
-  if ((t !== TYPE.HOTP && t !== TYPE.TOTP) || !a) throw new SwError(SW.WRONG_DATA);
-  return { type: t === TYPE.HOTP ? 'HOTP' : 'TOTP', algorithm: a };
+  const t = readType(b);
+  if (!t) throw new SwError(SW.WRONG_DATA);
+  return t;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** A YKOATH id: 1–64 bytes of UTF-8 (ykman parses LIST as UTF-8). */
+/** A YKOATH id: 1 to MAX_ID bytes of UTF-8. */
 export function readId(b: Uint8Array): string {
   if (b.length < 1 || b.length > MAX_ID) throw new SwError(SW.WRONG_DATA);
   try { return utf8.decode(b); } catch { throw new SwError(SW.WRONG_DATA); }
@@ -63,26 +55,12 @@ export function readNewId(b: Uint8Array): string {
 
 export const idBytes = (id: string): Uint8Array => new TextEncoder().encode(id);
 
-/** TOTP period from `[period/][issuer:]name` (ykman's `_parse_cred_id`); 30 without a prefix. */
+/** TOTP period from the id's prefix (30 without one), 1 to 300 s; HOTP has none. */
 export function periodOf(id: string, type: 'TOTP' | 'HOTP'): number {
   if (type === 'HOTP') return 0;
-  const m = /^((\d+)\/)?(([^:]+):)?(.+)$/s.exec(id);
-  const p = m?.[2] === undefined ? 30 : Number(m[2]);
+  const p = parseId(id, 'totp').period;
   if (!Number.isInteger(p) || p < 1 || p > 300) throw new SwError(SW.WRONG_DATA);
   return p;
-}
-
-/**
- * The key as a YubiKey keeps it: hashed when longer than the hash block, then zero-padded
- * to 14 bytes. HMAC gives the same digests either way (RFC 2104 §2).
- */
-export function normalizeKey(key: Uint8Array, algorithm: Algorithm): Uint8Array {
-  let k = key;
-  if (k.length > BLOCK[algorithm]) k = sha(algorithm, k);
-  if (k.length >= MIN_KEY) return Uint8Array.from(k);
-  const out = new Uint8Array(MIN_KEY);
-  out.set(k);
-  return out;
 }
 
 /** RFC 4226 §5.3 dynamic truncation, as the 4 bytes YKOATH's tag 76 carries. */
@@ -109,3 +87,4 @@ export function codesAt(hash: HashFn, c: Credential, key: Uint8Array, steps: rea
 }
 
 export const find = (s: State, id: string): number => s.credentials.findIndex((c) => c.id === id);
+

@@ -1,18 +1,19 @@
-// The token: power-on (self-test, store, access code), the APDU door, the button and the LCD.
+// The token: power-on (self-test, store, access code) and its two faces: the card (APDUs, for
+// any host) and the panel (the button and the LCD, for the person).
 import { nodeCrypto } from '../../lib/builtin.js';
 import { MAX_DATA, parseCommand, reply, status, SW, SwError, type Command } from './apdu.js';
 import { unlockAtBoot, wipeIfSpent } from './access.js';
-import { checkPpm } from './clock.js';
-import { ERR_FRAME, frames, type DisplayOptions, type Frame } from './display.js';
 import { FirmwareError } from './errors.js';
-import { management, MANAGEMENT_AID, selectManagement } from './management.js';
-import { oath, AID as OATH_AID, INS } from './oath.js';
-import { defaultHash, selfTest, type HashFn } from './post.js';
-import type { Ctx } from './session.js';
+import { management, selectManagement } from './management.js';
+import { oath } from './oath.js';
+import { ERR_FRAME, frames, press, type DisplayOptions, type Frame } from './panel.js';
+import { defaultHash, selfTest, type HashFn } from './power-on-test.js';
+import type { Ctx } from './ram.js';
+import { checkPpm } from './rtc.js';
 import { createStore, MAX_RETRIES, readStore, type Identity, type State } from './store.js';
 import { concat } from './tlv.js';
-import { press } from './touch.js';
 import { vendor } from './vendor.js';
+import { AID as OATH_AID, INS, MANAGEMENT_AID } from './ykoath.js';
 
 export const MODEL = 'FOB-1';
 /** Also YKOATH's version: 5.7.1 is the 64-credential generation, past every ykman gate. */
@@ -44,22 +45,36 @@ export interface BootOptions {
   kat?: HashFn;
 }
 
+/** The face for any host: ISO 7816 APDUs (YKOATH, Management, and the vendor's CLA 80). */
+export interface Card {
+  /** One APDU in, data ‖ SW1 SW2 out. Never throws; commands run one at a time. */
+  transmit(apdu: Uint8Array): Promise<Uint8Array>;
+}
+
+/**
+ * The face for the person: a button and an LCD. Not an APDU, because a touch credential's press
+ * must come from someone at the device, not from the host that asks for the code.
+ */
+export interface Panel {
+  press(): Promise<void>;
+  /** Presses, then reads the LCD. `next: false` leaves the second line (the next step's code) blank. */
+  display(query?: string, o?: DisplayOptions): Promise<Frame[]>;
+}
+
 export interface Device {
   readonly identity: Identity;
   /** False after a failed self-test: every APDU then answers 6F00 and the LCD shows Err. */
   readonly healthy: boolean;
-  /** One APDU in, data ‖ SW1 SW2 out. Never throws; commands run one at a time. */
-  transmit(apdu: Uint8Array): Promise<Uint8Array>;
-  press(): Promise<void>;
-  /** `next: false` leaves the second line (the next step's code) blank: one HMAC less each. */
-  display(query?: string, o?: DisplayOptions): Promise<Frame[]>;
+  readonly card: Card;
+  readonly panel: Panel;
   close(): Promise<void>;
 }
 
 export async function manufacture(path: string, o: ManufactureOptions): Promise<Identity> {
   const serial = o.serial ?? `FOB${nodeCrypto().randomInt(10_000_000, 100_000_000)}`;
   if (!/^[\x21-\x7e]{1,32}$/.test(serial)) {
-    throw new FirmwareError('E_SERIAL', `serial must be 1 to 32 printable ASCII characters without spaces, got '${serial}'`);
+    throw new FirmwareError('E_SERIAL',
+      `serial must be 1 to 32 printable ASCII characters without spaces, got '${serial}'`);
   }
   const nowMs = Math.round(o.now() * 1000);
   const identity: Identity = {
@@ -90,10 +105,10 @@ export async function boot(o: BootOptions): Promise<Device> {
   };
   if (healthy) await wipeIfSpent(ctx, s);
   if (healthy && o.accessCode !== undefined) await unlockAtBoot(ctx, s, o.accessCode);
-  return new Token(ctx, s.identity, healthy);
+  return new Fob(ctx, s.identity, healthy);
 }
 
-class Token implements Device {
+class Fob implements Device {
   private queue: Promise<unknown> = Promise.resolve();
   /** Response bytes still to fetch with SEND REMAINING. */
   private pending: Uint8Array | null = null;
@@ -103,9 +118,12 @@ class Token implements Device {
   /** The CLA 00 applet the latest successful SELECT chose; YKOATH from power-on. */
   private applet: 'oath' | 'management' = 'oath';
 
+  readonly card: Card = { transmit: (apdu) => this.transmit(apdu) };
+  readonly panel: Panel = { press: () => this.press(), display: (query, o) => this.display(query, o) };
+
   constructor(private readonly ctx: Ctx, readonly identity: Identity, readonly healthy: boolean) {}
 
-  transmit(apdu: Uint8Array): Promise<Uint8Array> {
+  private transmit(apdu: Uint8Array): Promise<Uint8Array> {
     const run = this.queue.then(() => this.handle(apdu));
     this.queue = run.catch(() => undefined);
     return run;
@@ -170,12 +188,12 @@ class Token implements Device {
     return reply(data.subarray(0, CHUNK), SW.MORE | (this.pending.length > 0xff ? 0 : this.pending.length));
   }
 
-  async press(): Promise<void> {
+  private async press(): Promise<void> {
     if (this.closed) throw new FirmwareError('E_CLOSED', 'the device is closed: boot it again');
     press(this.ctx.path, this.ctx.now() * 1000);
   }
 
-  async display(query?: string, o: DisplayOptions = {}): Promise<Frame[]> {
+  private async display(query?: string, o: DisplayOptions = {}): Promise<Frame[]> {
     await this.press();
     if (!this.healthy) return [{ ...ERR_FRAME }];
     return frames(this.ctx, query, o);

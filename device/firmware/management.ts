@@ -2,11 +2,9 @@
 // application, to name the device, its serial, its firmware and which applications it has.
 import { sha } from '../core/index.js';
 import { SW, SwError, type Command } from './apdu.js';
-import { load, type Ctx } from './session.js';
+import { load, type Ctx } from './ram.js';
 import type { Identity } from './store.js';
 import { concat, tlv } from './tlv.js';
-
-export const MANAGEMENT_AID = Uint8Array.of(0xa0, 0x00, 0x00, 0x05, 0x27, 0x47, 0x11, 0x17);
 export const MANAGEMENT_INS = { READ_CONFIG: 0x1d } as const;
 
 /** DeviceInfo tags (yubikit's management.py); one byte each, as READ CONFIG answers them. */

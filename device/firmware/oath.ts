@@ -1,23 +1,14 @@
 // The YKOATH applet (CLA 00), byte for byte as ykman 4.0.9 drives a YubiKey 5.7.1.
 import { nodeCrypto } from '../../lib/builtin.js';
-import { counterBytes } from '../core/index.js';
 import { SW, SwError, type Command } from './apdu.js';
 import { setCode, validate, wipe } from './access.js';
-import { answer, find, idBytes, normalizeKey, periodOf, readId, readNewId, readTypeByte, typeByte } from './credential.js';
+import { answer, find, idBytes, periodOf, readId, readNewId, readTypeByte, typeByte } from './credential.js';
+import { awaitTouch, nextHotp } from './panel.js';
+import { change, load, requireAuth, secretOf, type Ctx } from './ram.js';
 import { sealSecret } from './seal.js';
-import { change, load, requireAuth, secretOf, type Ctx } from './session.js';
-import { CAPACITY, type Credential, type State } from './store.js';
-import { concat, parseTlvs, take, tlv, TAG } from './tlv.js';
-import { awaitTouch } from './touch.js';
-
-export const AID = Uint8Array.of(0xa0, 0x00, 0x00, 0x05, 0x27, 0x21, 0x01);
-export const INS = {
-  PUT: 0x01, DELETE: 0x02, SET_CODE: 0x03, RESET: 0x04, RENAME: 0x05,
-  LIST: 0xa1, CALCULATE: 0xa2, VALIDATE: 0xa3, SELECT_OR_CALCULATE_ALL: 0xa4, SEND_REMAINING: 0xa5,
-} as const;
-
-const MAX_CHALLENGE = 64;
-const MAX_COUNTER = 0xffffffff;
+import type { Credential, State } from './store.js';
+import { concat, parseTlvs, take, tlv } from './tlv.js';
+import { AID, CAPACITY, INS, MAX_CHALLENGE, normalizeKey, PROPERTY_TOUCH, TAG } from './ykoath.js';
 
 function select(ctx: Ctx, cmd: Command, s: State): Uint8Array {
   if (cmd.data.length !== AID.length || !cmd.data.every((b, i) => b === AID[i])) throw new SwError(SW.NOT_FOUND);
@@ -48,7 +39,9 @@ async function put(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Array> {
     if (seen.has(t.tag)) throw new SwError(SW.WRONG_DATA);
     seen.add(t.tag);
     if (t.tag === TAG.PROPERTY) props = t.value[0]!;
-    else if (t.tag === TAG.IMF && t.value.length === 4) counter = new DataView(t.value.buffer, t.value.byteOffset, 4).getUint32(0);
+    else if (t.tag === TAG.IMF && t.value.length === 4) {
+      counter = new DataView(t.value.buffer, t.value.byteOffset, 4).getUint32(0);
+    }
     else throw new SwError(SW.WRONG_DATA);
   }
   const period = periodOf(id, type);
@@ -57,7 +50,8 @@ async function put(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Array> {
     requireAuth(ctx, f);
     const cred: Credential = {
       id, type, algorithm, digits, period, counter: type === 'HOTP' ? counter : 0,
-      touch: (props & 0x02) !== 0, highWater: -1, secret: sealSecret(key, f.access.kcv === null ? null : ctx.seal),
+      touch: (props & PROPERTY_TOUCH) !== 0, highWater: -1,
+      secret: sealSecret(key, f.access.kcv === null ? null : ctx.seal),
     };
     const at = find(f, id);
     if (at >= 0) f.credentials[at] = cred; // PUT replaces, as on a YubiKey
@@ -105,22 +99,6 @@ function list(ctx: Ctx, s: State): Uint8Array {
   return concat(s.credentials.map((c) => tlv(TAG.NAME_LIST, concat([Uint8Array.of(typeByte(c)), idBytes(c.id)]))));
 }
 
-/** An HOTP code uses the stored counter and advances it in the same store write. */
-export async function nextHotp(ctx: Ctx, id: string, allowed = (f: State) => requireAuth(ctx, f)): Promise<{ c: Credential; digest: Uint8Array }> {
-  const { result } = await change(ctx, (f) => {
-    allowed(f);
-    const at = find(f, id);
-    if (at < 0) throw new SwError(SW.NO_SUCH_OBJECT);
-    const c = f.credentials[at]!;
-    if (c.counter >= MAX_COUNTER) throw new SwError(SW.CONDITIONS);
-    const digest = ctx.hash(c.algorithm, secretOf(ctx, c), counterBytes(c.counter));
-    const used = { ...c };
-    c.counter += 1;
-    return { c: used, digest };
-  });
-  return result;
-}
-
 /** CALCULATE A2: `71 id 74 challenge`. TOTP hashes the host's challenge; HOTP ignores it. */
 async function calculate(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Array> {
   if (cmd.p2 > 1) throw new SwError(SW.WRONG_P1P2);
@@ -132,7 +110,7 @@ async function calculate(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Array> 
   if (!c) throw new SwError(SW.NO_SUCH_OBJECT);
   if (c.touch && !(await awaitTouch(ctx.path, ctx.now, ctx.sleep))) throw new SwError(SW.AUTH_REQUIRED);
   if (c.type === 'HOTP') {
-    const h = await nextHotp(ctx, id);
+    const h = await nextHotp(ctx, id, (f) => requireAuth(ctx, f));
     return answer(h.c, h.digest, cmd.p2);
   }
   const fresh = load(ctx);

@@ -13,7 +13,6 @@ import type { Kdf } from './seal.js';
 import { storeProblem } from './validate.js';
 
 export const FORMAT = 1;
-export const CAPACITY = 64;
 export const MAX_RETRIES = 8;
 
 export interface Identity {

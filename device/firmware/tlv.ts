@@ -1,12 +1,6 @@
 // BER-TLV as YKOATH uses it: one-byte tags, lengths 00–7F, 81 xx or 82 xx xx.
 import { SW, SwError } from './apdu.js';
 
-export const TAG = {
-  NAME: 0x71, NAME_LIST: 0x72, KEY: 0x73, CHALLENGE: 0x74, RESPONSE: 0x75,
-  TRUNCATED: 0x76, HOTP: 0x77, PROPERTY: 0x78, VERSION: 0x79, IMF: 0x7a,
-  ALGORITHM: 0x7b, TOUCH: 0x7c,
-} as const;
-
 export interface Tlv { tag: number; value: Uint8Array }
 
 /**

@@ -1,10 +1,11 @@
 // What a store may hold, field by field: the same bounds the writers keep. A store edited by hand
 // and given a fresh checksum is still refused when any field is one no firmware would have written
 // (an id a terminal would obey, two credentials of one id, an empty key, a drift of 1e300 ppm).
-import { MAX_PPM } from './clock.js';
-import { BLOCK, idProblem, MAX_ID, MIN_KEY, periodOf, printableId } from './credential.js';
+import { MAX_PPM } from './rtc.js';
+import { idProblem, periodOf, printableId } from './credential.js';
 import { kdfProblem } from './seal.js';
-import { CAPACITY, MAX_RETRIES, type State } from './store.js';
+import { MAX_RETRIES, type State } from './store.js';
+import { BLOCK, CAPACITY, MAX_ID, MIN_KEY } from './ykoath.js';
 
 const isObj = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;

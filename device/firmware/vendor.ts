@@ -1,22 +1,13 @@
 // The vendor applet (CLA 80): what YKOATH has no words for. A YubiKey has no clock; this token does.
 import { counterBytes } from '../core/index.js';
 import { SW, SwError, type Command } from './apdu.js';
-import { rtcMs, setTime } from './clock.js';
+import { awaitTouch } from './panel.js';
 import { answer, find, idBytes, readId, typeByte } from './credential.js';
-import { change, load, requireAuth, secretOf, type Ctx } from './session.js';
-import { CAPACITY, type State } from './store.js';
-import { concat, parseTlvs, readU64, take, tlv, u64, TAG } from './tlv.js';
-import { awaitTouch } from './touch.js';
-
-export const VENDOR_INS = { GET_INFO: 0x10, SET_TIME: 0x11, READ_CLOCK: 0x12, CALCULATE_ONCE: 0x13, LIST_DETAILS: 0x14 } as const;
-
-/** LIST DETAILS: one `8A L typealgo digits properties id` per credential. */
-export const DETAIL_TAG = 0x8a;
-
-export const INFO_TAG = {
-  SERIAL: 0x80, MODEL: 0x81, FIRMWARE: 0x82, COUNT: 0x83, CAPACITY: 0x84,
-  RTC: 0x85, DRIFT: 0x86, MANUFACTURED: 0x87, CODE_SET: 0x88, RETRIES: 0x89,
-} as const;
+import { change, load, requireAuth, secretOf, type Ctx } from './ram.js';
+import { rtcMs, setTime } from './rtc.js';
+import type { State } from './store.js';
+import { concat, parseTlvs, readU64, take, tlv, u64 } from './tlv.js';
+import { CAPACITY, DETAIL_TAG, INFO_TAG, TAG, VENDOR_INS } from './ykoath.js';
 
 export const deviceMs = (ctx: Ctx, s: State): number =>
   Math.max(0, Math.floor(rtcMs(s.clock, s.identity.driftPpm, ctx.now() * 1000)));

@@ -1,12 +1,11 @@
 // `token attach`: the firmware as the card in a vsmartcard vpcd reader, so pcscd and
 // anything on top of it (ykman) drive the same store the `token` CLI does.
 import { connect, type Socket } from 'node:net';
-import { boot, FirmwareError } from '../firmware/index.js';
+import type { Device } from '../firmware/index.js';
 import { acquireSync, LockBusyError } from '../../lib/lock.js';
-import { recordsDir } from './api.js';
+import { powerOn, recordsDir } from './api.js';
 import type { HostClock } from '../../lib/clock.js';
 import { HostError } from './errors.js';
-import * as Y from './oath-client.js';
 import { serve, type Control } from './vpcd.js';
 
 export const DEFAULT_VPCD = { host: '127.0.0.1', port: 35963 } as const;
@@ -66,7 +65,7 @@ export async function attach(o: AttachOptions): Promise<number> {
   if (o.io.signal?.aborted) stop.abort();
   o.io.signal?.addEventListener('abort', onSignal, { once: true });
   try {
-    const dev = await powerOn(o);
+    const dev = await powerUp(o);
     try {
       await serveLoop(dev, o, addr, stop.signal);
       return 0;
@@ -81,38 +80,17 @@ export async function attach(o: AttachOptions): Promise<number> {
   }
 }
 
-type Device = Awaited<ReturnType<typeof boot>>;
-
 /**
  * Boots like any host process (self-test, store), and with the access code when the token has
  * one: ykman VALIDATEs against K, which the device holds only when booted with the code.
  */
-async function powerOn(o: AttachOptions): Promise<Device> {
-  const power = (accessCode?: string) => boot({
-    path: o.device, now: () => o.clock.now(), sleep: (ms) => o.clock.sleep(ms),
-    simulated: o.clock.simulated, records: recordsDir(), ...(accessCode !== undefined ? { accessCode } : {}),
+async function powerUp(o: AttachOptions): Promise<Device> {
+  const { dev } = await powerOn({
+    device: o.device, clock: o.clock, for: 'attach',
+    ...(o.accessCode !== undefined ? { accessCode: o.accessCode } : {}),
+    ...(o.allowLastTry !== undefined ? { allowLastTry: o.allowLastTry } : {}),
   });
-  const dev = await power().catch((e: unknown) => {
-    if (e instanceof FirmwareError && e.code === 'E_NO_DEVICE') {
-      throw new HostError('E_NO_DEVICE', `no token at ${o.device}: run \`token init\`, or pick one with --device / TOKEN_DEVICE`);
-    }
-    throw e;
-  });
-  let info: Y.DeviceInfo;
-  try {
-    const r = await dev.transmit(Y.getInfo());
-    if (r.length < 2 || r[r.length - 2] !== 0x90) return dev; // an unhealthy device: serve its 6F00s
-    info = Y.parseInfo(r.subarray(0, r.length - 2));
-  } catch (e) { await dev.close(); throw e; }
-  if (!info.accessCode) return dev;
-  await dev.close();
-  if (o.accessCode === undefined) {
-    throw new HostError('E_LOCKED', `token ${info.serial} is locked by an access code: set TOKEN_ACCESS_CODE, or run on a terminal to be asked (ykman then needs the same code)`);
-  }
-  if (info.retries <= 1 && !o.allowLastTry) {
-    throw new HostError('E_LAST_TRY', `token ${info.serial} has one access-code try left (a wrong one wipes it): enter the code on a terminal`);
-  }
-  return power(typeof o.accessCode === 'function' ? await o.accessCode() : o.accessCode);
+  return dev;
 }
 
 async function serveLoop(dev: Device, o: AttachOptions, addr: string, stop: AbortSignal): Promise<void> {
@@ -129,7 +107,7 @@ async function serveLoop(dev: Device, o: AttachOptions, addr: string, stop: Abor
       connected = true;
       const onStop = () => sock.destroy();
       stop.addEventListener('abort', onStop, { once: true });
-      await serve(sock, { transmit: (apdu) => { served = true; return dev.transmit(apdu); } }, {
+      await serve(sock, { transmit: (apdu) => { served = true; return dev.card.transmit(apdu); } }, {
         onControl: (c: Control) => { if (c !== 'on') powerCycle(dev); },
         trace: o.io.trace,
       }).catch(() => undefined);
@@ -137,11 +115,15 @@ async function serveLoop(dev: Device, o: AttachOptions, addr: string, stop: Abor
       if (stop.aborted) break;
       // A connection that carried an APDU or lasted (pcscd polls the ATR every 0.4 s) restarts
       // the 30 s; one that vpcd drops at once does not, or a refusal would loop forever.
-      if (served || Date.now() - opened > 2000) { since = Date.now(); o.io.info(`lost vpcd at ${addr}; retrying for ${Math.round(retryMs / 1000)} s`); }
+      if (served || Date.now() - opened > 2000) {
+        since = Date.now();
+        o.io.info(`lost vpcd at ${addr}; retrying for ${Math.round(retryMs / 1000)} s`);
+      }
       connected = false;
     }
     if (Date.now() - since >= retryMs) {
-      throw new AttachError('E_VPCD_LOST', `no connection to vpcd at ${addr} for ${Math.round(retryMs / 1000)} s: is pcscd running with a vpcd reader on that port?`);
+      throw new AttachError('E_VPCD_LOST', `no connection to vpcd at ${addr} for ${Math.round(retryMs / 1000)} s: `
+        + 'is pcscd running with a vpcd reader on that port?');
     }
     await delay(Math.min(500, retryMs), stop);
   }
@@ -152,7 +134,7 @@ async function serveLoop(dev: Device, o: AttachOptions, addr: string, stop: Abor
 const SELECT_OATH = Uint8Array.of(0x00, 0xa4, 0x04, 0x00, 0x07, 0xa0, 0x00, 0x00, 0x05, 0x27, 0x21, 0x01);
 
 function powerCycle(dev: Device): void {
-  void dev.transmit(SELECT_OATH);
+  void dev.card.transmit(SELECT_OATH);
 }
 
 /** A connected socket, or null when vpcd is not there (or we are told to stop meanwhile). */

@@ -3,7 +3,8 @@
 import type { Algorithm } from '../core/index.js';
 import { idProblem } from '../firmware/credential.js';
 import { HostError } from './errors.js';
-import { formatId, parseId } from './ids.js';
+import { parseId } from '../firmware/ykoath.js';
+import { formatId } from './ids.js';
 
 export interface Enrollment {
   account: string;

@@ -1,8 +1,7 @@
 // One conversation over the APDU door: traces each pair (PUT and SET CODE data redacted),
 // follows 61xx with SEND REMAINING, and turns refusals into status words for the caller.
 import { HostError } from './errors.js';
-import { INS, sendRemaining } from './oath-client.js';
-import { concat, hex } from './tlv.js';
+import { concat, hex, INS, sendRemaining } from './oath-client.js';
 
 export interface Card { transmit(apdu: Uint8Array): Promise<Uint8Array> }
 export interface Answer { data: Uint8Array; sw: number }

@@ -4,21 +4,16 @@ import type { Algorithm } from '../core/index.js';
 import type { HostClock } from '../../lib/clock.js';
 import { checkEnrollment, type Enrollment } from './enrollment.js';
 import { HostError } from './errors.js';
-import { matchOne, parseId } from './ids.js';
-import * as Y from './oath-client.js';
-import type { Frame } from './render/frame.js';
+import { matchOne } from './ids.js';
+import * as oath from './oath-client.js';
 import { generic, type Session } from './session.js';
 import { nodeCrypto } from '../../lib/builtin.js';
 import { idProblem } from '../firmware/credential.js';
+import type { Device, Frame } from '../firmware/index.js';
+import { CAPACITY, MAX_ID, parseId, ykmanOrder } from '../firmware/ykoath.js';
 
-/** The firmware's Device, as far as the host uses it. */
-export interface FirmwareDevice {
-  transmit(apdu: Uint8Array): Promise<Uint8Array>;
-  press(): Promise<void>;
-  display(query?: string, o?: { next?: boolean }): Promise<Frame[]>;
-  readonly healthy: boolean;
-  close(): Promise<void> | void;
-}
+/** The firmware's Device, as far as a Token uses it: its APDUs go through the Session. */
+export type FirmwareDevice = Pick<Device, 'panel' | 'healthy' | 'close'>;
 
 export interface CredentialInfo {
   id: string; name: string; issuer?: string; type: 'totp' | 'hotp';
@@ -49,8 +44,6 @@ export function checkNewAccessCode(code: string): void {
   }
 }
 
-const sortKey = (c: CredentialInfo) => [(c.issuer ?? c.name).toLowerCase(), c.name.toLowerCase()].join('\0');
-
 export class Token {
   constructor(
     private readonly device: FirmwareDevice,
@@ -62,17 +55,18 @@ export class Token {
 
   get healthy(): boolean { return this.device.healthy; }
 
-  async info(): Promise<Y.DeviceInfo> { return Y.parseInfo(await this.session.ok(Y.getInfo())); }
+  async info(): Promise<oath.DeviceInfo> { return oath.parseInfo(await this.session.ok(oath.getInfo())); }
 
   /** Metadata only, from the vendor LIST DETAILS (YKOATH's LIST cannot tell an HOTP credential's touch flag). */
   async list(): Promise<CredentialInfo[]> {
-    return Y.parseListDetails(await this.session.ok(Y.listDetails())).map((l): CredentialInfo => {
+    const all = oath.parseListDetails(await this.session.ok(oath.listDetails())).map((l): CredentialInfo => {
       const p = parseId(l.id, l.type);
       return {
         id: l.id, name: p.name, ...(p.issuer ? { issuer: p.issuer } : {}), type: l.type, algorithm: l.algorithm,
         digits: l.digits, period: p.period, touch: l.touch,
       };
-    }).sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
+    });
+    return ykmanOrder(all, (c) => c);
   }
 
   private async resolve(query: string): Promise<CredentialInfo> {
@@ -83,35 +77,39 @@ export class Token {
 
   async enroll(e: Enrollment): Promise<{ id: string; warnings: string[] }> {
     const { id, warnings } = checkEnrollment(e);
-    const ids = Y.parseList(await this.session.ok(Y.list())).map((l) => l.id);
+    const ids = oath.parseList(await this.session.ok(oath.list())).map((l) => l.id);
     // YKOATH PUT overwrites a credential of the same id; names are unique here instead.
     if (ids.includes(id)) throw new HostError('E_EXISTS', `a credential named '${id}' is already on the token (delete or rename it first, or pick --name)`);
-    if (ids.length >= 64) throw new HostError('E_FULL', 'the token is full (64 credentials); delete one first');
-    await this.session.ok(Y.put({ id, type: e.type, algorithm: e.algorithm, digits: e.digits, secret: e.secret, touch: !!e.touch, counter: e.counter }), (sw) =>
+    if (ids.length >= CAPACITY) {
+      throw new HostError('E_FULL', `the token is full (${CAPACITY} credentials); delete one first`);
+    }
+    await this.session.ok(oath.put({ id, type: e.type, algorithm: e.algorithm, digits: e.digits, secret: e.secret, touch: !!e.touch, counter: e.counter }), (sw) =>
       sw === 0x6a80 ? new HostError('E_UNSUPPORTED', `the token refused the credential '${id}' as malformed (SW 6A80)`, sw) : generic(sw));
     return { id, warnings };
   }
 
   async remove(id: string): Promise<void> {
-    await this.session.ok(Y.remove(id), (sw) => sw === 0x6984 ? new HostError('E_NO_MATCH', `no credential named '${id}'`, sw) : generic(sw));
+    await this.session.ok(oath.remove(id), (sw) => sw === 0x6984 ? new HostError('E_NO_MATCH', `no credential named '${id}'`, sw) : generic(sw));
   }
 
   async rename(id: string, newId: string): Promise<void> {
     const n = Buffer.byteLength(newId, 'utf8');
-    if (n === 0 || n > 64) throw new HostError('E_ID_TOO_LONG', `the new name is ${n} bytes; ids are 1 to 64 bytes`);
+    if (n === 0 || n > MAX_ID) {
+      throw new HostError('E_ID_TOO_LONG', `the new name is ${n} bytes; ids are 1 to ${MAX_ID} bytes`);
+    }
     const why = idProblem(newId);
     if (why) throw new HostError('E_USAGE', `the new name holds ${why}, which a terminal would act on instead of showing; remove it`);
-    const ids = Y.parseList(await this.session.ok(Y.list())).map((l) => l.id);
+    const ids = oath.parseList(await this.session.ok(oath.list())).map((l) => l.id);
     if (ids.includes(newId)) throw new HostError('E_EXISTS', `a credential named '${newId}' is already on the token`);
-    await this.session.ok(Y.rename(id, newId), (sw) => sw === 0x6984 ? new HostError('E_NO_MATCH', `no credential named '${id}'`, sw) : generic(sw));
+    await this.session.ok(oath.rename(id, newId), (sw) => sw === 0x6984 ? new HostError('E_NO_MATCH', `no credential named '${id}'`, sw) : generic(sw));
   }
 
   /** The device's RTC, in Unix seconds (it drifts from the host's). */
-  async deviceTime(): Promise<number> { return Y.parseClock(await this.session.ok(Y.readClock())) / 1000; }
+  async deviceTime(): Promise<number> { return oath.parseClock(await this.session.ok(oath.readClock())) / 1000; }
 
   async setTime(force = false): Promise<{ before: number; after: number }> {
     const before = await this.deviceTime(), to = Math.round(this.clock.now() * 1000);
-    await this.session.ok(Y.setTime(to, force), (sw) => sw === 0x6985
+    await this.session.ok(oath.setTime(to, force), (sw) => sw === 0x6985
       ? new HostError('E_BACKWARDS', `the token's clock is ${(before - to / 1000).toFixed(1)} s ahead of the host; setting it back needs --force`, sw)
       : generic(sw));
     return { before, after: await this.deviceTime() };
@@ -127,15 +125,15 @@ export class Token {
     const touchy = (sw: number) => sw === 0x6982 && c.touch
       ? new HostError('E_TOUCH', `'${c.id}' needs a button press within 15 s (run \`token press\`, or \`token show\` which presses too)`, sw)
       : generic(sw);
-    if (c.type === 'hotp') return { id: c.id, code: Y.parseCode(await this.session.ok(Y.calculate(c.id, null), touchy)), step: -1 };
+    if (c.type === 'hotp') return { id: c.id, code: oath.parseCode(await this.session.ok(oath.calculate(c.id, null), touchy)), step: -1 };
     if (!o.fresh) {
       const step = Math.floor((await this.deviceTime()) / c.period);
-      return { id: c.id, code: Y.parseCode(await this.session.ok(Y.calculate(c.id, step), touchy)), step };
+      return { id: c.id, code: oath.parseCode(await this.session.ok(oath.calculate(c.id, step), touchy)), step };
     }
     for (;;) {
       const now = await this.deviceTime(), step = Math.floor(now / c.period);
-      const a = await this.session.send(Y.calculateOnce(c.id, step, this.clock.simulated));
-      if (a.sw === 0x9000) return { id: c.id, code: Y.parseCode(a.data), step };
+      const a = await this.session.send(oath.calculateOnce(c.id, step, this.clock.simulated));
+      if (a.sw === 0x9000) return { id: c.id, code: oath.parseCode(a.data), step };
       if (a.sw !== 0x6985) throw touchy(a.sw);
       await this.waitFor((step + 1) * c.period, o.onWait);
     }
@@ -152,19 +150,19 @@ export class Token {
     const T = Math.floor((await this.deviceTime()) / c.period);
     if (mode === 'recent') {
       // Both in one transaction: one store write records the pair as handed out.
-      const r = await this.session.send(Y.calculateOnce(c.id, T - 1, this.clock.simulated, true));
+      const r = await this.session.send(oath.calculateOnce(c.id, T - 1, this.clock.simulated, true));
       if (r.sw === 0x6985) throw new HostError('E_USED', `the codes of steps ${T - 1} and ${T} of '${c.id}' were already handed out; wait for the next step`);
       if (r.sw !== 0x9000) throw generic(r.sw);
-      const [a, b] = Y.parsePair(r.data);
+      const [a, b] = oath.parsePair(r.data);
       return [{ code: a, step: T - 1 }, { code: b, step: T }];
     }
     // The current step once it is one nobody has had, and the next: one transaction, one write.
     for (let s = T; ; s++) {
       await this.waitFor(s * c.period);
-      const r = await this.session.send(Y.calculateOnce(c.id, s, this.clock.simulated, true));
+      const r = await this.session.send(oath.calculateOnce(c.id, s, this.clock.simulated, true));
       if (r.sw === 0x6985) continue;
       if (r.sw !== 0x9000) throw generic(r.sw);
-      const [a, b] = Y.parsePair(r.data);
+      const [a, b] = oath.parsePair(r.data);
       return [{ code: a, step: s }, { code: b, step: s + 1 }];
     }
   }
@@ -179,27 +177,27 @@ export class Token {
     }
   }
 
-  async press(): Promise<void> { await this.device.press(); }
+  async press(): Promise<void> { await this.device.panel.press(); }
 
   /** Presses the button and reads the LCD. The firmware writes no high-water step for it. */
   async display(query?: string, o: { next?: boolean } = {}): Promise<Frame[]> {
     if (!this.device.healthy) throw generic(0x6f00);
-    return this.device.display(query, o);
+    return this.device.panel.display(query, o);
   }
 
   async reset(): Promise<void> {
-    await this.session.ok(Y.reset());
-    this.salt = Y.parseSelect(await this.session.ok(Y.select())).salt;
+    await this.session.ok(oath.reset());
+    this.salt = oath.parseSelect(await this.session.ok(oath.select())).salt;
   }
 
   /** Sets or changes the access code (the device must be unlocked already when one is set). */
   async setAccessCode(code: string): Promise<void> {
     checkNewAccessCode(code);
-    const key = Y.deriveKey(code, this.salt);
-    await this.session.ok(Y.setCode(key, new Uint8Array(nodeCrypto().randomBytes(8))));
+    const key = oath.deriveKey(code, this.salt);
+    await this.session.ok(oath.setCode(key, new Uint8Array(nodeCrypto().randomBytes(8))));
   }
 
-  async clearAccessCode(): Promise<void> { await this.session.ok(Y.clearCode()); }
+  async clearAccessCode(): Promise<void> { await this.session.ok(oath.clearCode()); }
 
   /** A raw exchange for `token apdu` (traced like any other). */
   async transmit(apdu: Uint8Array): Promise<Uint8Array> {

@@ -4,7 +4,7 @@ import type { Ctx } from '../context.js';
 import { HostError } from '../errors.js';
 import { columns } from '../render/table.js';
 import { traceCommand } from '../session.js';
-import { hex } from '../tlv.js';
+import { hex } from '../oath-client.js';
 
 export async function selftest(ctx: Ctx, o: { json?: boolean }): Promise<void> {
   const { runSelftest } = await import('../selftest.js');

@@ -1,11 +1,8 @@
 import type { Algorithm } from '../../core/index.js';
-import { parseId } from '../ids.js';
+import type { Frame } from '../../firmware/panel.js';
+import { parseId, ykmanOrder } from '../../firmware/ykoath.js';
 
-/** One credential on the LCD, as the firmware's display() returns it. */
-export interface Frame {
-  id: string; type: 'totp' | 'hotp'; code: string | null; next: string | null;
-  step: number; remaining: number; period: number; digits: number; algorithm: Algorithm; hotp: boolean;
-}
+export type { Frame };
 
 /** The `show --json` shape (issue 4). `remaining` is whole seconds. */
 export interface ShownCode {
@@ -28,7 +25,5 @@ export function shown(f: Frame): ShownCode {
 export const placeholder = (f: Frame): string => (f.hotp || f.type === 'hotp' ? '[HOTP Account]' : '[Requires Touch]');
 
 /** ykman's order: by (issuer or name), then name, case-insensitively. */
-export function sortFrames(frames: readonly Frame[]): Frame[] {
-  const key = (f: Frame) => { const p = parseId(f.id, f.hotp || f.type === 'hotp' ? 'hotp' : 'totp'); return `${(p.issuer ?? p.name).toLowerCase()}\0${p.name.toLowerCase()}`; };
-  return frames.map((f) => [key(f), f] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, f]) => f);
-}
+export const sortFrames = (frames: readonly Frame[]): Frame[] =>
+  ykmanOrder(frames, (f) => parseId(f.id, f.hotp || f.type === 'hotp' ? 'hotp' : 'totp'));

@@ -83,7 +83,7 @@ S('booted without the code: SELECT and RESET answer, nothing computes, the displ
   assert.is(await tx(d, `00 A3 00 00 20 75 14 ${'00'.repeat(20)} 74 08 ${'01'.repeat(8)}`), '6982', 'K is not in RAM, so VALIDATE cannot be checked');
   assert.is(await tx(d, '00 A2 00 01 10 71 04 "sha1" 74 08 0000000000000001'), '6982');
   assert.is(await tx(d, `00 01 00 00 1E 71 04 "more" 73 16 21 06 ${SEED}`), '6982');
-  const e = await d.display().catch((err: unknown) => err as FirmwareError);
+  const e = await d.panel.display().catch((err: unknown) => err as FirmwareError);
   assert.is((e as FirmwareError).code, 'E_LOCKED');
   assert.is((await info(d)).retries, 8, 'no try spent');
   await d.close();
@@ -92,7 +92,7 @@ S('booted without the code: SELECT and RESET answer, nothing computes, the displ
 S('booted with the code, the display shows codes and SELECT + VALIDATE open the APDU face', async () => {
   const K = await setCode(f, 'right');
   const d = await boot({ path: f.path, now: f.clock.now, accessCode: 'right' });
-  assert.is((await d.display())[0]!.id, 'sha1');
+  assert.is((await d.panel.display())[0]!.id, 'sha1');
   const chal = Buffer.from(/7408([0-9A-F]{16})/.exec(await tx(d, SELECT))![1]!, 'hex');
   await tx(d, `00 A3 00 00 20 75 14 ${x(createHmac('sha1', K).update(chal).digest())} 74 08 ${'05'.repeat(8)}`);
   assert.is(await tx(d, '00 A2 00 01 10 71 04 "sha1" 74 08 0000000000000001'), '76050641397EEA9000');

@@ -27,11 +27,11 @@ function put30(script: string, path: string, tag: string): Writer {
 async function listIds(path: string, now: () => number): Promise<string[]> {
   const dev = await boot({ path, now });
   try {
-    const r = await dev.transmit(h('00 A1 00 00 00'));
+    const r = await dev.card.transmit(h('00 A1 00 00 00'));
     let list = Buffer.from(r.subarray(0, -2));
     let sw = Buffer.from(r.subarray(-2)).toString('hex');
     while (sw.startsWith('61')) {
-      const more = await dev.transmit(h('00 A5 00 00 00'));
+      const more = await dev.card.transmit(h('00 A5 00 00 00'));
       list = Buffer.concat([list, more.subarray(0, -2)]);
       sw = Buffer.from(more.subarray(-2)).toString('hex');
     }

@@ -36,7 +36,7 @@ function sim(tag: string, n: number): string[] {
 }
 
 async function ids(dev: Device): Promise<string[]> {
-  const r = await dev.transmit(h('00 A1 00 00 00'));
+  const r = await dev.card.transmit(h('00 A1 00 00 00'));
   assert.is(Buffer.from(r.subarray(-2)).toString('hex'), '9000', 'LIST after a kill');
   const out: string[] = [];
   for (let i = 0; i < r.length - 2;) {

@@ -104,11 +104,11 @@ test(`${TOTAL.toLocaleString('en')} random and mutated APDUs each end in a statu
     for (let i = 0; i < TOTAL; i++) {
       // The second part runs locked by an access code, so the sealed paths are shaken too.
       if (i === TOTAL * 0.7) {
-        const sel = Buffer.from(await dev.transmit(h(SELECT)));
+        const sel = Buffer.from(await dev.card.transmit(h(SELECT)));
         const salt = sel.subarray(7, 15);
         K = pbkdf2Sync('fuzz', salt, 1000, 16, 'sha1');
         const c = Buffer.alloc(8, 9);
-        await dev.transmit(apdu('00 03 00 00', `73 11 21 ${x(K)} 74 08 ${x(c)} 75 14 ${x(createHmac('sha1', K).update(c).digest())}`));
+        await dev.card.transmit(apdu('00 03 00 00', `73 11 21 ${x(K)} 74 08 ${x(c)} 75 14 ${x(createHmac('sha1', K).update(c).digest())}`));
         await dev.close();
         dev = await boot({ path: f.path, now: f.clock.now, sleep: f.clock.sleep, accessCode: 'fuzz' });
         locked = true;
@@ -121,7 +121,7 @@ test(`${TOTAL.toLocaleString('en')} random and mutated APDUs each end in a statu
         cmd = p < 0.25 ? CORPUS[r.int(CORPUS.length)]! : p < 0.85 ? mutate(r, CORPUS[r.int(CORPUS.length)]!) : randomApdu(r);
       }
       f.clock.advance(r.int(40));
-      const res = await dev.transmit(cmd);
+      const res = await dev.card.transmit(cmd);
       assert.ok(res instanceof Uint8Array && res.length >= 2, `APDU ${x(cmd)} (FUZZ_SEED=${seed}) got no status word`);
       const sw1 = res[res.length - 2]!;
       if (sw1 === 0x6f) assert.unreachable(`APDU ${x(cmd)} (FUZZ_SEED=${seed}) answered ${x(res)}: an exception inside the applet (the device is healthy)`);
@@ -137,7 +137,7 @@ test(`${TOTAL.toLocaleString('en')} random and mutated APDUs each end in a statu
     }
     // The store came through readable, and the device still works.
     const again = await boot({ path: f.path, now: f.clock.now });
-    assert.is(x((await again.transmit(h('80 10 00 00 00'))).subarray(-2)), '9000');
+    assert.is(x((await again.card.transmit(h('80 10 00 00 00'))).subarray(-2)), '9000');
     await again.close();
     assert.ok(lockedOk > 0, 'codes were computed from sealed secrets too');
     for (const sw of ['9000', '6700', '6A80', '6984', '6982', '6D00', '6E00', '6B00']) assert.ok((seen.get(sw) ?? 0) > 0, `never saw ${sw}`);

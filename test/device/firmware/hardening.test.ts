@@ -119,7 +119,7 @@ S('a new code is sealed at N=2^17 and says so in the store; a store sealed at th
   assert.equal(after.access.kdf, { N: 2 ** 17, r: 8, p: 1 }, 're-sealed at today\'s cost');
   assert.is.not(after.access.kcv, old.kcv);
   assert.is(after.access.retries, 8);
-  const frames = await d.display('keep');
+  const frames = await d.panel.display('keep');
   assert.is(frames[0]!.code!.length, 6, 'the seed still opens');
   await d.close();
   assert.is((await failure(boot({ path: f.path, now: f.clock.now, accessCode: 'wrong' }))).triesLeft, 7);

@@ -97,7 +97,7 @@ S('seeds are written only sealed once an access code is set, and never come back
   const text = readFileSync(f.path);
   for (const enc of ['hex', 'base64', 'latin1'] as const) assert.not.ok(text.includes(raw.toString(enc)), `no ${enc} seed`);
   const d = await boot({ path: f.path, now: () => 1, accessCode: 'code' });
-  const frames = await d.display();
+  const frames = await d.panel.display();
   assert.is(frames.length, 1);
   assert.ok(JSON.stringify(frames).indexOf(raw.toString('hex')) < 0);
   await d.close();

@@ -18,7 +18,7 @@ export function h(s: string): Uint8Array {
 export const x = (b: Uint8Array): string => Buffer.from(b).toString('hex').toUpperCase();
 
 /** Sends hex, returns the response as uppercase hex (data ‖ SW). */
-export const tx = async (d: Device, s: string | Uint8Array): Promise<string> => x(await d.transmit(typeof s === 'string' ? h(s) : s));
+export const tx = async (d: Device, s: string | Uint8Array): Promise<string> => x(await d.card.transmit(typeof s === 'string' ? h(s) : s));
 
 /** A host clock the test moves by hand; sleep advances it, so waits take no real time. */
 export function manualClock(start = 1_700_000_000) {
@@ -54,7 +54,7 @@ export async function writerScript(dir: string): Promise<string> {
 
 /** GET INFO (80 10) read by hand, tag by tag, to the fields tests look at. */
 export async function info(d: Device): Promise<{ count: number; codeSet: boolean; retries: number; tags: Map<number, string> }> {
-  const r = await d.transmit(h('80 10 00 00 00'));
+  const r = await d.card.transmit(h('80 10 00 00 00'));
   if (x(r.subarray(-2)) !== '9000') throw new Error(`GET INFO answered ${x(r)}`);
   const tags = new Map<number, string>();
   for (let i = 0; i < r.length - 2; i += 2 + r[i + 1]!) tags.set(r[i]!, x(r.subarray(i + 2, i + 2 + r[i + 1]!)));

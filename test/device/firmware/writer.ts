@@ -30,14 +30,14 @@ export function churnOp(tag: string, i: number): Buffer {
 
 async function main(): Promise<void> {
   const dev = await boot({ path, now: () => Date.now() / 1000 });
-  if (mode === 'press') { await dev.press(); await dev.close(); return; }
+  if (mode === 'press') { await dev.panel.press(); await dev.close(); return; }
   writeSync(1, 'ready\n');
   if (mode === 'put30' && !process.stdin.isTTY && process.env.WRITER_WAIT_GO) {
     await new Promise((r) => process.stdin.once('data', r));
     process.stdin.destroy();
   }
   for (let i = 0; mode === 'churn' || i < 30; i++) {
-    const r = await dev.transmit(mode === 'churn' ? churnOp(tag, i) : put(`${tag}.${i}`));
+    const r = await dev.card.transmit(mode === 'churn' ? churnOp(tag, i) : put(`${tag}.${i}`));
     const sw = (r[r.length - 2]! << 8) | r[r.length - 1]!;
     if (sw !== 0x9000) { writeSync(1, `bad ${i} ${sw.toString(16)}\n`); process.exit(3); }
     writeSync(1, `ok ${i}\n`);

@@ -82,7 +82,7 @@ S('PUT with touch (78 02, no length) and IMF (7A 04) sets the counter; HOTP gets
   assert.is(await tx(f.dev, `00 01 00 00 20 71 04 "tch1" 73 16 21 06 ${SEED1} 78 02`), '9000');
   assert.is(await tx(f.dev, '00 A4 00 01 0A 74 08 0000000000000001'),
     x(h('71 04 "ctr5" 77 01 08 71 04 "tch1" 7C 01 06 90 00')));
-  await f.dev.press();
+  await f.dev.panel.press();
   // RFC 4226 counter 5: 33c083d4 → 868254676 → 8 digits 68254676.
   assert.is(await tx(f.dev, '00 A2 00 01 08 71 04 "ctr5" 74 00'), '76050833C083D49000');
 });

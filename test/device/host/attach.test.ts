@@ -153,12 +153,12 @@ at('a locked token: refused without its code, and power-off and reset end a VALI
   const t = await newToken();
   // Set an access code through the firmware's door, as ykman's SET CODE does.
   const dev = await boot({ path: t.device, now: () => Date.now() / 1000 });
-  const salt = (await dev.transmit(bytes(SELECT_OATH))).slice(7, 15);
+  const salt = (await dev.card.transmit(bytes(SELECT_OATH))).slice(7, 15);
   const K = accessKey('1234', salt);
   const chal = bytes('0102030405060708');
   const mac = createHmac('sha1', K).update(chal).digest();
   const set = bytes(`000300003373112 1${hex(K)}7408${hex(chal)}7514${mac.toString('hex')}`);
-  assert.is(hex(await dev.transmit(set)), '9000');
+  assert.is(hex(await dev.card.transmit(set)), '9000');
   await dev.close();
 
   const v = await fakeVpcdMany();

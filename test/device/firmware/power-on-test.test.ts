@@ -37,7 +37,7 @@ for (const [name, kat] of broken) {
     for (const a of [SELECT, '00 A1 00 00 00', '00 A4 00 01 0A 74 08 0000000000000001', '80 10 00 00 00', '80 12 00 00 00', 'FF', '00 04 DE AD 00']) {
       assert.is(await tx(d, a), '6F00', a);
     }
-    const frames = await d.display();
+    const frames = await d.panel.display();
     assert.is(frames.length, 1);
     assert.is(frames[0]!.code, 'Err');
     await d.close();

@@ -24,7 +24,8 @@ export function checkPpm(p: number | 'random' | undefined): number {
   if (p === undefined) return 0;
   if (p === 'random') return randomPpm();
   if (typeof p !== 'number' || !Number.isFinite(p) || Math.abs(p) > MAX_PPM) {
-    throw new FirmwareError('E_DRIFT', `drift must be a number of ppm from -${MAX_PPM} to ${MAX_PPM}, or random, got ${String(p)}`);
+    throw new FirmwareError('E_DRIFT',
+      `drift must be a number of ppm from -${MAX_PPM} to ${MAX_PPM}, or random, got ${String(p)}`);
   }
   return Math.round(p * 1000) / 1000;
 }
@@ -40,7 +41,9 @@ export const SET_TIME_SLACK_MS = 1000;
  * SET TIME: the clock never goes backwards (by more than SET_TIME_SLACK_MS) unless forced
  * (Nitrokey's cmd_set_time guard). Returns the new state, or null when the set is refused.
  */
-export function setTime(c: ClockState, driftPpm: number, hostMs: number, toMs: number, force: boolean): ClockState | null {
+export function setTime(
+  c: ClockState, driftPpm: number, hostMs: number, toMs: number, force: boolean,
+): ClockState | null {
   if (!force && toMs < rtcMs(c, driftPpm, hostMs) - SET_TIME_SLACK_MS) return null;
   return { setMs: toMs, hostMs };
 }

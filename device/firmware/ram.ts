@@ -1,6 +1,6 @@
 // What one powered-on device holds in RAM, shared by its applets: never written anywhere.
 import { SW, SwError } from './apdu.js';
-import type { HashFn } from './post.js';
+import type { HashFn } from './power-on-test.js';
 import { sameKcv, openSecret, type SealKey } from './seal.js';
 import { readStore, update, type Credential, type State } from './store.js';
 
