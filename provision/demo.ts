@@ -11,7 +11,7 @@ import { isAws, connect, type AwsCallError } from './aws.js';
 import { makeCtx, startLocal } from './context.js';
 import { createOne } from './create.js';
 import { memoryIo } from './io.js';
-import { startSession } from './session.js';
+import { startSession } from './sts.js';
 
 const say = (s = '') => process.stdout.write(s + '\n');
 const dim = (s: string) => (process.stdout.isTTY && !process.env.NO_COLOR ? `\x1b[2m${s}\x1b[22m` : s);

@@ -5,7 +5,7 @@ import { nodeCrypto } from '../firmware/node-crypto.js';
 import { hostClock, type HostClock } from './clock.js';
 import { HostError } from './errors.js';
 import * as Y from './oath-client.js';
-import { Session } from './session.js';
+import { Channel } from './channel.js';
 import { Token, type FirmwareDevice } from './token.js';
 
 export { HostError, type HostCode } from './errors.js';
@@ -88,7 +88,7 @@ export async function openToken(o: OpenOptions = {}): Promise<Token> {
     } catch (e) { if (!(e instanceof FirmwareError && e.code === 'E_EXISTS')) throw e; }
   }
   let dev = await power(path, clock, undefined, o.records);
-  let session = new Session(dev, o.trace);
+  let session = new Channel(dev, o.trace);
   let sel: Y.Selected;
   try {
     sel = Y.parseSelect(await session.ok(Y.select()));
@@ -103,7 +103,7 @@ export async function openToken(o: OpenOptions = {}): Promise<Token> {
       const code = typeof given === 'function' ? await given() : given;
       await dev.close();
       dev = await power(path, clock, code, o.records);
-      session = new Session(dev, o.trace);
+      session = new Channel(dev, o.trace);
       sel = Y.parseSelect(await session.ok(Y.select()));
       if (sel.challenge) {
         const key = Y.deriveKey(code, sel.salt), mine = new Uint8Array(nodeCrypto().randomBytes(8));
@@ -129,7 +129,7 @@ export async function openCard(o: { device: string; clock: HostClock; select: bo
   const code = process.env.TOKEN_ACCESS_CODE;
   if (o.select) return openToken({ ...o, unlock: code !== undefined, ...(code !== undefined ? { accessCode: code } : {}) });
   const dev = await power(o.device, o.clock, code);
-  const s = new Session(dev, o.trace);
+  const s = new Channel(dev, o.trace);
   return {
     serial: dev.identity.serial,
     async transmit(apdu) {

@@ -11,8 +11,7 @@
 import { code } from './commands/code.js';
 import { show } from './commands/show.js';
 import { context } from './context.js';
-import { fastPath } from './fast-path.js';
-import { fail } from './fail.js';
+import { fastPath, fail } from './launch.js';
 
 async function run(argv: string[]): Promise<void> {
   const fast = fastPath(argv);

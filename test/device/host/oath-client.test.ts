@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as Y from '../../../device/host/oath-client.js';
 import { formatId, matches, matchOne, parseId } from '../../../device/host/ids.js';
-import { traceCommand, traceAnswer } from '../../../device/host/session.js';
+import { traceCommand, traceAnswer } from '../../../device/host/channel.js';
 import { parseTlvs, tlv } from '../../../device/host/tlv.js';
 import { h, x } from './util.js';
 
