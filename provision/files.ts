@@ -20,7 +20,7 @@ export function fsError(e: unknown, what: string, fix: string): ProvisionError {
   return new ProvisionError('E_FS', `${what}${x.path ? ` (${x.path})` : ''}: ${why}: ${fix}`);
 }
 
-/** `mkdir -p` with mode 0700 that fails fast (provision/local/dirs.ts says why). */
+/** `mkdir -p` with mode 0700 that fails fast (Node's recursive mkdir spins where a parent cannot exist). */
 export { makeDirs };
 
 /** Atomically and 0600 (the token's own writer: old or new file after a crash, never half). */

@@ -10,7 +10,7 @@ export interface Frame {
   step: number; remaining: number; period: number; digits: number; algorithm: Algorithm; hotp: boolean;
 }
 
-/** The `show --json` shape (issue 4). `remaining` is whole seconds. */
+/** The `show --json` shape: code, next code, step and seconds left. `remaining` is whole seconds. */
 export interface ShownCode {
   name: string; issuer: string | null; type: 'totp' | 'hotp'; code: string | null; next: string | null;
   step: number | null; remaining: number | null; period: number | null; digits: number; algorithm: Algorithm;
