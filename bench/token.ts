@@ -1,6 +1,6 @@
-// `token show` start-up: 32 credentials, against bare `node -e 0` and oathtool (issue 4: ≤ 1.3×
+// `token show` start-up: 32 credentials, against bare `node -e 0` and oathtool (the target: ≤ 1.3×
 // bare node). Runs are interleaved so machine noise hits every contender alike. Also times the
-// QR reader's refusal of a decompression bomb (issue 4: under 50 ms).
+// QR reader's refusal of a decompression bomb (the target: under 50 ms).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +22,7 @@ function chunk(type: string, data: Uint8Array): Buffer {
   const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(td) >>> 0);
   return Buffer.concat([len, td, crc]);
 }
-/** A small PNG declaring 8000×8000 (js-ecosystem.md §4: pngjs alone would reach ~800 MB). */
+/** A small PNG declaring 8000×8000 (pngjs, which has no cap, would reach ~800 MB). */
 function bomb(): Buffer {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(8000, 0); ihdr.writeUInt32BE(8000, 4); ihdr[8] = 8; ihdr[9] = 6;

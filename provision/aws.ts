@@ -1,5 +1,5 @@
 // The AWS SDK, loaded only when an action needs it (about 60 ms per process otherwise wasted
-// on every `token`-only run; ../shared/reference/js-ecosystem.md §6).
+// on every `token`-only run, measured against bare node's 60-70 ms).
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { readFileSync } from 'node:fs';

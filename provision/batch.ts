@@ -2,11 +2,10 @@
 // clients (adaptive retry backs off on Throttling); one failure does not stop the others. A token
 // holds 64 credentials, so with --device-dir every device gets a token store of its own.
 import { join } from 'node:path';
-import type { Token } from '../device/host/api.js';
 import { readCapped } from '../device/host/input.js';
 import { AwsCallError } from './aws.js';
 import { createOne, type CreateRequest, type CreateResult } from './create.js';
-import type { Ctx } from './context.js';
+import type { ProvisionCtx } from './context.js';
 import { ProvisionError, usage } from './errors.js';
 import { makeDirs } from '../lib/files.js';
 import { fsError, planQrOut } from './files.js';
@@ -71,24 +70,7 @@ export function checkItems(items: Item[], account: string): void {
   for (const it of items) labelFor(it.name, account);
 }
 
-/** One queue per token: its APDU exchanges must not interleave. */
-function serialized(t: Token): Token {
-  let q: Promise<unknown> = Promise.resolve();
-  const lock = <T>(f: () => Promise<T> | T): Promise<T> => {
-    const r = q.then(f, f);
-    q = r.catch(() => {});
-    return r;
-  };
-  return new Proxy(t, {
-    get(target, prop, recv) {
-      const v = Reflect.get(target, prop, recv);
-      if (typeof v !== 'function' || prop === 'close') return typeof v === 'function' ? v.bind(target) : v;
-      return (...a: unknown[]) => lock(() => (v as (...x: unknown[]) => unknown).apply(target, a));
-    },
-  });
-}
-
-export async function createMany(ctx: Ctx, items: Item[], o: BatchOptions, batch: boolean): Promise<Outcome[]> {
+export async function createMany(ctx: ProvisionCtx, items: Item[], o: BatchOptions, batch: boolean): Promise<Outcome[]> {
   // Paths first: a bad --qr-out must stop the run before CreateVirtualMFADevice, not after it.
   const qrFile = o.qrOut ? planQrOut(o.qrOut, batch) : undefined;
   const qrFiles = new Map(qrFile ? items.map((it) => [it.name, qrFile(it.name)]) : []);
@@ -97,7 +79,8 @@ export async function createMany(ctx: Ctx, items: Item[], o: BatchOptions, batch
   }
   const { account } = await ctx.caller();
   checkItems(items, account);
-  const shared = o.deviceDir ? undefined : serialized(await ctx.token());
+  // One token for all: its own queue keeps their operations from interleaving.
+  const shared = o.deviceDir ? undefined : await ctx.token();
   const n = Math.max(1, Math.min(o.concurrency ?? 1, items.length));
   const outcomes: Outcome[] = new Array(items.length);
   let next = 0, ok = 0, bad = 0;
@@ -150,7 +133,7 @@ export function failureJson(x: Outcome): Record<string, unknown> {
   };
 }
 
-function report(ctx: Ctx, x: Outcome, json?: boolean, batch = false): void {
+function report(ctx: ProvisionCtx, x: Outcome, json?: boolean, batch = false): void {
   if (x.error) {
     ctx.io.error(`${x.item.name}: ${x.error.message.replace(/\s+/g, ' ')}`);
     if (json && batch) ctx.io.out(JSON.stringify(failureJson(x)));

@@ -6,9 +6,9 @@
 //   $ provision --local session --role arn:aws:iam::123456789012:role/kjh-DuperRole --json
 //
 // A credential_process runs this once per `aws` call: a cached session and --version are answered
-// here, before commander or the AWS SDK loads (fast.ts); everything else is program.ts.
+// here, before commander or the AWS SDK loads (cache-hit.ts); everything else is program.ts.
 import { hostClock } from '../lib/clock.js';
-import { fastSession, packageVersion } from './fast.js';
+import { fastSession, packageVersion } from './cache-hit.js';
 
 function fast(argv: string[]): boolean {
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {

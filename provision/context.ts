@@ -23,7 +23,7 @@ export interface CommonOptions {
 
 export interface Caller { account: string; arn: string; userId: string }
 
-export interface Ctx {
+export interface ProvisionCtx {
   aws: Aws;
   clock: HostClock;
   io: Io;
@@ -98,7 +98,7 @@ export interface Parts {
 }
 
 /** A context over clients made elsewhere (the demo, the bench); close() closes the token only. */
-export function makeCtx(p: Parts): Ctx & { close(): Promise<void> } {
+export function makeCtx(p: Parts): ProvisionCtx & { close(): Promise<void> } {
   const env = p.env ?? process.env;
   let token: Promise<Token> | undefined;
   let caller: Promise<Caller> | undefined;
@@ -128,7 +128,7 @@ export function makeCtx(p: Parts): Ctx & { close(): Promise<void> } {
   };
 }
 
-export async function withCtx<T>(o: CommonOptions, io: Io, fn: (ctx: Ctx) => Promise<T>, env: NodeJS.ProcessEnv = process.env): Promise<T> {
+export async function withCtx<T>(o: CommonOptions, io: Io, fn: (ctx: ProvisionCtx) => Promise<T>, env: NodeJS.ProcessEnv = process.env): Promise<T> {
   let clock: HostClock;
   // A TOTP_FOB_NOW nobody can read is a usage error (exit 2), as for `token` and `local-aws`.
   try { clock = hostClock(env.TOTP_FOB_NOW); } catch (e) { throw usage(`TOTP_FOB_NOW: ${(e as Error).message}`); }
@@ -140,7 +140,7 @@ export async function withCtx<T>(o: CommonOptions, io: Io, fn: (ctx: Ctx) => Pro
     Object.assign(awsOpts, { endpointUrl: local.endpoint, region: 'us-east-1', credentials: { accessKeyId: local.fixture.accessKeyId, secretAccessKey: local.fixture.secretAccessKey } });
   }
   let aws: Aws | undefined;
-  let ctx: (Ctx & { close(): Promise<void> }) | undefined;
+  let ctx: (ProvisionCtx & { close(): Promise<void> }) | undefined;
   try {
     aws = await connect(awsOpts);
     ctx = makeCtx({ aws, clock, io, env, device: o.device, local });

@@ -5,7 +5,7 @@ import type { HostClock } from '../lib/clock.js';
 import type { Token } from '../device/host/api.js';
 import { readQr } from '../device/host/qr.js';
 import { call, isAws, type Aws } from './aws.js';
-import { bootstrap, decodeSeed } from './bootstrap.js';
+import { bootstrap, decodeSeed } from './seed-check.js';
 import { ProvisionError } from './errors.js';
 import { fsError, writeSecretFile } from './files.js';
 import type { Io } from './io.js';

@@ -1,14 +1,14 @@
 // Which credential on which token answers for an IAM serial: provision's mapping, checked against
 // the token actually attached.
 import type { Token } from '../device/host/api.js';
-import type { Ctx } from './context.js';
+import type { ProvisionCtx } from './context.js';
 import { ProvisionError } from './errors.js';
 import { readMapping, type MapEntry } from './mapping.js';
 
 export interface Held { token: Token; id: string; entry?: MapEntry }
 
 /** The credential for `serial` on the attached token; `override` names it when provision did not burn it. */
-export async function credentialFor(ctx: Ctx, serial: string, override?: string): Promise<Held> {
+export async function credentialFor(ctx: ProvisionCtx, serial: string, override?: string): Promise<Held> {
   const token = await ctx.token();
   const entry = readMapping(ctx.mappingPath)[serial];
   const ids = (await token.list()).map((c) => c.id);

@@ -1,4 +1,5 @@
-// `npm start`: the seed scenario (../shared/reference/seed-post.md) replayed offline and narrated.
+// `npm start`: the seed scenario (an MFA-only role assumed with the token's code, as Kevin Hakanson's
+// post "Using the Virtual MFA Device with the AWS CLI" does it) replayed offline and narrated.
 // A temp local IAM/STS endpoint and a temp token share one simulated clock, so "30 s later" costs
 // nothing; everything lives in one temp directory that is removed at the end.
 import { spawn } from 'node:child_process';
@@ -11,7 +12,7 @@ import { isAws, connect, type AwsCallError } from './aws.js';
 import { makeCtx, startLocal } from './context.js';
 import { createOne } from './create.js';
 import { memoryIo } from './io.js';
-import { startSession } from './session.js';
+import { startSession } from './sts.js';
 
 const say = (s = '') => process.stdout.write(s + '\n');
 const dim = (s: string) => (process.stdout.isTTY && !process.env.NO_COLOR ? `\x1b[2m${s}\x1b[22m` : s);

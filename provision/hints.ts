@@ -1,6 +1,6 @@
 // What to do about an AWS refusal: one clause per common (operation, code, text), appended to
 // AWS's own words so the line says both what was wrong and how to fix it. The texts matched are
-// the real services' (../shared/reference/aws-iam-mfa.md §1–3), which the local endpoint copies.
+// the real services' (IAM's virtual MFA calls and STS's MFA checks), which the local endpoint copies.
 
 /** What the caller knew when it asked: fills the commands a hint suggests. */
 export interface Where {

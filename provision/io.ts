@@ -1,4 +1,6 @@
 // Where a command's words go: data to stdout; warnings to stderr; progress to stderr on a TTY only.
+import type { HostClock } from '../lib/clock.js';
+
 export interface Io {
   /** One line of data on stdout. */
   out(line: string): void;
@@ -38,4 +40,14 @@ export function memoryIo(tty = false): Io & { lines: string[]; warnings: string[
     tty, lines, warnings, errors, notes,
     out: (l) => lines.push(l), warn: (l) => warnings.push(l), error: (l) => errors.push(l), note: (l) => notes.push(l), progress: () => {},
   };
+}
+
+/** `say(seconds left)` on stderr, ticking each second, only on a terminal; returns what stops it. */
+export function countdown(o: { clock: HostClock; io: Io }, seconds: number, say: (s: number) => string): () => void {
+  if (!o.io.tty || o.clock.fixed || seconds <= 0) return () => {};
+  const start = o.clock.now();
+  const tick = () => o.io.progress(say(Math.max(0, Math.ceil(seconds - (o.clock.now() - start)))));
+  tick();
+  const t = setInterval(tick, 1000);
+  return () => { clearInterval(t); o.io.progress(''); };
 }

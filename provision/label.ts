@@ -1,7 +1,7 @@
 // The token credential's id for an AWS virtual MFA device, under YKOATH's 64-byte name limit.
 import { ProvisionError } from './errors.js';
 
-/** What AWS's QR labels carry: `Amazon Web Services:NAME@ACCOUNT` (aws-iam-mfa.md §1). */
+/** What AWS's QR labels carry: `Amazon Web Services:NAME@ACCOUNT`, as CreateVirtualMFADevice's QRCodePNG does. */
 export const AWS_ISSUER = 'Amazon Web Services';
 export const SHORT_ISSUER = 'AWS';
 /** YKOATH NAME tag (71) holds at most 64 bytes; the host refuses longer ids. */

@@ -1,7 +1,7 @@
 // `provision list`: IAM's virtual MFA devices (every page) joined with the mapping and the token.
 import type { CredentialInfo } from '../device/host/api.js';
 import { call } from './aws.js';
-import type { Ctx } from './context.js';
+import type { ProvisionCtx } from './context.js';
 import { readMapping, type Mapping } from './mapping.js';
 
 /**
@@ -25,7 +25,7 @@ export interface Row {
 
 export interface TokenView { serial: string; credentials: Pick<CredentialInfo, 'id'>[] }
 
-export async function listDevices(ctx: Ctx, token: TokenView | null): Promise<Row[]> {
+export async function listDevices(ctx: ProvisionCtx, token: TokenView | null): Promise<Row[]> {
   const { aws } = ctx;
   const devices: { SerialNumber?: string; User?: { UserName?: string }; EnableDate?: Date }[] = [];
   let marker: string | undefined;

@@ -7,12 +7,12 @@ import { Command, CommanderError, Option } from 'commander';
 import { HostError } from '../device/host/errors.js';
 import { checkNames, createMany, readList, type Item } from './batch.js';
 import { withCtx, type CommonOptions } from './context.js';
-import { enableDevice, resyncDevice, type PairOutcome } from './enable.js';
+import { enableDevice, resyncDevice, type PairOutcome } from './pair.js';
 import { ProvisionError, usage } from './errors.js';
 import { stdio, type Io } from './io.js';
 import { STEPS } from './create.js';
 import { EXAMPLES } from './examples.js';
-import { packageVersion, render, type SessionOptions } from './fast.js';
+import { packageVersion, render, type SessionOptions } from './cache-hit.js';
 import { parseWindow } from './cache.js';
 
 const io: Io = stdio();
@@ -172,7 +172,7 @@ PROVISION_FAIL_AT=create|seed|qr-out|qr|enroll|enable fails \`create\` right aft
     .action(async (...a: unknown[]) => {
       const c = a[a.length - 1] as Command;
       const o = opts<SessionOptions & { clearCache?: boolean }>(c);
-      const { checkSession, clearSessions, startSession } = await import('./session.js');
+      const { checkSession, clearSessions, startSession } = await import('./sts.js');
       if (o.clearCache) {
         const r = await clearSessions(process.env);
         io.out(o.json ? JSON.stringify(r) : `removed ${r.removed} cached session${r.removed === 1 ? '' : 's'} from ${r.dir}`);

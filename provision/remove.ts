@@ -1,7 +1,7 @@
 // `provision remove`: deactivate (when assigned), delete the IAM device, remove the token credential.
 // Without --user, an assigned device's user is looked up (ListVirtualMFADevices names it).
 import { call, isAws } from './aws.js';
-import type { Ctx } from './context.js';
+import type { ProvisionCtx } from './context.js';
 import { ProvisionError } from './errors.js';
 import { readMapping, updateMapping } from './mapping.js';
 
@@ -16,7 +16,7 @@ export interface RemoveOutcome {
 }
 
 /** The user a virtual MFA device is enabled for, from ListVirtualMFADevices (Assigned, all pages). */
-export async function assignedUser(ctx: Ctx, serial: string): Promise<string | null> {
+export async function assignedUser(ctx: ProvisionCtx, serial: string): Promise<string | null> {
   const { aws } = ctx;
   let marker: string | undefined;
   do {
@@ -30,7 +30,7 @@ export async function assignedUser(ctx: Ctx, serial: string): Promise<string | n
   return null;
 }
 
-export async function removeDevice(ctx: Ctx, r: RemoveRequest): Promise<RemoveOutcome> {
+export async function removeDevice(ctx: ProvisionCtx, r: RemoveRequest): Promise<RemoveOutcome> {
   const { aws } = ctx;
   const notes: string[] = [];
   let deactivated: string | null = null;
@@ -69,7 +69,7 @@ export async function removeDevice(ctx: Ctx, r: RemoveRequest): Promise<RemoveOu
   // The token side: the mapped credential (or --credential), if it is on the attached token.
   const id = r.credential ?? entry?.credential;
   let credential: string | null = null, tokenSerial: string | null = null;
-  let token: Awaited<ReturnType<Ctx['token']>> | undefined;
+  let token: Awaited<ReturnType<ProvisionCtx['token']>> | undefined;
   if (id) {
     try { token = await ctx.token(false); } catch (e) {
       // IAM's side is done; a missing token must not leave the mapping pointing at a dead serial.

@@ -5,7 +5,7 @@ import { nodeCrypto } from '../../lib/builtin.js';
 import { hostClock, type HostClock } from '../../lib/clock.js';
 import { HostError } from './errors.js';
 import * as oath from './oath-client.js';
-import { generic, Session, type Answer } from './session.js';
+import { Channel, generic, type Answer } from './channel.js';
 import { Token } from './token.js';
 
 export { HostError, type HostCode } from './errors.js';
@@ -74,7 +74,7 @@ export interface PowerOnOptions {
 export interface Powered {
   dev: Device;
   /** The conversation that SELECTed OATH on the device as it now runs. */
-  session: Session;
+  session: Channel;
   /** SELECT's answer (a device whose self-test failed answers 6F00). */
   selected: Answer;
   /** The access code the device was booted with, if it has one and it was given. */
@@ -119,7 +119,7 @@ export async function powerOn(o: PowerOnOptions): Promise<Powered> {
   let dev = await power(o);
   let code: string;
   try {
-    const session = new Session(dev.card, o.trace);
+    const session = new Channel(dev.card, o.trace);
     const selected = await session.send(oath.select());
     if (selected.sw !== 0x9000 || o.unlock === false || !oath.parseSelect(selected.data).challenge) {
       return { dev, session, selected };
@@ -143,7 +143,7 @@ export async function powerOn(o: PowerOnOptions): Promise<Powered> {
   await dev.close();
   dev = await power(o, code);
   try {
-    const session = new Session(dev.card, o.trace);
+    const session = new Channel(dev.card, o.trace);
     return { dev, session, selected: await session.send(oath.select()), code };
   } catch (e) {
     await dev.close();
@@ -212,7 +212,7 @@ export async function openCard(
     return openToken({ ...o, unlock: code !== undefined, ...(code !== undefined ? { accessCode: code } : {}) });
   }
   const dev = await power({ device: o.device, clock: o.clock }, code);
-  const s = new Session(dev.card, o.trace);
+  const s = new Channel(dev.card, o.trace);
   return {
     serial: dev.identity.serial,
     async transmit(apdu) {

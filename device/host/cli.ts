@@ -6,13 +6,12 @@
 //   $ token code github                                       the bare code, for scripts
 //
 // `token --help` has the rest. `show` and `code` skip commander and load only what they need
-// (issue 4: start about as fast as bare node). `npm run build` bundles this file with esbuild
+// (`token show` starts about as fast as bare node). `npm run build` bundles this file with esbuild
 // into dist/device/host/cli.cjs: one minified CommonJS file loads ~5 ms faster than ESM modules.
 import { code } from './commands/code.js';
 import { show } from './commands/show.js';
 import { context } from './context.js';
-import { fastPath } from './fast-path.js';
-import { fail } from './fail.js';
+import { fastPath, fail } from './launch.js';
 
 async function run(argv: string[]): Promise<void> {
   const fast = fastPath(argv);

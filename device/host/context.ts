@@ -3,13 +3,12 @@
 import { devicePath, openToken, type OpenOptions } from './api.js';
 import { ClockError, hostClock, type HostClock } from '../../lib/clock.js';
 import { HostError } from './errors.js';
-import { askSecret, interactive } from './prompt.js';
-import { writeOut } from './stdout.js';
+import { askSecret, interactive, writeOut } from './terminal.js';
 import type { Token } from './token.js';
 
 export interface Globals { device?: string; at?: string; trace?: boolean }
 
-export interface Ctx {
+export interface TokenCtx {
   clock: HostClock;
   path: string;
   trace?: (line: string) => void;
@@ -26,7 +25,7 @@ export async function accessCode(question = 'Access code: '): Promise<string> {
   return askSecret(question);
 }
 
-export function context(g: Globals): Ctx {
+export function context(g: Globals): TokenCtx {
   // An empty TOTP_FOB_NOW is unset (the shell habit `VAR= cmd`), but an empty --at was typed on
   // purpose: running on the real clock instead would hand out codes for a time nobody asked for.
   if (g.at !== undefined && !g.at.trim()) {

@@ -1,4 +1,4 @@
-// What an enrollment source yields, and what the device can honour (issue 4: digits 6 to 8,
+// What an enrollment source yields, and what the device can honour (digits 6 to 8,
 // period 1 to 300 s, an id of at most 64 bytes; YKOATH needs a key of at least 2 bytes).
 import type { Algorithm } from '../core/index.js';
 import { idProblem } from '../firmware/credential.js';

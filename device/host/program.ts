@@ -7,7 +7,7 @@ import { enroll, list, remove, rename } from './commands/creds.js';
 import { info, init, reset, time } from './commands/device.js';
 import { show } from './commands/show.js';
 import { apdu, selftest } from './commands/tools.js';
-import { context, type Ctx, type Globals } from './context.js';
+import { context, type TokenCtx, type Globals } from './context.js';
 import { ABOUT, EXAMPLES, examplesOf } from './help.js';
 
 /** The package's version: its package.json is two levels up from the sources, three from dist/. */
@@ -21,7 +21,7 @@ function version(): string {
   return 'unknown';
 }
 
-type Action<O> = (ctx: Ctx, args: string[], opts: O) => Promise<void>;
+type Action<O> = (ctx: TokenCtx, args: string[], opts: O) => Promise<void>;
 
 /** Wraps an action: global flags in, positional arguments and this command's options out. */
 const act = <O>(f: Action<O>) => async (...a: unknown[]) => {
@@ -87,7 +87,7 @@ export function program(): Command {
     .action(act(async (ctx, _a, o: { vpcd: string }) => {
       const { attach, parseVpcdAddress } = await import('./attach.js');
       const { accessCode } = await import('./context.js');
-      const { interactive } = await import('./prompt.js');
+      const { interactive } = await import('./terminal.js');
       process.exitCode = await attach({
         device: ctx.path, vpcd: parseVpcdAddress(o.vpcd), clock: ctx.clock,
         accessCode: () => accessCode(),

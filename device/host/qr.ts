@@ -1,13 +1,14 @@
 // The hardened QR reader: PNG bytes in, the QR text out, or a typed error, in bounded time and
 // memory. The header is vetted here; pngjs and jsqr are loaded (qr-search.ts) only when an image
-// is read (js-ecosystem.md §4 has the traps).
+// is read. Their traps: pngjs has no size cap, jsQR ignores alpha and keeps options between calls.
 import { existsSync, readFileSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import { Worker } from 'node:worker_threads';
 import { HostError, type HostCode } from './errors.js';
 import { decodePng, searchGrid } from './qr-search.js';
 
-/** pngjs has no cap: an 8000×8000 declaration inflates to ~800 MB (js-ecosystem.md §4). */
+/** pngjs has no cap: an 8000×8000 declaration inflates to ~800 MB (its sync parser sizes the
+ * inflate buffer from IHDR alone). */
 export const MAX_PIXELS = 16_000_000;
 const SIG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 

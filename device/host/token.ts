@@ -6,13 +6,13 @@ import { checkEnrollment, type Enrollment } from './enrollment.js';
 import { HostError } from './errors.js';
 import { matchOne } from './ids.js';
 import * as oath from './oath-client.js';
-import { generic, type Session } from './session.js';
+import { generic, type Channel } from './channel.js';
 import { nodeCrypto } from '../../lib/builtin.js';
 import { idProblem } from '../firmware/credential.js';
 import type { Device, Frame } from '../firmware/index.js';
 import { CAPACITY, MAX_ID, parseId, ykmanOrder } from '../firmware/ykoath.js';
 
-/** The firmware's Device, as far as a Token uses it: its APDUs go through the Session. */
+/** The firmware's Device, as far as a Token uses it: its APDUs go through the Channel. */
 export type FirmwareDevice = Pick<Device, 'panel' | 'healthy' | 'close'>;
 
 export interface CredentialInfo {
@@ -22,6 +22,8 @@ export interface CredentialInfo {
 }
 /** `step` is the TOTP time step the code belongs to; -1 for HOTP (its counter lives in the device). */
 export interface Code { id: string; code: string; step: number }
+/** Two consecutive TOTP codes and their steps. */
+export type Pair = [{ code: string; step: number }, { code: string; step: number }];
 export interface CodeOptions {
   fresh?: boolean;
   /** Called while waiting for the next step (seconds left), e.g. for a countdown. */
@@ -47,19 +49,30 @@ export function checkNewAccessCode(code: string): void {
 export class Token {
   constructor(
     private readonly device: FirmwareDevice,
-    private readonly session: Session,
+    private readonly channel: Channel,
     readonly serial: string,
     private salt: Uint8Array,
     private readonly clock: HostClock,
   ) {}
 
+  // One operation at a time: callers that share a token (a batch N devices wide) would otherwise
+  // interleave their APDU exchanges. Public methods queue; the private ones they call do not.
+  private queue: Promise<unknown> = Promise.resolve();
+  private op<T>(f: () => Promise<T>): Promise<T> {
+    const r = this.queue.then(f, f);
+    this.queue = r.catch(() => {});
+    return r;
+  }
+
   get healthy(): boolean { return this.device.healthy; }
 
-  async info(): Promise<oath.DeviceInfo> { return oath.parseInfo(await this.session.ok(oath.getInfo())); }
+  info(): Promise<oath.DeviceInfo> { return this.op(async () => oath.parseInfo(await this.channel.ok(oath.getInfo()))); }
 
   /** Metadata only, from the vendor LIST DETAILS (YKOATH's LIST cannot tell an HOTP credential's touch flag). */
-  async list(): Promise<CredentialInfo[]> {
-    const all = oath.parseListDetails(await this.session.ok(oath.listDetails())).map((l): CredentialInfo => {
+  list(): Promise<CredentialInfo[]> { return this.op(() => this.details()); }
+
+  private async details(): Promise<CredentialInfo[]> {
+    const all = oath.parseListDetails(await this.channel.ok(oath.listDetails())).map((l): CredentialInfo => {
       const p = parseId(l.id, l.type);
       return {
         id: l.id, name: p.name, ...(p.issuer ? { issuer: p.issuer } : {}), type: l.type, algorithm: l.algorithm,
@@ -70,69 +83,82 @@ export class Token {
   }
 
   private async resolve(query: string): Promise<CredentialInfo> {
-    const all = await this.list();
+    const all = await this.details();
     const id = matchOne(all.map((c) => c.id), query);
     return all.find((c) => c.id === id)!;
   }
 
-  async enroll(e: Enrollment): Promise<{ id: string; warnings: string[] }> {
+  enroll(e: Enrollment): Promise<{ id: string; warnings: string[] }> { return this.op(() => this.put(e)); }
+
+  private async put(e: Enrollment): Promise<{ id: string; warnings: string[] }> {
     const { id, warnings } = checkEnrollment(e);
-    const ids = oath.parseList(await this.session.ok(oath.list())).map((l) => l.id);
+    const ids = oath.parseList(await this.channel.ok(oath.list())).map((l) => l.id);
     // YKOATH PUT overwrites a credential of the same id; names are unique here instead.
     if (ids.includes(id)) throw new HostError('E_EXISTS', `a credential named '${id}' is already on the token (delete or rename it first, or pick --name)`);
     if (ids.length >= CAPACITY) {
       throw new HostError('E_FULL', `the token is full (${CAPACITY} credentials); delete one first`);
     }
-    await this.session.ok(oath.put({ id, type: e.type, algorithm: e.algorithm, digits: e.digits, secret: e.secret, touch: !!e.touch, counter: e.counter }), (sw) =>
+    await this.channel.ok(oath.put({ id, type: e.type, algorithm: e.algorithm, digits: e.digits, secret: e.secret, touch: !!e.touch, counter: e.counter }), (sw) =>
       sw === 0x6a80 ? new HostError('E_UNSUPPORTED', `the token refused the credential '${id}' as malformed (SW 6A80)`, sw) : generic(sw));
     return { id, warnings };
   }
 
-  async remove(id: string): Promise<void> {
-    await this.session.ok(oath.remove(id), (sw) => sw === 0x6984 ? new HostError('E_NO_MATCH', `no credential named '${id}'`, sw) : generic(sw));
+  remove(id: string): Promise<void> {
+    return this.op(async () => {
+      await this.channel.ok(oath.remove(id), (sw) => sw === 0x6984
+        ? new HostError('E_NO_MATCH', `no credential named '${id}'`, sw) : generic(sw));
+    });
   }
 
-  async rename(id: string, newId: string): Promise<void> {
+  rename(id: string, newId: string): Promise<void> { return this.op(() => this.renamed(id, newId)); }
+
+  private async renamed(id: string, newId: string): Promise<void> {
     const n = Buffer.byteLength(newId, 'utf8');
     if (n === 0 || n > MAX_ID) {
       throw new HostError('E_ID_TOO_LONG', `the new name is ${n} bytes; ids are 1 to ${MAX_ID} bytes`);
     }
     const why = idProblem(newId);
     if (why) throw new HostError('E_USAGE', `the new name holds ${why}, which a terminal would act on instead of showing; remove it`);
-    const ids = oath.parseList(await this.session.ok(oath.list())).map((l) => l.id);
+    const ids = oath.parseList(await this.channel.ok(oath.list())).map((l) => l.id);
     if (ids.includes(newId)) throw new HostError('E_EXISTS', `a credential named '${newId}' is already on the token`);
-    await this.session.ok(oath.rename(id, newId), (sw) => sw === 0x6984 ? new HostError('E_NO_MATCH', `no credential named '${id}'`, sw) : generic(sw));
+    await this.channel.ok(oath.rename(id, newId), (sw) => sw === 0x6984 ? new HostError('E_NO_MATCH', `no credential named '${id}'`, sw) : generic(sw));
   }
 
   /** The device's RTC, in Unix seconds (it drifts from the host's). */
-  async deviceTime(): Promise<number> { return oath.parseClock(await this.session.ok(oath.readClock())) / 1000; }
+  deviceTime(): Promise<number> { return this.op(() => this.rtc()); }
 
-  async setTime(force = false): Promise<{ before: number; after: number }> {
-    const before = await this.deviceTime(), to = Math.round(this.clock.now() * 1000);
-    await this.session.ok(oath.setTime(to, force), (sw) => sw === 0x6985
+  private async rtc(): Promise<number> { return oath.parseClock(await this.channel.ok(oath.readClock())) / 1000; }
+
+  setTime(force = false): Promise<{ before: number; after: number }> { return this.op(() => this.setRtc(force)); }
+
+  private async setRtc(force: boolean): Promise<{ before: number; after: number }> {
+    const before = await this.rtc(), to = Math.round(this.clock.now() * 1000);
+    await this.channel.ok(oath.setTime(to, force), (sw) => sw === 0x6985
       ? new HostError('E_BACKWARDS', `the token's clock is ${(before - to / 1000).toFixed(1)} s ahead of the host; setting it back needs --force`, sw)
       : generic(sw));
-    return { before, after: await this.deviceTime() };
+    return { before, after: await this.rtc() };
   }
 
-  async code(query: string, o: CodeOptions = {}): Promise<Code> {
-    const c = await this.resolve(query);
-    if (c.touch) o.onTouch?.();
-    return this.compute(c, o);
+  code(query: string, o: CodeOptions = {}): Promise<Code> {
+    return this.op(async () => {
+      const c = await this.resolve(query);
+      if (c.touch) o.onTouch?.();
+      return this.compute(c, o);
+    });
   }
 
   private async compute(c: CredentialInfo, o: CodeOptions): Promise<Code> {
     const touchy = (sw: number) => sw === 0x6982 && c.touch
       ? new HostError('E_TOUCH', `'${c.id}' needs a button press within 15 s (run \`token press\`, or \`token show\` which presses too)`, sw)
       : generic(sw);
-    if (c.type === 'hotp') return { id: c.id, code: oath.parseCode(await this.session.ok(oath.calculate(c.id, null), touchy)), step: -1 };
+    if (c.type === 'hotp') return { id: c.id, code: oath.parseCode(await this.channel.ok(oath.calculate(c.id, null), touchy)), step: -1 };
     if (!o.fresh) {
-      const step = Math.floor((await this.deviceTime()) / c.period);
-      return { id: c.id, code: oath.parseCode(await this.session.ok(oath.calculate(c.id, step), touchy)), step };
+      const step = Math.floor((await this.rtc()) / c.period);
+      return { id: c.id, code: oath.parseCode(await this.channel.ok(oath.calculate(c.id, step), touchy)), step };
     }
     for (;;) {
-      const now = await this.deviceTime(), step = Math.floor(now / c.period);
-      const a = await this.session.send(oath.calculateOnce(c.id, step, this.clock.simulated));
+      const now = await this.rtc(), step = Math.floor(now / c.period);
+      const a = await this.channel.send(oath.calculateOnce(c.id, step, this.clock.simulated));
       if (a.sw === 0x9000) return { id: c.id, code: oath.parseCode(a.data), step };
       if (a.sw !== 0x6985) throw touchy(a.sw);
       await this.waitFor((step + 1) * c.period, o.onWait);
@@ -142,15 +168,19 @@ export class Token {
   /**
    * Two consecutive steps, both recorded as handed out (AWS EnableMFADevice/ResyncMFADevice).
    * 'recent' = (T-1, T) now; 'next' = (S, S+1) for the first step S from T on that nobody has had,
-   * computed once the device's clock has reached S.
+   * computed once the device's clock has reached S. `onWait` hears each second of that wait, and S.
    */
-  async freshPair(id: string, mode: 'recent' | 'next'): Promise<[{ code: string; step: number }, { code: string; step: number }]> {
+  freshPair(id: string, mode: 'recent' | 'next', o: { onWait?: (seconds: number, step: number) => void } = {}): Promise<Pair> {
+    return this.op(() => this.pair(id, mode, o.onWait));
+  }
+
+  private async pair(id: string, mode: 'recent' | 'next', onWait?: (seconds: number, step: number) => void): Promise<Pair> {
     const c = await this.resolve(id);
     if (c.type !== 'totp') throw new HostError('E_UNSUPPORTED', `'${c.id}' is HOTP; two consecutive TOTP codes need a TOTP credential`);
-    const T = Math.floor((await this.deviceTime()) / c.period);
+    const T = Math.floor((await this.rtc()) / c.period);
     if (mode === 'recent') {
       // Both in one transaction: one store write records the pair as handed out.
-      const r = await this.session.send(oath.calculateOnce(c.id, T - 1, this.clock.simulated, true));
+      const r = await this.channel.send(oath.calculateOnce(c.id, T - 1, this.clock.simulated, true));
       if (r.sw === 0x6985) throw new HostError('E_USED', `the codes of steps ${T - 1} and ${T} of '${c.id}' were already handed out; wait for the next step`);
       if (r.sw !== 0x9000) throw generic(r.sw);
       const [a, b] = oath.parsePair(r.data);
@@ -158,8 +188,9 @@ export class Token {
     }
     // The current step once it is one nobody has had, and the next: one transaction, one write.
     for (let s = T; ; s++) {
-      await this.waitFor(s * c.period);
-      const r = await this.session.send(oath.calculateOnce(c.id, s, this.clock.simulated, true));
+      const step = s;
+      await this.waitFor(s * c.period, onWait && ((left) => onWait(left, step)));
+      const r = await this.channel.send(oath.calculateOnce(c.id, s, this.clock.simulated, true));
       if (r.sw === 0x6985) continue;
       if (r.sw !== 0x9000) throw generic(r.sw);
       const [a, b] = oath.parsePair(r.data);
@@ -170,41 +201,49 @@ export class Token {
   /** Sleeps on the host clock until the device's RTC reaches `t` (its drift is ppm-small). */
   private async waitFor(t: number, onWait?: (s: number) => void): Promise<void> {
     for (;;) {
-      const left = t - (await this.deviceTime());
+      const left = t - (await this.rtc());
       if (left <= 0) return;
       onWait?.(Math.ceil(left));
       await this.clock.sleep(Math.min(1000, left * 1000 + 20));
     }
   }
 
-  async press(): Promise<void> { await this.device.panel.press(); }
+  press(): Promise<void> { return this.op(() => this.device.panel.press()); }
 
   /** Presses the button and reads the LCD. The firmware writes no high-water step for it. */
-  async display(query?: string, o: { next?: boolean } = {}): Promise<Frame[]> {
-    if (!this.device.healthy) throw generic(0x6f00);
-    return this.device.panel.display(query, o);
+  display(query?: string, o: { next?: boolean } = {}): Promise<Frame[]> {
+    return this.op(async () => {
+      if (!this.device.healthy) throw generic(0x6f00);
+      return this.device.panel.display(query, o);
+    });
   }
 
-  async reset(): Promise<void> {
-    await this.session.ok(oath.reset());
-    this.salt = oath.parseSelect(await this.session.ok(oath.select())).salt;
+  reset(): Promise<void> {
+    return this.op(async () => {
+      await this.channel.ok(oath.reset());
+      this.salt = oath.parseSelect(await this.channel.ok(oath.select())).salt;
+    });
   }
 
   /** Sets or changes the access code (the device must be unlocked already when one is set). */
-  async setAccessCode(code: string): Promise<void> {
-    checkNewAccessCode(code);
-    const key = oath.deriveKey(code, this.salt);
-    await this.session.ok(oath.setCode(key, new Uint8Array(nodeCrypto().randomBytes(8))));
+  setAccessCode(code: string): Promise<void> {
+    return this.op(async () => {
+      checkNewAccessCode(code);
+      const key = oath.deriveKey(code, this.salt);
+      await this.channel.ok(oath.setCode(key, new Uint8Array(nodeCrypto().randomBytes(8))));
+    });
   }
 
-  async clearAccessCode(): Promise<void> { await this.session.ok(oath.clearCode()); }
+  clearAccessCode(): Promise<void> { return this.op(async () => { await this.channel.ok(oath.clearCode()); }); }
 
   /** A raw exchange for `token apdu` (traced like any other). */
-  async transmit(apdu: Uint8Array): Promise<Uint8Array> {
-    const a = await this.session.exchange(apdu);
-    const out = new Uint8Array(a.data.length + 2);
-    out.set(a.data); out[a.data.length] = a.sw >> 8; out[a.data.length + 1] = a.sw & 0xff;
-    return out;
+  transmit(apdu: Uint8Array): Promise<Uint8Array> {
+    return this.op(async () => {
+      const a = await this.channel.exchange(apdu);
+      const out = new Uint8Array(a.data.length + 2);
+      out.set(a.data); out[a.data.length] = a.sw >> 8; out[a.data.length + 1] = a.sw & 0xff;
+      return out;
+    });
   }
 
   async close(): Promise<void> { await this.device.close(); }

@@ -3,6 +3,9 @@
 // then the payload (vsmartcard doc/api.md; src/vpcd/vpcd.c sendToVICC/recvFromVICC).
 // A 1-byte payload is a control byte; anything longer is a command APDU.
 import type { Duplex } from 'node:stream';
+import type { Door } from './channel.js';
+
+export type { Door };
 
 /** "Yubico YubiKey 5 NFC (PKI)" over USB CCID (pcsc-tools smartcard_list.txt). ATR[1]=FD makes
  * ykman pick the USB transport (ykman/pcsc `ScardSmartCardConnection`); it offers T=1, valid TCK. */
@@ -14,10 +17,6 @@ export const YUBIKEY5_ATR = Uint8Array.from([
 export const CTRL = { OFF: 0, ON: 1, RESET: 2, ATR: 4 } as const;
 export type Control = 'off' | 'on' | 'reset';
 
-/** What the bridge drives: the firmware's APDU door. */
-export interface Card {
-  transmit(apdu: Uint8Array): Promise<Uint8Array>;
-}
 
 export function frame(payload: Uint8Array): Buffer {
   if (payload.length > 0xffff) throw new RangeError(`vpcd frame too long: ${payload.length} bytes`);
@@ -59,7 +58,7 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
  * handled strictly in order, as vpcd expects one reply per request (vpcd.c vicc_transmit).
  * Resolves when the socket closes; rejects on a socket error.
  */
-export function serve(socket: Duplex, card: Card, o: ServeOptions = {}): Promise<void> {
+export function serve(socket: Duplex, card: Door, o: ServeOptions = {}): Promise<void> {
   const atr = o.atr ?? YUBIKEY5_ATR;
   const reader = new FrameReader();
   let chain = Promise.resolve();

@@ -1,4 +1,4 @@
-// The seed post (../shared/reference/seed-post.md) with the real AWS CLI v1 (botocore's own signer
+// The seed scenario (an MFA-only role assumed with the token's code) with the real AWS CLI v1 (botocore's own signer
 // and prompt) and the token in the loop: provision burns and enables the device, then the CLI uses
 // `--token-code "$(token code … --fresh)"`, the mfa_serial profile prompt answered through a pty,
 // and provision as a credential_process.

@@ -1,5 +1,5 @@
 // provision against moto (python3 -m moto.server), an IAM nobody here wrote: its QRCodePNG is 64
-// random bytes (aws-iam-mfa.md §6), so create must warn and fall back to Base32StringSeed.
+// random bytes (moto's create_virtual_mfa_device), so create must warn and fall back to Base32StringSeed.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';

@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkEnrollment } from '../../device/host/enrollment.js';
 import { readQr } from '../../device/host/qr.js';
-import { fromArgument } from '../../device/host/sources/index.js';
+import { fromArgument } from '../../device/host/sources.js';
 import { otpauthUri, qrPng as projectPng } from '../../provision/local/mfa.js';
 import { has, oracle, tempDir } from '../helpers.js';
 import { AWS_URI, qrPng } from '../device/host/qrpng.js';

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonical, entryPath, fresh, parseWindow, readEntry, type Key } from '../../provision/cache.js';
-import { parseSession, resultKey } from '../../provision/fast.js';
+import { parseSession, resultKey } from '../../provision/cache-hit.js';
 import { staticKeyId } from '../../provision/shared-config.js';
 import { PROVISION, ROOT, node, tempDir } from '../helpers.js';
 

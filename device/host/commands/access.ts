@@ -1,8 +1,8 @@
 // `token access set|change|clear`: the YKOATH access code. Codes come from a no-echo prompt on a
 // terminal, or TOKEN_ACCESS_CODE (the current one) and TOKEN_NEW_ACCESS_CODE (for change).
-import type { Ctx } from '../context.js';
+import type { TokenCtx } from '../context.js';
 import { HostError } from '../errors.js';
-import { askSecret, interactive } from '../prompt.js';
+import { askSecret, interactive } from '../terminal.js';
 import { checkNewAccessCode, MIN_ACCESS_CODE } from '../token.js';
 
 async function newCode(envName: string): Promise<string> {
@@ -20,7 +20,7 @@ async function newCode(envName: string): Promise<string> {
   return a;
 }
 
-export async function access(ctx: Ctx, action: string): Promise<void> {
+export async function access(ctx: TokenCtx, action: string): Promise<void> {
   if (!['set', 'change', 'clear'].includes(action)) throw new HostError('E_USAGE', `unknown access action '${action}' (use set, change or clear)`);
   // Look before unlocking: `access set` on a locked token must not spend a try on the new code.
   const peek = await ctx.open({ unlock: false });

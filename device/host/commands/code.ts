@@ -1,9 +1,9 @@
 // `token code [QUERY] [--fresh]` (the bare code, for scripts) and `token press [QUERY]`.
-import type { Ctx } from '../context.js';
+import type { TokenCtx } from '../context.js';
 import { HostError } from '../errors.js';
 import { matchOne } from '../ids.js';
 import type { Token } from '../token.js';
-import { isTerminal } from '../stdout.js';
+import { isTerminal } from '../terminal.js';
 
 export interface CodeFlags { fresh?: boolean; json?: boolean }
 
@@ -31,7 +31,7 @@ async function only(token: Token): Promise<string> {
   throw new HostError('E_USAGE', `token ${token.serial} holds ${ids.length} credentials (${ids.join(', ')}): name one, e.g. token code '${ids[0]}'`);
 }
 
-export async function code(ctx: Ctx, query: string | undefined, f: CodeFlags): Promise<void> {
+export async function code(ctx: TokenCtx, query: string | undefined, f: CodeFlags): Promise<void> {
   const token = await ctx.open();
   const cd = countdown(ctx.err);
   try {
@@ -52,7 +52,7 @@ export async function code(ctx: Ctx, query: string | undefined, f: CodeFlags): P
   }
 }
 
-export async function press(ctx: Ctx, query: string | undefined): Promise<void> {
+export async function press(ctx: TokenCtx, query: string | undefined): Promise<void> {
   const token = await ctx.open();
   try {
     // A query only checks that the credential exists, so a typo is not a silent press.

@@ -1,18 +1,18 @@
 // `token enroll`, `token list`, `token delete`, `token rename`: credentials by metadata only.
 import { idProblem, printableId } from '../../firmware/credential.js';
-import type { Ctx } from '../context.js';
+import type { TokenCtx } from '../context.js';
 import { checkEnrollment, type Enrollment } from '../enrollment.js';
 import { HostError } from '../errors.js';
 import { matchOne } from '../ids.js';
-import { columns } from '../render/table.js';
-import { fromArgument, fromFlags, readStdin, type Found } from '../sources/index.js';
+import { columns } from '../render.js';
+import { fromArgument, fromFlags, readStdin, type Found } from '../sources.js';
 
 export interface EnrollFlags {
   secret?: string; name?: string; issuer?: string; algorithm?: string; digits?: string; period?: string;
   hotp?: boolean; counter?: string; touch?: boolean; json?: boolean;
 }
 
-async function gather(ctx: Ctx, source: string | undefined, f: EnrollFlags): Promise<Found> {
+async function gather(ctx: TokenCtx, source: string | undefined, f: EnrollFlags): Promise<Found> {
   const envSecret = process.env.TOKEN_SECRET;
   const flagOnly = ['algorithm', 'digits', 'period', 'hotp', 'counter'] as const;
   if (source !== undefined) {
@@ -49,7 +49,7 @@ const credentialJson = (c: { id: string; name: string; issuer?: string; type: 't
   digits: c.digits, period: c.type === 'totp' ? c.period : null, touch: c.touch,
 });
 
-export async function enroll(ctx: Ctx, source: string | undefined, f: EnrollFlags): Promise<void> {
+export async function enroll(ctx: TokenCtx, source: string | undefined, f: EnrollFlags): Promise<void> {
   const found = await gather(ctx, source, f);
   if (found.enrollments.length === 0) throw new HostError('E_INPUT', 'the source holds no credentials');
   const creds: Enrollment[] = found.enrollments.map((e) => ({ ...e, touch: !!f.touch || !!e.touch }));
@@ -71,7 +71,7 @@ export async function enroll(ctx: Ctx, source: string | undefined, f: EnrollFlag
   if (f.json) ctx.out(JSON.stringify(done) + '\n');
 }
 
-export async function list(ctx: Ctx, o: { json?: boolean }): Promise<void> {
+export async function list(ctx: TokenCtx, o: { json?: boolean }): Promise<void> {
   const token = await ctx.open();
   try {
     const all = await token.list();
@@ -80,7 +80,7 @@ export async function list(ctx: Ctx, o: { json?: boolean }): Promise<void> {
   } finally { await token.close(); }
 }
 
-export async function remove(ctx: Ctx, query: string): Promise<void> {
+export async function remove(ctx: TokenCtx, query: string): Promise<void> {
   const token = await ctx.open();
   try {
     const id = matchOne((await token.list()).map((c) => c.id), query);
@@ -90,7 +90,7 @@ export async function remove(ctx: Ctx, query: string): Promise<void> {
 }
 
 /** NEW is `[issuer:]name`; a TOTP id keeps its `period/` prefix (YKOATH RENAME does too). */
-export async function rename(ctx: Ctx, query: string, to: string): Promise<void> {
+export async function rename(ctx: TokenCtx, query: string, to: string): Promise<void> {
   if (/^\d+\//.test(to)) throw new HostError('E_USAGE', `give NEW as [issuer:]name; the period prefix stays as it is`);
   const why = idProblem(to);
   if (why) throw new HostError('E_USAGE', `the new name holds ${why}, which a terminal would act on instead of showing; remove it`);

@@ -1,9 +1,9 @@
 // `token init`, `token info`, `token time [sync]`, `token reset`: the device as a whole.
 import { createToken } from '../api.js';
-import type { Ctx } from '../context.js';
+import type { TokenCtx } from '../context.js';
 import { HostError } from '../errors.js';
-import { confirm, interactive } from '../prompt.js';
-import { columns as table } from '../render/table.js';
+import { confirm, interactive } from '../terminal.js';
+import { columns as table } from '../render.js';
 
 const iso = (s: number) => new Date(Math.floor(s) * 1000).toISOString().replace('.000Z', 'Z');
 const signed = (n: number, digits: number) => (n >= 0 ? '+' : '') + n.toFixed(digits);
@@ -17,7 +17,7 @@ export function parseDrift(v: string | undefined): number | 'random' | undefined
   return Number(v);
 }
 
-export async function init(ctx: Ctx, o: { serial?: string; driftPpm?: string; json?: boolean }): Promise<void> {
+export async function init(ctx: TokenCtx, o: { serial?: string; driftPpm?: string; json?: boolean }): Promise<void> {
   const drift = parseDrift(o.driftPpm);
   if (o.serial !== undefined && !/^[\x21-\x7e]{1,32}$/.test(o.serial)) {
     throw new HostError('E_USAGE', `--serial takes 1 to 32 printable ASCII characters without spaces (or leave it out for a random one)`);
@@ -26,7 +26,7 @@ export async function init(ctx: Ctx, o: { serial?: string; driftPpm?: string; js
   ctx.out(o.json ? JSON.stringify({ serial, path: ctx.path }) + '\n' : `created token ${serial} at ${ctx.path}\n`);
 }
 
-export async function info(ctx: Ctx, o: { json?: boolean }): Promise<void> {
+export async function info(ctx: TokenCtx, o: { json?: boolean }): Promise<void> {
   // GET INFO answers while locked: no access code needed to see the identity and tries left.
   const token = await ctx.open({ unlock: false });
   try {
@@ -48,7 +48,7 @@ export async function info(ctx: Ctx, o: { json?: boolean }): Promise<void> {
   } finally { await token.close(); }
 }
 
-export async function time(ctx: Ctx, action: string | undefined, o: { force?: boolean; json?: boolean }): Promise<void> {
+export async function time(ctx: TokenCtx, action: string | undefined, o: { force?: boolean; json?: boolean }): Promise<void> {
   if (action !== undefined && action !== 'sync') throw new HostError('E_USAGE', `unknown time action '${action}' (use \`token time\` or \`token time sync\`)`);
   if (o.force && action !== 'sync') throw new HostError('E_USAGE', '--force is for `token time sync`');
   // READ CLOCK answers while locked; setting the clock needs the access code.
@@ -69,7 +69,7 @@ export async function time(ctx: Ctx, action: string | undefined, o: { force?: bo
   } finally { await token.close(); }
 }
 
-export async function reset(ctx: Ctx, o: { yes?: boolean }): Promise<void> {
+export async function reset(ctx: TokenCtx, o: { yes?: boolean }): Promise<void> {
   if (!o.yes && !interactive()) throw new HostError('E_USAGE', 'reset wipes every credential: confirm with --yes (there is no terminal to ask on)');
   // RESET needs no access code: it is the way out of a forgotten one.
   const token = await ctx.open({ unlock: false });

@@ -1,11 +1,8 @@
 // `token show [QUERY] [--json] [--watch]`: press the button, read the LCD, draw it.
-import type { Ctx } from '../context.js';
+import type { TokenCtx } from '../context.js';
 import { HostError } from '../errors.js';
-import { type Frame, shown, sortFrames } from '../render/frame.js';
-import { lcd } from '../render/lcd.js';
-import { dim, styleFor } from '../render/style.js';
-import { plainCodes } from '../render/table.js';
-import { stdoutIsTerminal } from '../stdout.js';
+import { type Frame, shown, sortFrames, lcd, dim, styleFor, plainCodes } from '../render.js';
+import { stdoutIsTerminal } from '../terminal.js';
 
 export interface ShowOptions { json?: boolean; watch?: boolean }
 
@@ -14,7 +11,7 @@ export function renderFrames(frames: readonly Frame[], o: ShowOptions, tty: bool
   return tty ? lcd(frames, styleFor({ isTTY: true })) : plainCodes(frames);
 }
 
-export async function show(ctx: Ctx, query: string | undefined, o: ShowOptions): Promise<void> {
+export async function show(ctx: TokenCtx, query: string | undefined, o: ShowOptions): Promise<void> {
   const tty = stdoutIsTerminal();
   if (o.watch && (!tty || o.json)) throw new HostError('E_USAGE', '--watch redraws a terminal; when piped or with --json, run `token show` once per use');
   const token = await ctx.open();
@@ -38,7 +35,7 @@ export async function show(ctx: Ctx, query: string | undefined, o: ShowOptions):
  * Ctrl-C. Seconds are host-clock seconds, so under a fixed --at / TOTP_FOB_NOW the simulated time
  * runs at 10× (each simulated second takes 0.1 s).
  */
-async function watch(ctx: Ctx, read: () => Promise<Frame[]>, first: Frame[]): Promise<void> {
+async function watch(ctx: TokenCtx, read: () => Promise<Frame[]>, first: Frame[]): Promise<void> {
   const clock = ctx.clock;
   let frames = first, at = clock.now();
   let stop = false;

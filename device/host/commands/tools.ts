@@ -1,12 +1,12 @@
 // `token selftest` (the vector table through the core) and `token apdu HEX...` (the raw door).
 import { openCard } from '../api.js';
-import type { Ctx } from '../context.js';
+import type { TokenCtx } from '../context.js';
 import { HostError } from '../errors.js';
-import { columns } from '../render/table.js';
-import { traceCommand } from '../session.js';
+import { columns } from '../render.js';
+import { traceCommand } from '../channel.js';
 import { hex } from '../oath-client.js';
 
-export async function selftest(ctx: Ctx, o: { json?: boolean }): Promise<void> {
+export async function selftest(ctx: TokenCtx, o: { json?: boolean }): Promise<void> {
   const { runSelftest } = await import('../selftest.js');
   const rows = runSelftest();
   const failed = rows.filter((r) => !r.ok).length;
@@ -30,7 +30,7 @@ export function parseHex(arg: string, n = 1): Uint8Array {
 /** The command as --trace shows it (PUT and SET CODE data redacted), without the spaces. */
 const shownCommand = (c: Uint8Array): string => traceCommand(c).slice(2).replace(/ (?!<)/g, '');
 
-export async function apdu(ctx: Ctx, args: string[], o: { raw?: boolean; json?: boolean }): Promise<void> {
+export async function apdu(ctx: TokenCtx, args: string[], o: { raw?: boolean; json?: boolean }): Promise<void> {
   const cmds = args.map((a, i) => parseHex(a, i + 1));
   // Without --raw the applet is SELECTed first (and unlocked when TOKEN_ACCESS_CODE is given).
   const card = await openCard({ device: ctx.path, clock: ctx.clock, select: !o.raw, ...(ctx.trace ? { trace: ctx.trace } : {}) });

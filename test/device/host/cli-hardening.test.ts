@@ -6,9 +6,7 @@ import { createHmac, pbkdf2Sync } from 'node:crypto';
 import { copyFileSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encode, type State } from '../../../device/firmware/store.js';
-import { lcd } from '../../../device/host/render/lcd.js';
-import { columns, plainCodes } from '../../../device/host/render/table.js';
-import type { Frame } from '../../../device/host/render/frame.js';
+import { lcd, columns, plainCodes, type Frame } from '../../../device/host/render.js';
 import type { Run } from '../../helpers.js';
 import { box, parsed, x, type Box } from './util.js';
 

@@ -8,7 +8,7 @@ import { OtpError } from '../../../device/core/index.js';
 import { checkEnrollment } from '../../../device/host/enrollment.js';
 import { HostError } from '../../../device/host/errors.js';
 import { put } from '../../../device/host/oath-client.js';
-import { fromBytes } from '../../../device/host/sources/index.js';
+import { fromBytes } from '../../../device/host/sources.js';
 import { AWS_URI, qrPng } from './qrpng.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20240611);

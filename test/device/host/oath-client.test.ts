@@ -7,7 +7,7 @@ import { normalizeKey, parseId } from '../../../device/firmware/ykoath.js';
 import * as oath from '../../../device/host/oath-client.js';
 import { parseTlvs, tlv } from '../../../device/host/oath-client.js';
 import { formatId, matches, matchOne } from '../../../device/host/ids.js';
-import { traceCommand, traceAnswer } from '../../../device/host/session.js';
+import { traceCommand, traceAnswer } from '../../../device/host/channel.js';
 import { h, x } from './util.js';
 
 test('SELECT is 00 A4 04 00 07 A0 00 00 05 27 21 01', () => {

@@ -44,7 +44,7 @@ export function rawPng(width: number, height: number, idat: Uint8Array, o: { int
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))]);
 }
 
-/** The decompression bomb of js-ecosystem.md §4: small on disk, 8000×8000 declared. */
+/** A decompression bomb for pngjs (no size cap): small on disk, 8000×8000 declared. */
 export const bomb = (): Buffer => rawPng(8000, 8000, deflateSync(Buffer.alloc(4 << 20)));
 
 // Hostile shapes: small files whose pixels cost a QR search minutes of CPU if nothing bounds it.

@@ -2,11 +2,8 @@
 // the documented JSON, colour only where wanted; and which argv takes the fast road.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { fastPath } from '../../../device/host/fast-path.js';
-import { type Frame, shown, sortFrames } from '../../../device/host/render/frame.js';
-import { bar, lcd, segments } from '../../../device/host/render/lcd.js';
-import { styleFor } from '../../../device/host/render/style.js';
-import { plainCodes, table } from '../../../device/host/render/table.js';
+import { fastPath } from '../../../device/host/launch.js';
+import { type Frame, shown, sortFrames, bar, lcd, segments, styleFor, plainCodes, table } from '../../../device/host/render.js';
 import { has, oracle } from '../../helpers.js';
 import { box } from './util.js';
 

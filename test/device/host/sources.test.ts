@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkEnrollment, type Enrollment } from '../../../device/host/enrollment.js';
-import { fromArgument, fromBytes, fromFlags, SOURCES } from '../../../device/host/sources/index.js';
+import { fromArgument, fromBytes, fromFlags, SOURCES } from '../../../device/host/sources.js';
 import { tempDir } from '../../helpers.js';
 import { AWS_URI, qrPng } from './qrpng.js';
 

@@ -3,7 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Socket, createServer, type Server } from 'node:net';
-import { FrameReader, YUBIKEY5_ATR, frame, serve, type Card, type Control } from '../../../device/host/vpcd.js';
+import { FrameReader, YUBIKEY5_ATR, frame, serve, type Door, type Control } from '../../../device/host/vpcd.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const bytes = (h: string) => Uint8Array.from(Buffer.from(h.replace(/\s+/g, ''), 'hex'));
@@ -33,9 +33,9 @@ async function fakeVpcd() {
   };
 }
 
-const echoCard: Card = { transmit: async (apdu) => Uint8Array.from([...apdu.slice(1, 2), 0x90, 0x00]) };
+const echoCard: Door = { transmit: async (apdu) => Uint8Array.from([...apdu.slice(1, 2), 0x90, 0x00]) };
 
-function cardSide(port: number, card: Card, onControl?: (c: Control) => void) {
+function cardSide(port: number, card: Door, onControl?: (c: Control) => void) {
   return new Promise<{ sock: Socket; done: Promise<void> }>((resolve, reject) => {
     const s = new Socket();
     s.once('error', reject);
@@ -97,7 +97,7 @@ wire('04 is answered with the framed ATR; 00, 01 and 02 get no answer but reach 
 
 wire('an APDU is answered with the card response, framed', async () => {
   const v = await fakeVpcd();
-  const card: Card = { transmit: async (a) => (hex(a) === '00a4040007a0000005272101' ? bytes('7903050701 9000') : bytes('6a82')) };
+  const card: Door = { transmit: async (a) => (hex(a) === '00a4040007a0000005272101' ? bytes('7903050701 9000') : bytes('6a82')) };
   const { sock } = await cardSide(v.port, card);
   const s = await v.conn;
   s.write(frame(bytes('00a4040007a0000005272101')));
@@ -109,7 +109,7 @@ wire('an APDU is answered with the card response, framed', async () => {
 
 wire('replies keep request order even when the first APDU is the slow one', async () => {
   const v = await fakeVpcd();
-  const card: Card = { transmit: async (a) => { if (a[1] === 0x01) await sleep(150); return Uint8Array.of(a[1]!, 0x90, 0x00); } };
+  const card: Door = { transmit: async (a) => { if (a[1] === 0x01) await sleep(150); return Uint8Array.of(a[1]!, 0x90, 0x00); } };
   const { sock } = await cardSide(v.port, card);
   const s = await v.conn;
   s.write(Buffer.concat([frame(bytes('0001000000')), frame(Uint8Array.of(4)), frame(bytes('0002000000'))]));
@@ -120,7 +120,7 @@ wire('replies keep request order even when the first APDU is the slow one', asyn
 
 wire('a card that throws answers 6F00 instead of dropping the line (which would eject it)', async () => {
   const v = await fakeVpcd();
-  const card: Card = { transmit: async () => { throw new Error('boom'); } };
+  const card: Door = { transmit: async () => { throw new Error('boom'); } };
   const { sock } = await cardSide(v.port, card);
   const s = await v.conn;
   s.write(frame(bytes('00a1000000')));

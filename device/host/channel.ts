@@ -3,7 +3,8 @@
 import { HostError } from './errors.js';
 import { concat, hex, INS, sendRemaining } from './oath-client.js';
 
-export interface Card { transmit(apdu: Uint8Array): Promise<Uint8Array> }
+/** The APDU door a channel talks through: the firmware's, or a card reader's. */
+export interface Door { transmit(apdu: Uint8Array): Promise<Uint8Array> }
 export interface Answer { data: Uint8Array; sw: number }
 
 const spaced = (b: Uint8Array) => hex(b).toUpperCase().replace(/(..)(?!$)/g, '$1 ');
@@ -15,13 +16,13 @@ export function traceCommand(a: Uint8Array): string {
 }
 export const traceAnswer = (r: Uint8Array): string => '< ' + spaced(r);
 
-export class Session {
-  constructor(private readonly card: Card, private readonly trace?: (line: string) => void) {}
+export class Channel {
+  constructor(private readonly door: Door, private readonly trace?: (line: string) => void) {}
 
   /** One exchange exactly as sent, nothing followed. */
   async exchange(apdu: Uint8Array): Promise<Answer> {
     this.trace?.(traceCommand(apdu));
-    const r = await this.card.transmit(apdu);
+    const r = await this.door.transmit(apdu);
     this.trace?.(traceAnswer(r));
     if (r.length < 2) throw new HostError('E_APDU', 'the device answered without a status word');
     return { data: r.subarray(0, r.length - 2), sw: (r[r.length - 2]! << 8) | r[r.length - 1]! };

@@ -1,5 +1,6 @@
 // CreateVirtualMFADevice hands back the seed twice: Base32StringSeed, and a QR PNG of an otpauth
-// URI. We burn the seed and use the QR as a cross-check (nobody else does: js-ecosystem.md, last §).
+// URI. We burn the seed and use the QR as a cross-check (no other tool decodes
+// QRCodePNG and compares it with Base32StringSeed).
 import { timingSafeEqual } from 'node:crypto';
 import { base32Decode, parseKeyUri } from '../device/core/index.js';
 import { isPng } from '../device/host/qr.js';

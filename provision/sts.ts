@@ -7,15 +7,15 @@ import type { STSClient } from '@aws-sdk/client-sts';
 import { chmodHint } from '../lib/files.js';
 import { call, isAws } from './aws.js';
 import { cacheDir, dropEntry, entryPath, fresh, lockEntry, readEntry, REFRESH_WINDOW, writeEntry, type Creds, type Entry, type Key } from './cache.js';
-import { localStatePath, type Ctx } from './context.js';
+import { localStatePath, type ProvisionCtx } from './context.js';
 import { credentialFor } from './credential.js';
 import { ProvisionError, usage } from './errors.js';
-import { endpointOf, mfaKey, resultKey, ROLE_DEFAULT, type SessionOptions, type SessionResult } from './fast.js';
+import { countdown } from './io.js';
+import { endpointOf, mfaKey, resultKey, ROLE_DEFAULT, type SessionOptions, type SessionResult } from './cache-hit.js';
 import { readMapping } from './mapping.js';
-import { countdown } from './pair.js';
 import { staticKeyId } from './shared-config.js';
 
-export type { SessionOptions, SessionResult } from './fast.js';
+export type { SessionOptions, SessionResult } from './cache-hit.js';
 
 /** Role chaining (a role's credentials assuming a role) is capped at one hour (AssumeRole API reference). */
 const CHAIN_MAX = 3600;
@@ -57,7 +57,7 @@ export function checkSession(o: SessionOptions): void {
 }
 
 /** The caller's MFA serial that the attached token holds, via ListMFADevices and the mapping. */
-export async function findSerial(ctx: Ctx): Promise<string> {
+export async function findSerial(ctx: ProvisionCtx): Promise<string> {
   const { arn } = await ctx.caller();
   const m = /^arn:[\w-]+:iam::\d+:user\/(?:.*\/)?([^/]+)$/.exec(arn);
   if (!m) throw new ProvisionError('E_USAGE', `the caller ${arn} is not an IAM user: pass --serial ARN`, 2);
@@ -74,7 +74,7 @@ export async function findSerial(ctx: Ctx): Promise<string> {
 interface Code { serial: string; code: string; step: number; user?: string }
 
 /** The token's code for the serial, once: a step already handed out waits for the next, bounded. */
-async function spendCode(ctx: Ctx, o: SessionOptions): Promise<Code> {
+async function spendCode(ctx: ProvisionCtx, o: SessionOptions): Promise<Code> {
   const serial = o.serial ?? await findSerial(ctx);
   const { token, id, entry } = await credentialFor(ctx, serial, o.credential);
   const t0 = ctx.clock.now();
@@ -111,7 +111,7 @@ const result = (e: Entry, cached: boolean, step?: number): SessionResult => ({
 /** The cache as one command sees it: off with --no-cache. */
 class Cache {
   readonly dir: string;
-  constructor(private readonly ctx: Ctx, readonly on: boolean, private readonly window: number) { this.dir = cacheDir(ctx.env); }
+  constructor(private readonly ctx: ProvisionCtx, readonly on: boolean, private readonly window: number) { this.dir = cacheDir(ctx.env); }
 
   /** A fresh entry, or null. A file others can read is refused; a corrupt one is dropped with one warning. */
   get(key: Key): Entry | null {
@@ -154,7 +154,7 @@ export async function clearSessions(env: NodeJS.ProcessEnv): Promise<{ dir: stri
   return { dir, removed: clearCache(dir) };
 }
 
-export async function startSession(ctx: Ctx, o: SessionOptions): Promise<SessionResult> {
+export async function startSession(ctx: ProvisionCtx, o: SessionOptions): Promise<SessionResult> {
   checkSession(o);
   const { aws, env } = ctx;
   if (o.mfa === false) return noMfa(ctx, o);
@@ -222,7 +222,7 @@ export async function startSession(ctx: Ctx, o: SessionOptions): Promise<Session
 }
 
 /** An STS client like the command's, signing with the MFA session's credentials. */
-async function stsAs(ctx: Ctx, c: Creds): Promise<STSClient> {
+async function stsAs(ctx: ProvisionCtx, c: Creds): Promise<STSClient> {
   const { aws } = ctx;
   const region = await aws.sts.config.region();
   return new aws.S.STSClient({
@@ -232,7 +232,7 @@ async function stsAs(ctx: Ctx, c: Creds): Promise<STSClient> {
 }
 
 /** --no-mfa: the call as it is without a code, to see what the policy says; never cached. */
-async function noMfa(ctx: Ctx, o: SessionOptions): Promise<SessionResult> {
+async function noMfa(ctx: ProvisionCtx, o: SessionOptions): Promise<SessionResult> {
   const { aws } = ctx;
   const dur = o.duration ? { DurationSeconds: o.duration } : {};
   if (o.role) {

@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PNG } from 'pngjs';
 import QR from 'qrcode';
-import { moduleImage, type Rgba } from '../../../device/host/qr-grid.js';
+import { moduleImage, type Rgba } from '../../../device/host/qr-search.js';
 import { AWS_URI, qrPng } from './qrpng.js';
 
 const rgba = async (scale: number, margin: number, o: { dark?: string; light?: string } = {}): Promise<Rgba> => {

@@ -6,7 +6,7 @@ import QR from 'qrcode';
 import { PNG } from 'pngjs';
 import { base32Encode } from '../../device/core/index.js';
 import { readQr } from '../../device/host/qr.js';
-import { bootstrap, decodeSeed, sameSecret } from '../../provision/bootstrap.js';
+import { bootstrap, decodeSeed, sameSecret } from '../../provision/seed-check.js';
 import { ProvisionError } from '../../provision/errors.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
