@@ -1,6 +1,6 @@
-// Whole YKOATH sessions, byte for byte. Expected bytes are written out by hand from
-// ../shared/reference/ykoath-protocol.md and the RFC 4226 / RFC 6238 tables, or computed
-// here with node:crypto from the spec; never with the firmware's own encoder.
+// Whole YKOATH sessions, byte for byte. Expected bytes are written out by hand from the YKOATH
+// layouts (SELECT, PUT, CALCULATE, VALIDATE as ykman 4.0.9 sends them) and the RFC 4226 / RFC 6238
+// tables, or computed here with node:crypto from the spec; never with the firmware's own encoder.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHmac, pbkdf2Sync } from 'node:crypto';
