@@ -15,8 +15,9 @@ import type { State } from './store.js';
  * time (both fixed for a device's life, so an old copy maps to the same record).
  */
 export function recordPath(dir: string, s: State): string {
-  const key = s.identity.uid ?? Buffer.from(sha('SHA256', Buffer.from(`${s.identity.serial}\n${s.identity.manufactured}`)))
-    .toString('hex').slice(0, 32);
+  const key = s.identity.uid ??
+    Buffer.from(sha('SHA256', Buffer.from(`${s.identity.serial}\n${s.identity.manufactured}`)))
+      .toString('hex').slice(0, 32);
   return join(dir, `${key}.gen`);
 }
 
