@@ -12,7 +12,8 @@ const others = readdirSync(here)
   .filter((f) => f !== 'index.ts' && f !== 'core.ts')
   .sort();
 
-process.stdout.write(`totp-fob bench: node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} ×${cpus().length}\n\n`);
+process.stdout.write(
+  `totp-fob bench: node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} ×${cpus().length}\n\n`);
 for (const f of ['core.ts', ...others]) {
   const m = (await import(new URL(f, here).href)) as { bench?: () => Promise<string> };
   if (typeof m.bench !== 'function') { process.stderr.write(`bench/${f}: no bench() export, skipped\n`); continue; }

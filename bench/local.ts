@@ -23,7 +23,10 @@ export async function bench(): Promise<string> {
   const srv = await startLocalAws({ statePath: join(t.dir, 'state.json'), port: 0, clock });
   const startMs = performance.now() - t0;
   try {
-    const cfg = { region: 'us-east-1', endpoint: srv.endpoint, credentials: { accessKeyId: srv.fixture.accessKeyId, secretAccessKey: srv.fixture.secretAccessKey }, maxAttempts: 1 };
+    const cfg = {
+      region: 'us-east-1', endpoint: srv.endpoint, maxAttempts: 1,
+      credentials: { accessKeyId: srv.fixture.accessKeyId, secretAccessKey: srv.fixture.secretAccessKey },
+    };
     const iam = new IAMClient(cfg), sts = new STSClient(cfg);
     await sts.send(new GetCallerIdentityCommand({})); // warm the SDK and the connection
 
@@ -32,8 +35,11 @@ export async function bench(): Promise<string> {
     await Promise.all(Array.from({ length: 400 }, () => sts.send(new GetCallerIdentityCommand({}))));
     const parRate = 400 / ((performance.now() - c0) / 1000);
 
-    const create = await timed(20, (i) => iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: `bench-${i}` })));
-    const d = await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'kjh-SuperDuperUser', Path: '/service-user/' }));
+    const create = await timed(20, (i) =>
+      iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: `bench-${i}` })));
+    const d = await iam.send(new CreateVirtualMFADeviceCommand({
+      VirtualMFADeviceName: 'kjh-SuperDuperUser', Path: '/service-user/',
+    }));
     const seed = new TextDecoder().decode(d.VirtualMFADevice!.Base32StringSeed);
     const serial = d.VirtualMFADevice!.SerialNumber!;
     const step = () => Math.floor(clock.now() / 30);
@@ -43,14 +49,19 @@ export async function bench(): Promise<string> {
     }));
     const assume = await timed(50, async () => {
       await clock.sleep(30_000); // a fresh step per call: codes are single-use
-      await sts.send(new AssumeRoleCommand({ RoleArn: srv.fixture.roleArn, RoleSessionName: 'bench', SerialNumber: serial, TokenCode: totp(seed, step() * 30) }));
+      await sts.send(new AssumeRoleCommand({
+        RoleArn: srv.fixture.roleArn, RoleSessionName: 'bench', SerialNumber: serial,
+        TokenCode: totp(seed, step() * 30),
+      }));
     });
     return [
       `local IAM/STS (JS SDK over HTTP, 127.0.0.1)`,
       `  start-up (new state, lock, listen)     ${startMs.toFixed(1)} ms`,
-      `  GetCallerIdentity sequential           median ${median(seq).toFixed(2)} ms  (${(1000 / median(seq)).toFixed(0)}/s)`,
+      `  GetCallerIdentity sequential           median ${median(seq).toFixed(2)} ms  ` +
+        `(${(1000 / median(seq)).toFixed(0)}/s)`,
       `  GetCallerIdentity 400 concurrent       ${parRate.toFixed(0)}/s`,
-      `  CreateVirtualMFADevice (seed+QR+save)  median ${median(create).toFixed(1)} ms  (first ${create[0]!.toFixed(0)} ms: loads qrcode)`,
+      `  CreateVirtualMFADevice (seed+QR+save)  median ${median(create).toFixed(1)} ms  ` +
+        `(first ${create[0]!.toFixed(0)} ms: loads qrcode)`,
       `  AssumeRole with MFA (check+save)       median ${median(assume).toFixed(2)} ms`,
     ].join('\n');
   } finally {

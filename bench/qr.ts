@@ -34,7 +34,8 @@ export async function bench(): Promise<string> {
   const real: [string, () => Buffer | Promise<Buffer>][] = [
     ['AWS-like QR, qrcode scale 4', () => qrPng(AWS_URI, { scale: 4, margin: 4 })],
     ['AWS-like QR, qrcode scale 60', () => qrPng(AWS_URI, { scale: 60, margin: 4 })],
-    ['anti-aliased QR 2400×2400', () => smoothQr(AWS_URI, { w: 2400, h: 2400, x: 130.5, y: 141.3, module: 2100 / 57 })],
+    ['anti-aliased QR 2400×2400',
+      () => smoothQr(AWS_URI, { w: 2400, h: 2400, x: 130.5, y: 141.3, module: 2100 / 57 })],
     ['QR in a 3600×2700 screenshot', () => smoothQr(AWS_URI, { w: 3600, h: 2700, x: 3000.4, y: 2100.2, module: 9.4 })],
   ];
   const rows: string[] = [];
@@ -45,19 +46,23 @@ export async function bench(): Promise<string> {
     let outcome = '';
     for (let i = 0; i < RUNS; i++) {
       const t = performance.now();
-      outcome = await readQr(png).then((s) => (s === AWS_URI ? 'decoded' : 'wrong text'), (e: { code?: string }) => e.code ?? 'untyped');
+      outcome = await readQr(png).then((s) => (s === AWS_URI ? 'decoded' : 'wrong text'),
+        (e: { code?: string }) => e.code ?? 'untyped');
       times.push(performance.now() - t);
     }
     const max = Math.max(...times);
     worst = Math.max(worst, max);
-    rows.push(`${name.padEnd(32)} ${(png.length / 1024).toFixed(0).padStart(7)} KB  max ${max.toFixed(0).padStart(5)} ms  min ${Math.min(...times).toFixed(0).padStart(5)} ms  ${outcome}`);
+    rows.push(`${name.padEnd(32)} ${(png.length / 1024).toFixed(0).padStart(7)} KB  ` +
+      `max ${max.toFixed(0).padStart(5)} ms  min ${Math.min(...times).toFixed(0).padStart(5)} ms  ${outcome}`);
   }
   const rss = process.resourceUsage().maxRSS >> 10;
   return [
-    `readQr, ${RUNS} runs per image, wall clock (the budget is ${QR_BUDGET_MS} ms of the search thread's CPU, and at most`,
+    `readQr, ${RUNS} runs per image, wall clock ` +
+      `(the budget is ${QR_BUDGET_MS} ms of the search thread's CPU, and at most`,
     `${4 * QR_BUDGET_MS} ms of wall clock; load average ${loadavg()[0]!.toFixed(1)} on this machine when it started)`,
     ...rows,
-    `worst ${worst.toFixed(0)} ms against the ${TARGET_MS} ms target: ${worst < TARGET_MS ? 'met' : 'missed'}; peak RSS of the bench process ${rss} MB`,
+    `worst ${worst.toFixed(0)} ms against the ${TARGET_MS} ms target: ${worst < TARGET_MS ? 'met' : 'missed'}; ` +
+      `peak RSS of the bench process ${rss} MB`,
   ].join('\n');
 }
 

@@ -21,7 +21,8 @@ async function timed(n: number, f: () => Promise<{ code: number; stderr: string 
 
 const fmt = (ms: number[]) => {
   const med = ms[Math.floor(ms.length / 2)]!;
-  return `median ${med.toFixed(0).padStart(5)} ms  (min ${ms[0]!.toFixed(0)}, max ${ms[ms.length - 1]!.toFixed(0)}, n=${ms.length})`;
+  return `median ${med.toFixed(0).padStart(5)} ms  ` +
+    `(min ${ms[0]!.toFixed(0)}, max ${ms[ms.length - 1]!.toFixed(0)}, n=${ms.length})`;
 };
 
 export async function bench(): Promise<string> {
@@ -41,7 +42,8 @@ export async function bench(): Promise<string> {
   try {
     await must(token(['init', '--drift-ppm', '0']), 'token init');
     for (let i = 0; i < CREDENTIALS; i++) {
-      await must(token(['enroll', '--secret', 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', '--issuer', `Bench${i}`, '--name', `user${i}`]), 'token enroll');
+      await must(token(['enroll', '--secret', 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ',
+        '--issuer', `Bench${i}`, '--name', `user${i}`]), 'token enroll');
     }
     pcscd = await startPcscd();
     card = await startAttach(device, pcscd.port, env, pcscd.reader);

@@ -3,7 +3,9 @@
 import { nodeCrypto } from '../../lib/builtin.js';
 import { SW, SwError, type Command } from './apdu.js';
 import { FirmwareError } from './errors.js';
-import { deriveSealKey, KDF, LEGACY_KDF, openSecret, sameKcv, sealSecret, weaker, type Kdf, type SealKey } from './seal.js';
+import {
+  deriveSealKey, KDF, LEGACY_KDF, openSecret, sameKcv, sealSecret, weaker, type Kdf, type SealKey,
+} from './seal.js';
 import { change, requireAuth, type Ctx } from './ram.js';
 import { MAX_RETRIES, type State } from './store.js';
 import { parseTlvs, take, tlv } from './tlv.js';
@@ -13,7 +15,8 @@ import { MAX_CHALLENGE, TAG } from './ykoath.js';
 export const accessKey = (code: string, salt: Uint8Array): Uint8Array =>
   new Uint8Array(nodeCrypto().pbkdf2Sync(Buffer.from(code, 'utf8'), salt, 1000, 16, 'sha1'));
 
-const hmacSha1 = (k: Uint8Array, m: Uint8Array) => new Uint8Array(nodeCrypto().createHmac('sha1', k).update(m).digest());
+const hmacSha1 = (k: Uint8Array, m: Uint8Array) =>
+  new Uint8Array(nodeCrypto().createHmac('sha1', k).update(m).digest());
 const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && nodeCrypto().timingSafeEqual(a, b);
 
 /** Factory state, keeping identity and clock: YKOATH RESET, and what 0 tries left does. */
@@ -79,7 +82,9 @@ async function restore(ctx: Ctx, seal: SealKey, next?: { seal: SealKey; salt: Bu
 export async function wipeIfSpent(ctx: Ctx, s: State): Promise<void> {
   if (s.access.kcv === null || s.access.retries > 0) return;
   await change(ctx, (f) => { if (f.access.kcv !== null && f.access.retries === 0) wipe(f); });
-  throw new FirmwareError('E_WIPED', 'the last access-code try was spent and never proven right (the process was stopped): the device has wiped every credential (it keeps its serial and clock)', { triesLeft: 0 });
+  throw new FirmwareError('E_WIPED', 'the last access-code try was spent and never proven right ' +
+    '(the process was stopped): the device has wiped every credential (it keeps its serial and clock)',
+    { triesLeft: 0 });
 }
 
 /** Power-on with an access code: K and the sealing key go to RAM, or a try is spent. */
@@ -92,10 +97,14 @@ export async function unlockAtBoot(ctx: Ctx, s: State, code: string): Promise<vo
   if (!sameKcv(seal.kcv, spent.kcv)) {
     await refuse(ctx, spent);
     if (spent.left === 0) {
-      throw new FirmwareError('E_WIPED', 'wrong access code and no tries left: the device has wiped every credential (it keeps its serial and clock)', { triesLeft: 0 });
+      throw new FirmwareError('E_WIPED',
+        'wrong access code and no tries left: the device has wiped every credential (it keeps its serial and clock)',
+        { triesLeft: 0 });
     }
     const left = spent.left;
-    throw new FirmwareError('E_ACCESS', `wrong access code: ${left} ${left === 1 ? 'try' : 'tries'} left before the device wipes every credential`, { sw: SW.TRIES_LEFT | left, triesLeft: left });
+    throw new FirmwareError('E_ACCESS',
+      `wrong access code: ${left} ${left === 1 ? 'try' : 'tries'} left before the device wipes every credential`,
+      { sw: SW.TRIES_LEFT | left, triesLeft: left });
   }
   ctx.key = key;
   ctx.seal = seal;

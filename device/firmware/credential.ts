@@ -39,12 +39,14 @@ export function idProblem(id: string): string | null {
   const m = UNSAFE_ID.exec(id);
   if (!m) return null;
   const c = m[0].codePointAt(0)!;
-  return `U+${hex(m[0], 4)}, ${c < 0xa0 ? 'a control character' : c === 0x2028 || c === 0x2029 ? 'a line separator' : 'a bidi control'}`;
+  const what = c < 0xa0 ? 'a control character' : c === 0x2028 || c === 0x2029 ? 'a line separator' : 'a bidi control';
+  return `U+${hex(m[0], 4)}, ${what}`;
 }
 
 /** An id to put on a screen: each character idProblem refuses as \x1b or \u202e, the rest as it is. */
 export const printableId = (id: string): string =>
-  id.replace(UNSAFE_IDS, (c) => (c.codePointAt(0)! <= 0xff ? `\\x${hex(c, 2).toLowerCase()}` : `\\u${hex(c, 4).toLowerCase()}`));
+  id.replace(UNSAFE_IDS, (c) =>
+    (c.codePointAt(0)! <= 0xff ? `\\x${hex(c, 2).toLowerCase()}` : `\\u${hex(c, 4).toLowerCase()}`));
 
 /** A new id (PUT, RENAME's target): readId's rules and idProblem's. */
 export function readNewId(b: Uint8Array): string {

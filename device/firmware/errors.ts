@@ -1,6 +1,7 @@
 /** Every firmware failure carries a stable code; only CLIs turn them into words on stderr. */
 export type FirmwareCode =
-  | 'E_EXISTS' | 'E_NO_DEVICE' | 'E_STORE_CORRUPT' | 'E_STORE_INVALID' | 'E_STORE_PERMS' | 'E_STORE_VERSION' | 'E_ROLLBACK'
+  | 'E_EXISTS' | 'E_NO_DEVICE' | 'E_STORE_CORRUPT' | 'E_STORE_INVALID' | 'E_STORE_PERMS' | 'E_STORE_VERSION'
+  | 'E_ROLLBACK'
   | 'E_ACCESS' | 'E_WIPED' | 'E_LOCKED' | 'E_BUSY' | 'E_SERIAL' | 'E_DRIFT' | 'E_CLOSED' | 'E_IO';
 
 export class FirmwareError extends Error {

@@ -15,7 +15,9 @@ import type { State } from './store.js';
  * time (both fixed for a device's life, so an old copy maps to the same record).
  */
 export function recordPath(dir: string, s: State): string {
-  const key = s.identity.uid ?? Buffer.from(sha('SHA256', Buffer.from(`${s.identity.serial}\n${s.identity.manufactured}`))).toString('hex').slice(0, 32);
+  const key = s.identity.uid ??
+    Buffer.from(sha('SHA256', Buffer.from(`${s.identity.serial}\n${s.identity.manufactured}`)))
+      .toString('hex').slice(0, 32);
   return join(dir, `${key}.gen`);
 }
 
@@ -34,8 +36,9 @@ function recorded(path: string): number {
 export function checkRecord(dir: string, s: State, storePath: string): void {
   const path = recordPath(dir, s), have = s.generation ?? 0, seen = recorded(path);
   if (have >= seen) return;
-  throw new FirmwareError('E_ROLLBACK', `device store ${storePath} is older than this host last saw it (generation ${have}, ` +
-    `the record says ${seen}): an old copy was put back, which would bring back spent access-code tries, used codes and ` +
+  throw new FirmwareError('E_ROLLBACK', `device store ${storePath} is older than this host last saw it ` +
+    `(generation ${have}, the record says ${seen}): an old copy was put back, which would bring back spent ` +
+    'access-code tries, used codes and ' +
     `deleted credentials. If you restored a backup on purpose, delete ${path} and run again`);
 }
 

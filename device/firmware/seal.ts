@@ -26,7 +26,8 @@ export function kdfProblem(k: unknown): string | null {
   const o = k as Kdf | null;
   if (typeof o !== 'object' || o === null || Object.keys(o).length !== 3) return 'not {N, r, p}';
   const pow2 = Number.isSafeInteger(o.N) && o.N >= 2 ** 14 && o.N <= 2 ** 20 && (o.N & (o.N - 1)) === 0;
-  if (!pow2 || !Number.isSafeInteger(o.r) || o.r < 1 || o.r > 16 || !Number.isSafeInteger(o.p) || o.p < 1 || o.p > 4) return 'out of bounds';
+  if (!pow2 || !Number.isSafeInteger(o.r) || o.r < 1 || o.r > 16 ||
+    !Number.isSafeInteger(o.p) || o.p < 1 || o.p > 4) return 'out of bounds';
   return 128 * o.N * o.r > 1024 ** 3 ? 'over 1 GiB' : null;
 }
 
@@ -42,7 +43,8 @@ export function deriveSealKey(k: Uint8Array, sealSalt: Uint8Array, kdf: Kdf = KD
   }));
 }
 
-const kcvOf = (key: Buffer): string => nodeCrypto().createHmac('sha256', key).update('totp-fob key check').digest().subarray(0, 16).toString('hex');
+const kcvOf = (key: Buffer): string =>
+  nodeCrypto().createHmac('sha256', key).update('totp-fob key check').digest().subarray(0, 16).toString('hex');
 
 export function sameKcv(a: string, b: string): boolean {
   return a.length === b.length && nodeCrypto().timingSafeEqual(Buffer.from(a), Buffer.from(b));

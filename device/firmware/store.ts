@@ -6,8 +6,8 @@ import { readdir, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { cb, chmodHint, makeDirs, openBits, tempPrefix, writeAtomic } from '../../lib/files.js';
 import { basename, dirname, join } from 'node:path';
 import { sha, type Algorithm } from '../core/index.js';
+import { acquire, LockBusyError, type Lock } from '../../lib/lock.js';
 import { FirmwareError } from './errors.js';
-import { withLock } from './lock.js';
 import { checkRecord, raiseRecord } from './rollback.js';
 import type { Kdf } from './seal.js';
 import { storeProblem } from './validate.js';
@@ -50,7 +50,10 @@ export interface State {
   salt: string;
   /** RTC: device time `setMs` was set when the host clock read `hostMs`. */
   clock: { setMs: number; hostMs: number };
-  /** kcv: key-check value of the sealing key, null when no access code is set; kdf: its scrypt cost (absent: LEGACY_KDF). */
+  /**
+   * kcv: key-check value of the sealing key, null when no access code is set;
+   * kdf: its scrypt cost (absent: LEGACY_KDF).
+   */
   access: { kcv: string | null; sealSalt: string; retries: number; kdf?: Kdf };
   credentials: Credential[];
   /** Raised by every write, so the rollback record can tell an old copy (absent: 0). */
@@ -59,10 +62,12 @@ export interface State {
 
 const HEAD = `totp-fob store ${FORMAT}`;
 const corrupt = (path: string, why = 'checksum mismatch') =>
-  new FirmwareError('E_STORE_CORRUPT', `device store is corrupt (${why}): ${path} is left as it is for inspection; restore a backup or make a new device with token init`);
+  new FirmwareError('E_STORE_CORRUPT', `device store is corrupt (${why}): ${path} is left as it is for inspection; ` +
+    'restore a backup or make a new device with token init');
 
 // core's SHA-256, not node:crypto's: `show` then loads no crypto at all (~3 ms of its start).
-const digest = (head: string, body: Buffer) => Buffer.from(sha('SHA256', Buffer.concat([Buffer.from(head + '\n', 'latin1'), body]))).toString('hex');
+const digest = (head: string, body: Buffer) =>
+  Buffer.from(sha('SHA256', Buffer.concat([Buffer.from(head + '\n', 'latin1'), body]))).toString('hex');
 
 /**
  * The last bytes whose checksum held (or that this process wrote). A command reads the store
@@ -89,13 +94,16 @@ export function decode(bytes: Buffer, path: string): State {
     verified = bytes;
   }
   if (Number(ver[1]) !== FORMAT) {
-    throw new FirmwareError('E_STORE_VERSION', `device store ${path} has format ${ver[1]}, this firmware reads format ${FORMAT}: use the totp-fob version that made it`);
+    throw new FirmwareError('E_STORE_VERSION', `device store ${path} has format ${ver[1]}, ` +
+      `this firmware reads format ${FORMAT}: use the totp-fob version that made it`);
   }
   let s: unknown;
   try { s = JSON.parse(body.toString('utf8')); } catch { throw corrupt(path, 'bad contents'); }
   const bad = storeProblem(s);
   if (bad) {
-    throw new FirmwareError('E_STORE_INVALID', `device store ${path} holds a field no firmware writes (${bad}): it was edited by hand or by another tool. It is left as it is for inspection; restore a backup or make a new device with token init`);
+    throw new FirmwareError('E_STORE_INVALID', `device store ${path} holds a field no firmware writes (${bad}): ` +
+      'it was edited by hand or by another tool. It is left as it is for inspection; ' +
+      'restore a backup or make a new device with token init');
   }
   return s as State;
 }
@@ -108,21 +116,46 @@ export function readStore(path: string, records?: string | null): State {
   let mode: number;
   try { mode = statSync(path).mode; } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new FirmwareError('E_NO_DEVICE', `no device at ${path}: make one with token init, or name another with --device`);
+      throw new FirmwareError('E_NO_DEVICE',
+        `no device at ${path}: make one with token init, or name another with --device`);
     }
-    throw new FirmwareError('E_IO', `cannot read the device store ${path} (${(e as NodeJS.ErrnoException).code})`);
+    throw new FirmwareError('E_IO',
+      `cannot read the device store ${path} (${(e as NodeJS.ErrnoException).code})`);
   }
   if (openBits(mode)) {
     const m = (mode & 0o777).toString(8).padStart(4, '0');
-    throw new FirmwareError('E_STORE_PERMS', `device store ${path} is open to group or others (mode ${m}): ${chmodHint(path)}`);
+    throw new FirmwareError('E_STORE_PERMS',
+      `device store ${path} is open to group or others (mode ${m}): ${chmodHint(path)}`);
   }
   let bytes: Buffer;
   try { bytes = readFileSync(path); } catch (e) {
-    throw new FirmwareError('E_IO', `cannot read the device store ${path} (${(e as NodeJS.ErrnoException).code})`);
+    throw new FirmwareError('E_IO',
+      `cannot read the device store ${path} (${(e as NodeJS.ErrnoException).code})`);
   }
   const s = decode(bytes, path);
   if (records) checkRecord(records, s, path);
   return s;
+}
+
+// The store's writers' lock, `<store>.lock`: the house's one lock, its failures in the firmware's words.
+const WAIT_MS = 30_000;
+
+/** Runs fn while holding the store's lock, waiting up to 30 s for another writer. */
+async function withLock<T>(storePath: string, fn: (lock: Lock) => T | Promise<T>): Promise<T> {
+  const path = `${storePath}.lock`;
+  let lock: Lock;
+  try {
+    lock = await acquire(path, { timeoutMs: WAIT_MS });
+  } catch (e) {
+    if (e instanceof LockBusyError) {
+      throw new FirmwareError('E_BUSY',
+        `the device is busy: another process has held ${path} for ${WAIT_MS / 1000} s`);
+    }
+    const code = (e as NodeJS.ErrnoException).code;
+    if (!code) throw e;
+    throw new FirmwareError('E_IO', `cannot lock the device store (${code}): check that ${path} is writable`);
+  }
+  try { return await fn(lock); } finally { await lock.release(); }
 }
 
 /**
@@ -133,7 +166,9 @@ export function readStore(path: string, records?: string | null): State {
 async function sweepTemps(path: string): Promise<void> {
   const prefix = basename(tempPrefix(path)), dir = dirname(path);
   let names: string[];
-  try { names = await cb<string[]>((d) => readdir(dir, d)); } catch { return; /* unreadable dir: the write reports it */ }
+  try { names = await cb<string[]>((d) => readdir(dir, d)); } catch {
+    return; /* unreadable dir: the write reports it */
+  }
   for (const f of names) if (f.startsWith(prefix)) try { unlinkSync(join(dir, f)); } catch { /* raced */ }
 }
 
@@ -142,14 +177,19 @@ async function sweepTemps(path: string): Promise<void> {
  * processes never lose each other's changes. fn edits the state it is given; nothing is
  * written when it throws or changes nothing.
  */
-export async function update<T>(path: string, fn: (s: State) => T | Promise<T>, records?: string | null): Promise<{ state: State; result: T }> {
+export async function update<T>(
+  path: string, fn: (s: State) => T | Promise<T>, records?: string | null,
+): Promise<{ state: State; result: T }> {
   return withLock(path, async (lock) => {
     if (lock.tookOver) await sweepTemps(path);
     const state = readStore(path, records);
     const before = JSON.stringify(state);
     const result = await fn(state);
     if (JSON.stringify(state) !== before) {
-      if (!lock.held()) throw new FirmwareError('E_BUSY', `lost the lock on ${path} to another process; nothing was written, try again`);
+      if (!lock.held()) {
+        throw new FirmwareError('E_BUSY',
+          `lost the lock on ${path} to another process; nothing was written, try again`);
+      }
       state.generation = (state.generation ?? 0) + 1;
       await writeAtomic(path, encode(state));
       // The record follows the store: a crash in between leaves the store ahead, which is accepted.
@@ -165,6 +205,7 @@ export async function createStore(path: string, s: State): Promise<void> {
   await withLock(path, async (lock) => {
     if (lock.tookOver) await sweepTemps(path);
     if (!statSync(path, { throwIfNoEntry: false })) { await writeAtomic(path, encode(s)); return; }
-    throw new FirmwareError('E_EXISTS', `a device already exists at ${path}: use it, or remove it first to make a new one`);
+    throw new FirmwareError('E_EXISTS',
+      `a device already exists at ${path}: use it, or remove it first to make a new one`);
   });
 }

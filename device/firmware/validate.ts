@@ -9,7 +9,8 @@ import { BLOCK, CAPACITY, MAX_ID, MIN_KEY } from './ykoath.js';
 
 const isObj = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
-const isInt = (n: unknown, lo: number, hi: number) => Number.isSafeInteger(n) && (n as number) >= lo && (n as number) <= hi;
+const isInt = (n: unknown, lo: number, hi: number) =>
+  Number.isSafeInteger(n) && (n as number) >= lo && (n as number) <= hi;
 const isHex = (v: unknown, bytes: number) => typeof v === 'string' && v.length === bytes * 2 && /^[0-9a-f]*$/.test(v);
 /** Base64 as Buffer writes it (a hand edit that Buffer would silently repair is not that). */
 const b64len = (v: string): number => {
@@ -22,7 +23,9 @@ const isMs = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && Math
 /** Exactly these keys (a few optional): a stray one, `__proto__` included, is not ours. */
 function keys(o: Record<string, unknown>, need: readonly string[], may: readonly string[] = []): string | null {
   for (const k of need) if (!Object.hasOwn(o, k)) return `no ${k}`;
-  for (const k of Object.keys(o)) if (!need.includes(k) && !may.includes(k)) return `an unknown field ${JSON.stringify(k)}`;
+  for (const k of Object.keys(o)) {
+    if (!need.includes(k) && !may.includes(k)) return `an unknown field ${JSON.stringify(k)}`;
+  }
   return null;
 }
 
@@ -38,13 +41,16 @@ export function storeProblem(s: unknown): string | null {
   if (ik) return `identity (${ik})`;
   if (typeof i.serial !== 'string' || !/^[\x21-\x7e]{1,32}$/.test(i.serial)) return 'identity.serial';
   if (typeof i.model !== 'string' || !/^[\x21-\x7e]{1,32}$/.test(i.model)) return 'identity.model';
-  if (typeof i.firmware !== 'string' || !/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){2}$/.test(i.firmware)) return 'identity.firmware';
+  if (typeof i.firmware !== 'string' ||
+    !/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){2}$/.test(i.firmware)) return 'identity.firmware';
   if (!isInt(i.manufactured, 0, 8.64e15)) return 'identity.manufactured';
-  if (typeof i.driftPpm !== 'number' || !Number.isFinite(i.driftPpm) || Math.abs(i.driftPpm) > MAX_PPM) return 'identity.driftPpm';
+  if (typeof i.driftPpm !== 'number' || !Number.isFinite(i.driftPpm) ||
+    Math.abs(i.driftPpm) > MAX_PPM) return 'identity.driftPpm';
   if (i.uid !== undefined && !isHex(i.uid, 16)) return 'identity.uid';
   if (!isHex(s.salt, 8)) return 'salt';
   const c = s.clock;
-  if (!isObj(c) || keys(c, ['setMs', 'hostMs']) || !isInt(c.setMs, 0, Number.MAX_SAFE_INTEGER) || !isMs(c.hostMs)) return 'clock';
+  if (!isObj(c) || keys(c, ['setMs', 'hostMs']) ||
+    !isInt(c.setMs, 0, Number.MAX_SAFE_INTEGER) || !isMs(c.hostMs)) return 'clock';
   const a = s.access;
   if (!isObj(a)) return 'access';
   const ak = keys(a, ['kcv', 'sealSalt', 'retries'], ['kdf']);
@@ -69,7 +75,8 @@ function credentialProblem(c: unknown, sealed: boolean, seen: Set<string>): stri
   const ck = keys(c, ['id', 'type', 'algorithm', 'digits', 'period', 'counter', 'touch', 'highWater', 'secret']);
   if (ck) return ` (${ck})`;
   const id = c.id;
-  if (typeof id !== 'string' || /[\ud800-\udfff]/u.test(id) || id.length === 0 || Buffer.byteLength(id, 'utf8') > MAX_ID) return '.id';
+  if (typeof id !== 'string' || /[\ud800-\udfff]/u.test(id) || id.length === 0 ||
+    Buffer.byteLength(id, 'utf8') > MAX_ID) return '.id';
   const unsafe = idProblem(id);
   if (unsafe) return `.id '${printableId(id)}' (${unsafe})`;
   if (seen.has(id)) return `.id '${id}' (a second credential of that id)`;

@@ -129,7 +129,8 @@ export async function powerOn(o: PowerOnOptions): Promise<Powered> {
     const given = o.accessCode;
     if (given === undefined) {
       throw new HostError('E_LOCKED', `token ${dev.identity.serial} is locked by an access code: `
-        + `set TOKEN_ACCESS_CODE, or run on a terminal to be asked${o.for === 'attach' ? ' (ykman then needs the same code)' : ''}`);
+        + 'set TOKEN_ACCESS_CODE, or run on a terminal to be asked'
+        + (o.for === 'attach' ? ' (ykman then needs the same code)' : ''));
     }
     if (info.retries <= 1 && !(typeof o.allowLastTry === 'function' ? o.allowLastTry() : o.allowLastTry)) {
       throw new HostError('E_LAST_TRY', `token ${dev.identity.serial} has one access-code try left `

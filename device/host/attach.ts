@@ -176,6 +176,7 @@ function takeAttachLock(device: string): { release(): void } {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { release() {} };
     if (!(e instanceof LockBusyError)) throw e;
     if (!e.holder) throw new AttachError('E_ATTACHED', 'another attach is starting on this token; try again');
-    throw new AttachError('E_ATTACHED', `this token is already attached (pid ${e.holder.pid}); stop that 'token attach' first`);
+    throw new AttachError('E_ATTACHED',
+      `this token is already attached (pid ${e.holder.pid}); stop that 'token attach' first`);
   }
 }

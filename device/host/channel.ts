@@ -52,8 +52,10 @@ export const swText = (sw: number) => sw.toString(16).toUpperCase().padStart(4, 
 
 export function generic(sw: number): HostError {
   switch (sw) {
-    case 0x6f00: return new HostError('E_UNHEALTHY', 'the token failed its power-on self-test (its display shows Err); it cannot be used', sw);
-    case 0x6982: return new HostError('E_LOCKED', 'the token is locked by an access code (set TOKEN_ACCESS_CODE, or run on a terminal to be asked)', sw);
+    case 0x6f00: return new HostError('E_UNHEALTHY',
+      'the token failed its power-on self-test (its display shows Err); it cannot be used', sw);
+    case 0x6982: return new HostError('E_LOCKED',
+      'the token is locked by an access code (set TOKEN_ACCESS_CODE, or run on a terminal to be asked)', sw);
     case 0x6984: return new HostError('E_NO_MATCH', 'no such credential on the token', sw);
     case 0x6a84: return new HostError('E_FULL', 'the token is full (64 credentials); delete one first', sw);
     default: return new HostError('E_APDU', `the token refused the command (SW ${swText(sw)})`, sw);

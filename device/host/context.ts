@@ -21,7 +21,10 @@ export interface TokenCtx {
 export async function accessCode(question = 'Access code: '): Promise<string> {
   const env = process.env.TOKEN_ACCESS_CODE;
   if (env !== undefined) return env;
-  if (!interactive()) throw new HostError('E_LOCKED', 'the token is locked by an access code: set TOKEN_ACCESS_CODE, or run on a terminal to be asked');
+  if (!interactive()) {
+    throw new HostError('E_LOCKED',
+      'the token is locked by an access code: set TOKEN_ACCESS_CODE, or run on a terminal to be asked');
+  }
   return askSecret(question);
 }
 
@@ -29,7 +32,8 @@ export function context(g: Globals): TokenCtx {
   // An empty TOTP_FOB_NOW is unset (the shell habit `VAR= cmd`), but an empty --at was typed on
   // purpose: running on the real clock instead would hand out codes for a time nobody asked for.
   if (g.at !== undefined && !g.at.trim()) {
-    throw new ClockError("--at needs a time: ISO 8601 (2027-01-01T00:00:00Z), Unix seconds, or a shift like +30d; leave it out for the real clock");
+    throw new ClockError('--at needs a time: ISO 8601 (2027-01-01T00:00:00Z), Unix seconds, or a shift like +30d; ' +
+      'leave it out for the real clock');
   }
   const clock = hostClock(g.at ?? process.env.TOTP_FOB_NOW);
   const path = devicePath(g.device);

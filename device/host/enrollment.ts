@@ -23,10 +23,16 @@ export const RECOMMENDED_SECRET = 16;
 
 /** Throws for what the device cannot hold; returns warnings for what it holds reluctantly. */
 export function checkEnrollment(e: Enrollment): { id: string; warnings: string[] } {
-  const bad = (why: string): never => { throw new HostError('E_UNSUPPORTED', `the token cannot hold this credential: ${why}`); };
+  const bad = (why: string): never => {
+    throw new HostError('E_UNSUPPORTED', `the token cannot hold this credential: ${why}`);
+  };
   if (!Number.isInteger(e.digits) || e.digits < 6 || e.digits > 8) bad(`${e.digits} digits (it shows 6 to 8)`);
-  if (e.type === 'totp' && (!Number.isInteger(e.period) || e.period < 1 || e.period > 300)) bad(`a ${e.period} s period (it takes 1 to 300 s)`);
-  if (e.type === 'hotp' && (!Number.isInteger(e.counter) || e.counter < 0 || e.counter > 0xffffffff)) bad(`counter ${e.counter} (YKOATH carries 0 to 2^32-1)`);
+  if (e.type === 'totp' && (!Number.isInteger(e.period) || e.period < 1 || e.period > 300)) {
+    bad(`a ${e.period} s period (it takes 1 to 300 s)`);
+  }
+  if (e.type === 'hotp' && (!Number.isInteger(e.counter) || e.counter < 0 || e.counter > 0xffffffff)) {
+    bad(`counter ${e.counter} (YKOATH carries 0 to 2^32-1)`);
+  }
   if (e.secret.length < 2) bad(`a ${e.secret.length}-byte secret (at least 2 bytes)`);
   if (!e.account.trim()) bad('an empty name');
   if (e.issuer !== undefined && e.issuer.includes(':')) bad(`issuer '${e.issuer}' contains ':'`);
@@ -38,7 +44,8 @@ export function checkEnrollment(e: Enrollment): { id: string; warnings: string[]
   readsBack(e, id);
   const warnings: string[] = [];
   if (e.secret.length < RECOMMENDED_SECRET) {
-    warnings.push(`the secret is ${e.secret.length} bytes; RFC 4226 asks for at least ${RECOMMENDED_SECRET} (accepted, as issuers send such)`);
+    warnings.push(`the secret is ${e.secret.length} bytes; ` +
+      `RFC 4226 asks for at least ${RECOMMENDED_SECRET} (accepted, as issuers send such)`);
   }
   return { id, warnings };
 }
@@ -50,14 +57,17 @@ export function checkEnrollment(e: Enrollment): { id: string; warnings: string[]
 function readsBack(e: Enrollment, id: string): void {
   const p = parseId(id, e.type);
   const why = (what: string, fix: string): never => {
-    throw new HostError('E_UNSUPPORTED', `the token cannot hold this credential: ${what} (its id is [period/][issuer:]name); ${fix}`);
+    throw new HostError('E_UNSUPPORTED',
+      `the token cannot hold this credential: ${what} (its id is [period/][issuer:]name); ${fix}`);
   };
   if (e.type === 'totp' && p.period !== e.period) {
     const bad = e.issuer !== undefined && /^\d+\//.test(e.issuer) ? `issuer '${e.issuer}'` : `name '${e.account}'`;
-    why(`the ${bad} starts with digits and '/', which would read back as a ${p.period} s period`, 'drop or change that prefix');
+    why(`the ${bad} starts with digits and '/', which would read back as a ${p.period} s period`,
+      'drop or change that prefix');
   }
   // ykman splits an HOTP id at any ':', even a leading one, so a bare name may hold none.
   if ((!e.issuer && e.account.includes(':')) || p.name !== e.account || (p.issuer ?? '') !== (e.issuer ?? '')) {
-    why(`the name '${e.account}' contains ':', so without an issuer its first part would read back as the issuer`, "give --issuer, or drop the ':'");
+    why(`the name '${e.account}' contains ':', so without an issuer its first part would read back as the issuer`,
+      "give --issuer, or drop the ':'");
   }
 }

@@ -1,5 +1,6 @@
 // `token --help`: what it is, then transcripts (rsc/2fa style) taken from real runs.
-export const ABOUT = 'A simulated hardware TOTP token: enroll secrets once, read codes off its display, never export a seed.';
+export const ABOUT =
+  'A simulated hardware TOTP token: enroll secrets once, read codes off its display, never export a seed.';
 
 export const EXAMPLES = `
 Examples:
@@ -85,7 +86,8 @@ export const COMMAND_EXAMPLES: Record<string, string> = {
   Amazon Web Services:alice@123456789012  totp  SHA1  6 digits  30 s  touch
   backup                                  totp  SHA1  8 digits  30 s
   $ token list --json
-  [{"id":"backup","name":"backup","issuer":null,"type":"totp","algorithm":"SHA1","digits":8,"period":30,"touch":false}]`,
+  [{"id":"backup","name":"backup","issuer":null,"type":"totp",` +
+  `"algorithm":"SHA1","digits":8,"period":30,"touch":false}]`,
   delete: `
   $ token delete backup
   deleted backup`,
@@ -97,7 +99,8 @@ export const COMMAND_EXAMPLES: Record<string, string> = {
   Amazon Web Services:alice@123456789012    167116
   backup                                  51496105
   $ token show github --json
-  [{"name":"alice","issuer":"GitHub","type":"totp","code":"923441","next":"118294","step":59844534,"remaining":12,"period":30,"digits":6,"algorithm":"SHA1"}]
+  [{"name":"alice","issuer":"GitHub","type":"totp","code":"923441","next":"118294","step":59844534,` +
+  `"remaining":12,"period":30,"digits":6,"algorithm":"SHA1"}]
   $ token show --watch              # on a terminal: redraws at every step until Ctrl-C`,
   code: `
   $ token code github
@@ -126,4 +129,5 @@ export const COMMAND_EXAMPLES: Record<string, string> = {
   GitHub:alice  923441`,
 };
 
-export const examplesOf = (name: string): string => COMMAND_EXAMPLES[name] ? `\nExamples:${COMMAND_EXAMPLES[name]}\n` : '';
+export const examplesOf = (name: string): string =>
+  COMMAND_EXAMPLES[name] ? `\nExamples:${COMMAND_EXAMPLES[name]}\n` : '';

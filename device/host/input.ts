@@ -7,7 +7,8 @@ import { HostError } from './errors.js';
 export const MAX_INPUT = 32 * 1024 * 1024;
 
 const over = (what: string, limit: number) =>
-  new HostError('E_INPUT', `${what} is over the ${limit >= 1 << 20 ? `${limit / (1 << 20)} MB` : `${limit} byte`} input limit (stopped reading there)`);
+  new HostError('E_INPUT', `${what} is over the ${limit >= 1 << 20 ? `${limit / (1 << 20)} MB` : `${limit} byte`} ` +
+    'input limit (stopped reading there)');
 
 /**
  * A file's bytes, at most `limit` of them, else E_INPUT naming `what`. Errors of open and read
@@ -34,7 +35,8 @@ export function readCapped(path: string, limit = MAX_INPUT, what = `'${path}'`):
 /** `-` as a SOURCE or as --secret: stdin, read the same way. */
 export async function readStdin(stream: NodeJS.ReadableStream = process.stdin, limit = MAX_INPUT): Promise<Uint8Array> {
   if ((stream as { isTTY?: boolean }).isTTY) {
-    throw new HostError('E_USAGE', "'-' reads stdin, but stdin is a terminal: pipe the input in (e.g. `token enroll - < code.png`)");
+    throw new HostError('E_USAGE',
+      "'-' reads stdin, but stdin is a terminal: pipe the input in (e.g. `token enroll - < code.png`)");
   }
   const parts: Buffer[] = [];
   let n = 0;

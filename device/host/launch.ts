@@ -36,7 +36,8 @@ export function fastPath(a: readonly string[]): Fast | null {
 export function exitCodeOf(e: unknown): 1 | 2 {
   const err = e as { code?: unknown; name?: unknown };
   // A --at / TOTP_FOB_NOW the clock cannot read is a usage error; core's E_TIME is not.
-  const usage = err?.code === 'E_USAGE' || err?.code === 'E_VPCD_ADDRESS' || (err?.code === 'E_TIME' && err?.name === 'ClockError');
+  const usage = err?.code === 'E_USAGE' || err?.code === 'E_VPCD_ADDRESS' ||
+    (err?.code === 'E_TIME' && err?.name === 'ClockError');
   return usage || (typeof err?.code === 'string' && err.code.startsWith('commander.')) ? 2 : 1;
 }
 
@@ -45,7 +46,8 @@ function systemLine(err: { code: string; syscall: string; path?: unknown; dest?:
   // Node words them `CODE: description, syscall 'path'`; keep the description.
   const what = /^E[A-Z0-9]+: (.*?), \w+/.exec(String(err.message ?? ''))?.[1] ?? err.code;
   const path = typeof err.path === 'string' ? ` ${err.path}` : '';
-  return `cannot ${err.syscall}${path}: ${what} (${err.code}); check the path (--device, TOKEN_DEVICE, XDG_STATE_HOME) and its permissions`;
+  return `cannot ${err.syscall}${path}: ${what} (${err.code}); ` +
+    'check the path (--device, TOKEN_DEVICE, XDG_STATE_HOME) and its permissions';
 }
 
 export function lineOf(e: unknown): string {

@@ -35,7 +35,8 @@ export function program(): Command {
   const p = new Command('token')
     .description(ABOUT)
     .option('--device <path>', 'the token store (default: TOKEN_DEVICE, else $XDG_STATE_HOME/totp-fob/token.dev)')
-    .option('--at <time>', 'simulated host time for this command: ISO 8601, Unix seconds, or +30d / -2h (like TOTP_FOB_NOW)')
+    .option('--at <time>',
+      'simulated host time for this command: ISO 8601, Unix seconds, or +30d / -2h (like TOTP_FOB_NOW)')
     .option('--trace', 'log every APDU pair to stderr (PUT and SET CODE data redacted)')
     .version(version(), '-V, --version', 'print the version')
     .addHelpText('after', EXAMPLES)
@@ -48,7 +49,8 @@ export function program(): Command {
     .action(act((ctx, _a, o: { serial?: string; driftPpm?: string; json?: boolean }) => init(ctx, o)));
   p.command('info').description('identity, capacity, clock and drift').addOption(json())
     .action(act((ctx, _a, o: { json?: boolean }) => info(ctx, o)));
-  p.command('time').argument('[action]', "'sync' sets the device clock from the host").description('device time against host time')
+  p.command('time').argument('[action]', "'sync' sets the device clock from the host")
+    .description('device time against host time')
     .option('--force', 'let sync set the clock backwards').addOption(json())
     .action(act((ctx, a, o: { force?: boolean; json?: boolean }) => time(ctx, a[0], o)));
   p.command('reset').description('factory wipe: every credential and the access code').option('--yes', 'do not ask')
@@ -57,7 +59,8 @@ export function program(): Command {
     .description('add a credential (the first enroll creates the token)')
     .option('--secret <base32>', "the secret ('-' reads stdin; TOKEN_SECRET also works)")
     .option('--name <name>', 'account name').option('--issuer <issuer>', 'issuer')
-    .option('--algorithm <alg>', 'SHA1, SHA256 or SHA512').option('--digits <n>', '6 to 8').option('--period <s>', '1 to 300 seconds')
+    .option('--algorithm <alg>', 'SHA1, SHA256 or SHA512').option('--digits <n>', '6 to 8')
+    .option('--period <s>', '1 to 300 seconds')
     .option('--hotp', 'counter-based (HOTP) instead of TOTP').option('--counter <n>', 'HOTP starting counter')
     .option('--touch', 'require a button press for codes over the APDU face').addOption(json())
     .action(act((ctx, a, o) => enroll(ctx, a[0], o as object)));
@@ -70,7 +73,8 @@ export function program(): Command {
   p.command('show').argument('[query]').description('press the button and read the display')
     .addOption(json()).option('--watch', 'redraw at every step until Ctrl-C (terminal only)')
     .action(act((ctx, a, o: { json?: boolean; watch?: boolean }) => show(ctx, a[0], o)));
-  p.command('code').argument('[query]', 'which credential (default: the only one)').description('print one code, bare, for scripts')
+  p.command('code').argument('[query]', 'which credential (default: the only one)')
+    .description('print one code, bare, for scripts')
     .option('--fresh', 'a step never handed out before (waits for the next when this one is used)').addOption(json())
     .action(act((ctx, a, o: { fresh?: boolean; json?: boolean }) => code(ctx, a[0], o)));
   p.command('access').argument('<action>', 'set, change or clear').description('manage the access code')
@@ -79,10 +83,13 @@ export function program(): Command {
     .action(act((ctx, a) => press(ctx, a[0])));
   p.command('selftest').description('run every RFC vector through the core').addOption(json())
     .action(act((ctx, _a, o: { json?: boolean }) => selftest(ctx, o)));
-  p.command('apdu').argument('<hex...>', 'APDUs in hex, one per argument').description('send raw APDUs, print the answers')
+  p.command('apdu').argument('<hex...>', 'APDUs in hex, one per argument')
+    .description('send raw APDUs, print the answers')
     .option('--raw', 'do not SELECT the OATH applet first').addOption(json())
     .action(act((ctx, a, o: { raw?: boolean; json?: boolean }) => apdu(ctx, a, o)));
-  p.command('attach').description('be the card in a pcscd virtual reader (vsmartcard-vpcd) until Ctrl-C, for ykman and other PC/SC software')
+  p.command('attach')
+    .description('be the card in a pcscd virtual reader (vsmartcard-vpcd) until Ctrl-C, ' +
+      'for ykman and other PC/SC software')
     .option('--vpcd <host:port>', 'where vpcd listens', '127.0.0.1:35963')
     .action(act(async (ctx, _a, o: { vpcd: string }) => {
       const { attach, parseVpcdAddress } = await import('./attach.js');
@@ -92,7 +99,10 @@ export function program(): Command {
         device: ctx.path, vpcd: parseVpcdAddress(o.vpcd), clock: ctx.clock,
         accessCode: () => accessCode(),
         allowLastTry: process.env.TOKEN_ACCESS_CODE === undefined && interactive(),
-        io: { info: (l) => { if (process.stderr.isTTY) process.stderr.write(l + '\n'); }, ...(ctx.trace ? { trace: ctx.trace } : {}) },
+        io: {
+          info: (l) => { if (process.stderr.isTTY) process.stderr.write(l + '\n'); },
+          ...(ctx.trace ? { trace: ctx.trace } : {}),
+        },
       });
     }));
   for (const c of p.commands) c.addHelpText('after', examplesOf(c.name()));
@@ -108,7 +118,9 @@ function helpHint(p: Command, argv: readonly string[]): string {
 
 export async function main(argv: string[]): Promise<void> {
   // Help piped into `head` must not end in an EPIPE stack trace (data goes through writeOut).
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); });
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
   const p = program();
   try {
     await p.parseAsync(argv, { from: 'user' });
@@ -116,7 +128,10 @@ export async function main(argv: string[]): Promise<void> {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return;
       // `token` alone prints the help to stderr: a usage error.
-      if (e.code === 'commander.help' || e.code === 'commander.executeSubCommandAsync') { process.exitCode = 2; return; }
+      if (e.code === 'commander.help' || e.code === 'commander.executeSubCommandAsync') {
+        process.exitCode = 2;
+        return;
+      }
       const msg = e.message.split('\n').filter(Boolean).join(' ');
       throw Object.assign(new Error(`${msg} ${helpHint(p, argv)}`), { code: 'E_USAGE' });
     }

@@ -37,7 +37,9 @@ async function scanner(): Promise<(m: Rgba | null) => string | null> {
   // Options go in on every call: jsQR writes them into its shared defaults (jsQR src/index.ts).
   return (m) => {
     if (!m) return null;
-    try { return jsQR(m.data, m.width, m.height, { inversionAttempts: 'attemptBoth' })?.data || null; } catch { return null; }
+    try {
+      return jsQR(m.data, m.width, m.height, { inversionAttempts: 'attemptBoth' })?.data || null;
+    } catch { return null; }
   };
 }
 
@@ -114,14 +116,18 @@ function palette(img: Rgba): [number[], number[]] {
 /** Scales small images up (jsQR fails under ~33 px, jsQR#177) and adds a quiet zone of `bg`. */
 function framed(img: Rgba, bg: number[]): Rgba | null {
   const { width: w, height: h } = img;
-  const f = Math.min(w, h) < 120 ? Math.max(1, Math.min(Math.ceil(120 / Math.min(w, h)), Math.floor(2000 / Math.max(w, h)))) : 1;
+  const f = Math.min(w, h) < 120
+    ? Math.max(1, Math.min(Math.ceil(120 / Math.min(w, h)), Math.floor(2000 / Math.max(w, h))))
+    : 1;
   // A QR code is square, so its quiet zone (4 modules of ≥21) scales with the short side.
   const pad = Math.ceil(Math.min(w, h) * f * 0.2);
   const W = w * f + 2 * pad, H = h * f + 2 * pad;
   // Framing may not undo the shrink: the frame's pixels are cheap for jsQR, but not free.
   if (W * H > 2 * SEARCH_PIXELS) return null;
   const out = new Uint8ClampedArray(W * H * 4);
-  for (let i = 0; i < out.length; i += 4) { out[i] = bg[0]!; out[i + 1] = bg[1]!; out[i + 2] = bg[2]!; out[i + 3] = 255; }
+  for (let i = 0; i < out.length; i += 4) {
+    out[i] = bg[0]!; out[i + 1] = bg[1]!; out[i + 2] = bg[2]!; out[i + 3] = 255;
+  }
   for (let y = 0; y < h * f; y++) {
     const src = Math.floor(y / f) * w;
     for (let x = 0; x < w * f; x++) {

@@ -11,12 +11,15 @@ let tid: number | null = null;
 try { tid = Number(readFileSync('/proc/thread-self/stat', 'latin1').split(' ')[0]) || null; } catch { /* not Linux */ }
 parentPort!.postMessage({ tid });
 
-parentPort!.on('message', async (m: { id: number; png: Uint8Array; width: number; height: number; gridTried: boolean }) => {
+type Job = { id: number; png: Uint8Array; width: number; height: number; gridTried: boolean };
+parentPort!.on('message', async (m: Job) => {
   try {
     const text = await searchAll(await decodePng(m.png, m.width, m.height), m.gridTried);
     parentPort!.postMessage({ id: m.id, text });
   } catch (e) {
     const err = e as { code?: unknown; message?: unknown };
-    parentPort!.postMessage({ id: m.id, code: typeof err?.code === 'string' ? err.code : 'E_QR_UNREADABLE', message: String(err?.message ?? e) });
+    parentPort!.postMessage({
+      id: m.id, code: typeof err?.code === 'string' ? err.code : 'E_QR_UNREADABLE', message: String(err?.message ?? e),
+    });
   }
 });

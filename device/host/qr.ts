@@ -24,9 +24,12 @@ export function pngHeader(b: Uint8Array): PngHeader {
     throw new HostError('E_QR_UNREADABLE', 'the PNG is damaged: it does not start with an IHDR header');
   }
   const width = dv.getUint32(16), height = dv.getUint32(20);
-  if (width === 0 || height === 0) throw new HostError('E_QR_UNREADABLE', `the PNG is damaged: it declares ${width}×${height} pixels`);
+  if (width === 0 || height === 0) {
+    throw new HostError('E_QR_UNREADABLE', `the PNG is damaged: it declares ${width}×${height} pixels`);
+  }
   if (width * height > MAX_PIXELS) {
-    throw new HostError('E_QR_TOO_LARGE', `the PNG declares ${width}×${height} pixels, over the ${MAX_PIXELS / 1e6} megapixel limit; crop it to the QR code`);
+    throw new HostError('E_QR_TOO_LARGE', `the PNG declares ${width}×${height} pixels, ` +
+      `over the ${MAX_PIXELS / 1e6} megapixel limit; crop it to the QR code`);
   }
   return { width, height, bitDepth: b[24]!, colorType: b[25]!, interlaced: b[28] === 1 };
 }
@@ -46,7 +49,8 @@ function checkInterlacedSize(b: Uint8Array, h: PngHeader): void {
   const bound = (Math.ceil((h.width * 8 * h.bitDepth) / 8) + 1) * h.height * 2 + 4096;
   try { inflateSync(Buffer.concat(idat), { maxOutputLength: bound }); } catch (e) {
     if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new HostError('E_QR_TOO_LARGE', 'the PNG image data inflates past its declared size (a decompression bomb?)');
+      throw new HostError('E_QR_TOO_LARGE',
+        'the PNG image data inflates past its declared size (a decompression bomb?)');
     }
     // Other inflate errors surface from pngjs below with its own message.
   }
@@ -65,7 +69,10 @@ const WORKER_HEAP_MB = 256;
 const tooComplex = (why: string) => new HostError('E_QR_TOO_COMPLEX',
   `gave up on the image: ${why} without finding a QR code (is it a photo or a pattern?); crop it to the code`);
 
-interface Job { png: Uint8Array; head: PngHeader; gridTried: boolean; budgetMs: number; total: number; resolve(t: string | null): void; reject(e: Error): void }
+interface Job {
+  png: Uint8Array; head: PngHeader; gridTried: boolean; budgetMs: number; total: number;
+  resolve(t: string | null): void; reject(e: Error): void;
+}
 
 // One worker per process, started on the first image that needs it and kept (unref'd) for the
 // next: a batch of QR checks must not pay a thread start each. Jobs run one at a time, and each
@@ -81,10 +88,13 @@ function startWorker(): QrWorker {
   // Run from source (tests, benches under tsx) a worker gets no loader hooks, so it registers tsx's.
   const src = new URL('./qr-worker.ts', import.meta.url).href;
   // Compiled, this file is dist/device/host/qr.js, or a chunk of provision's bundle in dist/provision/chunks/.
-  const compiled = [new URL('./qr-worker.js', import.meta.url), new URL('../../device/host/qr-worker.js', import.meta.url)];
+  const compiled = [
+    new URL('./qr-worker.js', import.meta.url), new URL('../../device/host/qr-worker.js', import.meta.url),
+  ];
   const w = !import.meta.url.endsWith('.ts')
     ? new Worker(compiled.find((u) => existsSync(u)) ?? compiled[0]!, { resourceLimits })
-    : new Worker(`import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(src)}); })`, { eval: true, resourceLimits });
+    : new Worker(`import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(src)}); })`,
+      { eval: true, resourceLimits });
   // An idle worker that dies is replaced by the next job; its error must not take the process down.
   w.on('error', () => {});
   w.on('exit', () => { if (worker === w) worker = undefined; });
@@ -127,7 +137,9 @@ async function next(): Promise<void> {
   const kill = (e: Error) => { if (worker === w) worker = undefined; void w.terminate(); finish(() => job.reject(e)); };
   const onMessage = (m: { id: number; text?: string | null; code?: string; message?: string }) => {
     if (m.id !== id) return;
-    finish(() => (m.code ? job.reject(new HostError(m.code as HostCode, m.message ?? m.code)) : job.resolve(m.text ?? null)));
+    finish(() => (m.code
+      ? job.reject(new HostError(m.code as HostCode, m.message ?? m.code))
+      : job.resolve(m.text ?? null)));
   };
   const onError = (e: Error & { code?: string }) => kill(e.code === 'ERR_WORKER_OUT_OF_MEMORY'
     ? tooComplex(`its search needed over ${WORKER_HEAP_MB} MB`)

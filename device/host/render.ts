@@ -76,10 +76,13 @@ export function lcdBlock(f: Frame, s: Style): string[] {
   const lines = [bold(s, printableId(f.id))]; // shown, never obeyed by the terminal
   if (f.code === null) return [...lines, dim(s, placeholder(f)), ''];
   lines.push(...segments(f.code).map((r) => green(s, r)));
-  if (f.hotp || f.type === 'hotp') return [...lines, dim(s, `counter advanced; ${f.digits} digits, ${f.algorithm}`), ''];
+  if (f.hotp || f.type === 'hotp') {
+    return [...lines, dim(s, `counter advanced; ${f.digits} digits, ${f.algorithm}`), ''];
+  }
   const left = Math.ceil(f.remaining);
   const paint = left <= 5 ? red : left <= 10 ? yellow : green;
-  lines.push(`${paint(s, bar(f.remaining, f.period))} ${String(left).padStart(3)}s` + (f.next ? dim(s, `  next ${f.next}`) : ''));
+  lines.push(`${paint(s, bar(f.remaining, f.period))} ${String(left).padStart(3)}s` +
+    (f.next ? dim(s, `  next ${f.next}`) : ''));
   return [...lines, ''];
 }
 

@@ -24,7 +24,8 @@ export function vectorsDir(): string {
     const dir = fileURLToPath(new URL(up, import.meta.url));
     if (existsSync(dir + 'rfc4226.json')) return dir;
   }
-  throw new HostError('E_VECTORS', 'the RFC vector files (vectors/*.json) are not installed next to the program: reinstall totp-fob');
+  throw new HostError('E_VECTORS',
+    'the RFC vector files (vectors/*.json) are not installed next to the program: reinstall totp-fob');
 }
 
 export type VectorFile = 'rfc4226' | 'rfc6238' | 'hmac' | 'sha';
@@ -35,7 +36,9 @@ export function loadVectors(name: VectorFile): any {
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const row = (id: string, expected: string, got: string): SelftestRow => ({ id, expected, got, ok: expected === got });
-const attempt = (f: () => string): string => { try { return f(); } catch (e) { return `error: ${(e as Error).message}`; } };
+const attempt = (f: () => string): string => {
+  try { return f(); } catch (e) { return `error: ${(e as Error).message}`; }
+};
 
 /** Every vector through the core; `load` gives the vector files (tests hand in altered ones). */
 export function runSelftest(load: (name: VectorFile) => any = loadVectors): SelftestRow[] {
@@ -60,7 +63,8 @@ export function runSelftest(load: (name: VectorFile) => any = loadVectors): Self
       attempt(() => timeStep(r.time, t.period, t.t0).toString(16).toUpperCase().padStart(16, '0'))));
     for (const a of ALGORITHMS) {
       rows.push(row(`rfc6238/${r.time}/${a}`, r[a],
-        attempt(() => totp(bytesOf(t.seeds[a]), r.time, { algorithm: a, digits: t.digits, period: t.period, t0: t.t0 }))));
+          attempt(() =>
+            totp(bytesOf(t.seeds[a]), r.time, { algorithm: a, digits: t.digits, period: t.period, t0: t.t0 }))));
     }
   }
 
@@ -72,7 +76,9 @@ export function runSelftest(load: (name: VectorFile) => any = loadVectors): Self
 
   for (const c of load('sha').cases) {
     const msg = bytesOf(c.message);
-    for (const a of ALGORITHMS as Algorithm[]) rows.push(row(`fips180/${c.id}/${a}`, c[a], attempt(() => hex(sha(a, msg)))));
+    for (const a of ALGORITHMS as Algorithm[]) {
+      rows.push(row(`fips180/${c.id}/${a}`, c[a], attempt(() => hex(sha(a, msg)))));
+    }
   }
   return rows;
 }

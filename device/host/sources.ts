@@ -34,10 +34,14 @@ const PREFIX = 'otpauth://';
 
 export const uriSource: Source = {
   name: 'otpauth URI',
-  sniff: (b) => Buffer.from(b.subarray(0, 64)).toString('latin1').replace(/^\uFEFF|^\xEF\xBB\xBF/, '').trimStart().toLowerCase().startsWith(PREFIX),
+  sniff: (b) => Buffer.from(b.subarray(0, 64)).toString('latin1').replace(/^\uFEFF|^\xEF\xBB\xBF/, '')
+    .trimStart().toLowerCase().startsWith(PREFIX),
   async read(b) {
-    const lines = Buffer.from(b).toString('utf8').replace(/^\uFEFF/, '').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
-    if (lines.length > 64) throw new HostError('E_INPUT', `${lines.length} URIs given; the token holds at most 64 credentials`);
+    const lines = Buffer.from(b).toString('utf8').replace(/^\uFEFF/, '').split(/\r?\n/)
+      .map((l) => l.trim()).filter(Boolean);
+    if (lines.length > 64) {
+      throw new HostError('E_INPUT', `${lines.length} URIs given; the token holds at most 64 credentials`);
+    }
     const out: Found = { enrollments: [], warnings: [] };
     for (const l of lines) {
       const f = fromUri(l);
@@ -55,7 +59,9 @@ export const qrPngSource: Source = {
   async read(b) {
     const text = await readQr(b);
     if (!/^otpauth:\/\//i.test(text.trim())) {
-      throw new HostError('E_QR_UNREADABLE', `the QR code holds ${/^otpauth-migration:/i.test(text) ? 'a Google Authenticator export' : 'something other than an otpauth:// URI'}`);
+      const what = /^otpauth-migration:/i.test(text)
+        ? 'a Google Authenticator export' : 'something other than an otpauth:// URI';
+      throw new HostError('E_QR_UNREADABLE', `the QR code holds ${what}`);
     }
     return fromUri(text.trim());
   },
@@ -82,7 +88,8 @@ export function fromFlags(f: SecretFlags): Found {
   const e: Enrollment = {
     account: f.name, secret, type: f.hotp ? 'hotp' : 'totp',
     algorithm: f.algorithm ? algorithmOf(f.algorithm) : 'SHA1',
-    digits: int(f.digits, '--digits', 6), period: int(f.period, '--period', 30), counter: int(f.counter, '--counter', 0),
+    digits: int(f.digits, '--digits', 6), period: int(f.period, '--period', 30),
+    counter: int(f.counter, '--counter', 0),
     ...(f.issuer ? { issuer: f.issuer } : {}),
   };
   return { enrollments: [e], warnings: [] };
@@ -114,7 +121,8 @@ export async function fromArgument(arg: string, stdin: () => Promise<Uint8Array>
   if (/^otpauth(-migration)?:/i.test(arg)) {
     const found = await fromBytes(new Uint8Array(Buffer.from(arg, 'utf8')), 'the URI');
     // The words of `--secret X`'s warning: argv is readable by every local user and kept in shell history.
-    found.warnings.push('a secret on the command line is visible to other users (ps, shell history); pipe the URI in with `token enroll -`');
+    found.warnings.push('a secret on the command line is visible to other users (ps, shell history); ' +
+      'pipe the URI in with `token enroll -`');
     return found;
   }
   let bytes: Uint8Array;
@@ -122,10 +130,12 @@ export async function fromArgument(arg: string, stdin: () => Promise<Uint8Array>
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') {
       const name = shown(arg);
-      throw new HostError('E_SOURCE', `no such file ${name ?? `(the argument is ${HIDDEN})`}; SOURCE is an otpauth:// URI, a PNG file, or - for stdin`);
+      throw new HostError('E_SOURCE', `no such file ${name ?? `(the argument is ${HIDDEN})`}; ` +
+        'SOURCE is an otpauth:// URI, a PNG file, or - for stdin');
     }
     if (e instanceof HostError) throw e;
-    throw new HostError('E_SOURCE', `cannot read ${shown(arg) ?? `the file (its name is ${HIDDEN})`}: ${code ?? 'error'}`);
+    throw new HostError('E_SOURCE',
+      `cannot read ${shown(arg) ?? `the file (its name is ${HIDDEN})`}: ${code ?? 'error'}`);
   }
   return fromBytes(bytes, `'${arg}'`);
 }

@@ -42,7 +42,8 @@ export const MIN_ACCESS_CODE = 6;
 export function checkNewAccessCode(code: string): void {
   const n = [...code].length;
   if (n < MIN_ACCESS_CODE) {
-    throw new HostError('E_USAGE', `the new access code is ${n} character${n === 1 ? '' : 's'}; use at least ${MIN_ACCESS_CODE} (a copy of the store file can be guessed at offline)`);
+    throw new HostError('E_USAGE', `the new access code is ${n} character${n === 1 ? '' : 's'}; ` +
+      `use at least ${MIN_ACCESS_CODE} (a copy of the store file can be guessed at offline)`);
   }
 }
 
@@ -66,7 +67,9 @@ export class Token {
 
   get healthy(): boolean { return this.device.healthy; }
 
-  info(): Promise<oath.DeviceInfo> { return this.op(async () => oath.parseInfo(await this.channel.ok(oath.getInfo()))); }
+  info(): Promise<oath.DeviceInfo> {
+    return this.op(async () => oath.parseInfo(await this.channel.ok(oath.getInfo())));
+  }
 
   /** Metadata only, from the vendor LIST DETAILS (YKOATH's LIST cannot tell an HOTP credential's touch flag). */
   list(): Promise<CredentialInfo[]> { return this.op(() => this.details()); }
@@ -94,12 +97,20 @@ export class Token {
     const { id, warnings } = checkEnrollment(e);
     const ids = oath.parseList(await this.channel.ok(oath.list())).map((l) => l.id);
     // YKOATH PUT overwrites a credential of the same id; names are unique here instead.
-    if (ids.includes(id)) throw new HostError('E_EXISTS', `a credential named '${id}' is already on the token (delete or rename it first, or pick --name)`);
+    if (ids.includes(id)) {
+      throw new HostError('E_EXISTS',
+        `a credential named '${id}' is already on the token (delete or rename it first, or pick --name)`);
+    }
     if (ids.length >= CAPACITY) {
       throw new HostError('E_FULL', `the token is full (${CAPACITY} credentials); delete one first`);
     }
-    await this.channel.ok(oath.put({ id, type: e.type, algorithm: e.algorithm, digits: e.digits, secret: e.secret, touch: !!e.touch, counter: e.counter }), (sw) =>
-      sw === 0x6a80 ? new HostError('E_UNSUPPORTED', `the token refused the credential '${id}' as malformed (SW 6A80)`, sw) : generic(sw));
+    const cred = {
+      id, type: e.type, algorithm: e.algorithm, digits: e.digits, secret: e.secret,
+      touch: !!e.touch, counter: e.counter,
+    };
+    await this.channel.ok(oath.put(cred), (sw) => sw === 0x6a80
+      ? new HostError('E_UNSUPPORTED', `the token refused the credential '${id}' as malformed (SW 6A80)`, sw)
+      : generic(sw));
     return { id, warnings };
   }
 
@@ -118,10 +129,14 @@ export class Token {
       throw new HostError('E_ID_TOO_LONG', `the new name is ${n} bytes; ids are 1 to ${MAX_ID} bytes`);
     }
     const why = idProblem(newId);
-    if (why) throw new HostError('E_USAGE', `the new name holds ${why}, which a terminal would act on instead of showing; remove it`);
+    if (why) {
+      throw new HostError('E_USAGE',
+        `the new name holds ${why}, which a terminal would act on instead of showing; remove it`);
+    }
     const ids = oath.parseList(await this.channel.ok(oath.list())).map((l) => l.id);
     if (ids.includes(newId)) throw new HostError('E_EXISTS', `a credential named '${newId}' is already on the token`);
-    await this.channel.ok(oath.rename(id, newId), (sw) => sw === 0x6984 ? new HostError('E_NO_MATCH', `no credential named '${id}'`, sw) : generic(sw));
+    await this.channel.ok(oath.rename(id, newId), (sw) =>
+      sw === 0x6984 ? new HostError('E_NO_MATCH', `no credential named '${id}'`, sw) : generic(sw));
   }
 
   /** The device's RTC, in Unix seconds (it drifts from the host's). */
@@ -134,7 +149,8 @@ export class Token {
   private async setRtc(force: boolean): Promise<{ before: number; after: number }> {
     const before = await this.rtc(), to = Math.round(this.clock.now() * 1000);
     await this.channel.ok(oath.setTime(to, force), (sw) => sw === 0x6985
-      ? new HostError('E_BACKWARDS', `the token's clock is ${(before - to / 1000).toFixed(1)} s ahead of the host; setting it back needs --force`, sw)
+      ? new HostError('E_BACKWARDS', `the token's clock is ${(before - to / 1000).toFixed(1)} s ahead of the host; ` +
+        'setting it back needs --force', sw)
       : generic(sw));
     return { before, after: await this.rtc() };
   }
@@ -149,9 +165,12 @@ export class Token {
 
   private async compute(c: CredentialInfo, o: CodeOptions): Promise<Code> {
     const touchy = (sw: number) => sw === 0x6982 && c.touch
-      ? new HostError('E_TOUCH', `'${c.id}' needs a button press within 15 s (run \`token press\`, or \`token show\` which presses too)`, sw)
+      ? new HostError('E_TOUCH', `'${c.id}' needs a button press within 15 s ` +
+        '(run `token press`, or `token show` which presses too)', sw)
       : generic(sw);
-    if (c.type === 'hotp') return { id: c.id, code: oath.parseCode(await this.channel.ok(oath.calculate(c.id, null), touchy)), step: -1 };
+    if (c.type === 'hotp') {
+      return { id: c.id, code: oath.parseCode(await this.channel.ok(oath.calculate(c.id, null), touchy)), step: -1 };
+    }
     if (!o.fresh) {
       const step = Math.floor((await this.rtc()) / c.period);
       return { id: c.id, code: oath.parseCode(await this.channel.ok(oath.calculate(c.id, step), touchy)), step };
@@ -170,18 +189,27 @@ export class Token {
    * 'recent' = (T-1, T) now; 'next' = (S, S+1) for the first step S from T on that nobody has had,
    * computed once the device's clock has reached S. `onWait` hears each second of that wait, and S.
    */
-  freshPair(id: string, mode: 'recent' | 'next', o: { onWait?: (seconds: number, step: number) => void } = {}): Promise<Pair> {
+  freshPair(
+    id: string, mode: 'recent' | 'next', o: { onWait?: (seconds: number, step: number) => void } = {},
+  ): Promise<Pair> {
     return this.op(() => this.pair(id, mode, o.onWait));
   }
 
-  private async pair(id: string, mode: 'recent' | 'next', onWait?: (seconds: number, step: number) => void): Promise<Pair> {
+  private async pair(
+    id: string, mode: 'recent' | 'next', onWait?: (seconds: number, step: number) => void,
+  ): Promise<Pair> {
     const c = await this.resolve(id);
-    if (c.type !== 'totp') throw new HostError('E_UNSUPPORTED', `'${c.id}' is HOTP; two consecutive TOTP codes need a TOTP credential`);
+    if (c.type !== 'totp') {
+      throw new HostError('E_UNSUPPORTED', `'${c.id}' is HOTP; two consecutive TOTP codes need a TOTP credential`);
+    }
     const T = Math.floor((await this.rtc()) / c.period);
     if (mode === 'recent') {
       // Both in one transaction: one store write records the pair as handed out.
       const r = await this.channel.send(oath.calculateOnce(c.id, T - 1, this.clock.simulated, true));
-      if (r.sw === 0x6985) throw new HostError('E_USED', `the codes of steps ${T - 1} and ${T} of '${c.id}' were already handed out; wait for the next step`);
+      if (r.sw === 0x6985) {
+        throw new HostError('E_USED',
+          `the codes of steps ${T - 1} and ${T} of '${c.id}' were already handed out; wait for the next step`);
+      }
       if (r.sw !== 0x9000) throw generic(r.sw);
       const [a, b] = oath.parsePair(r.data);
       return [{ code: a, step: T - 1 }, { code: b, step: T }];

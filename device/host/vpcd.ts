@@ -67,7 +67,8 @@ export function serve(socket: Duplex, card: Door, o: ServeOptions = {}): Promise
     if (msg.length === 1) {
       const c = msg[0];
       if (c === CTRL.ATR) { socket.write(frame(atr)); return; }
-      const ev: Control | undefined = c === CTRL.OFF ? 'off' : c === CTRL.ON ? 'on' : c === CTRL.RESET ? 'reset' : undefined;
+      const ev: Control | undefined =
+        c === CTRL.OFF ? 'off' : c === CTRL.ON ? 'on' : c === CTRL.RESET ? 'reset' : undefined;
       o.trace?.(`ctl ${ev ?? hex(msg)}`);
       if (ev) o.onControl?.(ev);
       return;

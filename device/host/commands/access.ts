@@ -21,22 +21,28 @@ async function newCode(envName: string): Promise<string> {
 }
 
 export async function access(ctx: TokenCtx, action: string): Promise<void> {
-  if (!['set', 'change', 'clear'].includes(action)) throw new HostError('E_USAGE', `unknown access action '${action}' (use set, change or clear)`);
+  if (!['set', 'change', 'clear'].includes(action)) {
+    throw new HostError('E_USAGE', `unknown access action '${action}' (use set, change or clear)`);
+  }
   // Look before unlocking: `access set` on a locked token must not spend a try on the new code.
   const peek = await ctx.open({ unlock: false });
   let set: boolean;
   try { set = (await peek.info()).accessCode; } finally { await peek.close(); }
-  if (action === 'set' && set) throw new HostError('E_EXISTS', 'an access code is already set: use `token access change`');
+  if (action === 'set' && set) {
+    throw new HostError('E_EXISTS', 'an access code is already set: use `token access change`');
+  }
   if (action !== 'set' && !set) throw new HostError('E_NO_MATCH', 'no access code is set: use `token access set`');
   // A new code that will be refused costs no unlock: it is read first, unless a person is to be
   // asked for the current code before the new one.
   const next = action === 'set' ? await newCode('TOKEN_ACCESS_CODE')
-    : action === 'change' && process.env.TOKEN_NEW_ACCESS_CODE !== undefined ? await newCode('TOKEN_NEW_ACCESS_CODE') : undefined;
+    : action === 'change' && process.env.TOKEN_NEW_ACCESS_CODE !== undefined
+      ? await newCode('TOKEN_NEW_ACCESS_CODE') : undefined;
   const token = await ctx.open();
   try {
     if (action === 'set') {
       await token.setAccessCode(next!);
-      return ctx.out(`access code set on token ${token.serial}: it is asked at every use, and 8 wrong tries wipe the token\n`);
+      return ctx.out(`access code set on token ${token.serial}: ` +
+        'it is asked at every use, and 8 wrong tries wipe the token\n');
     }
     if (action === 'change') {
       await token.setAccessCode(next ?? await newCode('TOKEN_NEW_ACCESS_CODE'));

@@ -27,8 +27,11 @@ function countdown(err: (s: string) => void): { tick(s: number): void; clear(): 
 async function only(token: Token): Promise<string> {
   const ids = (await token.list()).map((c) => c.id);
   if (ids.length === 1) return ids[0]!;
-  if (ids.length === 0) throw new HostError('E_NO_MATCH', `token ${token.serial} holds no credentials: enroll one first (token enroll)`);
-  throw new HostError('E_USAGE', `token ${token.serial} holds ${ids.length} credentials (${ids.join(', ')}): name one, e.g. token code '${ids[0]}'`);
+  if (ids.length === 0) {
+    throw new HostError('E_NO_MATCH', `token ${token.serial} holds no credentials: enroll one first (token enroll)`);
+  }
+  throw new HostError('E_USAGE',
+    `token ${token.serial} holds ${ids.length} credentials (${ids.join(', ')}): name one, e.g. token code '${ids[0]}'`);
 }
 
 export async function code(ctx: TokenCtx, query: string | undefined, f: CodeFlags): Promise<void> {
@@ -37,15 +40,20 @@ export async function code(ctx: TokenCtx, query: string | undefined, f: CodeFlag
   try {
     const id = query ?? await only(token);
     if (f.fresh && ctx.clock.simulated) {
-      ctx.err('note: the host time is simulated (--at / TOTP_FOB_NOW), so this step is not recorded as handed out and may be handed out again\n');
+      ctx.err('note: the host time is simulated (--at / TOTP_FOB_NOW), so this step is not recorded as handed out ' +
+        'and may be handed out again\n');
     }
     const c = await token.code(id, {
       fresh: !!f.fresh,
       onWait: (s) => cd.tick(s),
-      onTouch: () => { if (isTerminal(2)) ctx.err('Touch the token: press its button (`token press`) within 15 s...\n'); },
+      onTouch: () => {
+        if (isTerminal(2)) ctx.err('Touch the token: press its button (`token press`) within 15 s...\n');
+      },
     });
     cd.clear();
-    ctx.out(f.json ? JSON.stringify({ id: c.id, code: c.code, step: c.step < 0 ? null : c.step }) + '\n' : c.code + '\n');
+    ctx.out(f.json
+      ? JSON.stringify({ id: c.id, code: c.code, step: c.step < 0 ? null : c.step }) + '\n'
+      : c.code + '\n');
   } finally {
     cd.clear();
     await token.close();

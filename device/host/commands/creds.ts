@@ -18,10 +18,14 @@ async function gather(ctx: TokenCtx, source: string | undefined, f: EnrollFlags)
   if (source !== undefined) {
     if (f.secret !== undefined) throw new HostError('E_USAGE', 'give either SOURCE or --secret, not both');
     const stray = flagOnly.find((k) => f[k] !== undefined);
-    if (stray) throw new HostError('E_USAGE', `--${stray} goes with --secret; a URI or QR code carries its own parameters`);
+    if (stray) {
+      throw new HostError('E_USAGE', `--${stray} goes with --secret; a URI or QR code carries its own parameters`);
+    }
     const found = await fromArgument(source);
     if (f.name !== undefined || f.issuer !== undefined) {
-      if (found.enrollments.length !== 1) throw new HostError('E_USAGE', '--name and --issuer rename a single credential; this source holds several');
+      if (found.enrollments.length !== 1) {
+        throw new HostError('E_USAGE', '--name and --issuer rename a single credential; this source holds several');
+      }
       const e = found.enrollments[0]!;
       if (f.name !== undefined) e.account = f.name;
       if (f.issuer !== undefined) { if (f.issuer) e.issuer = f.issuer; else delete e.issuer; }
@@ -31,10 +35,12 @@ async function gather(ctx: TokenCtx, source: string | undefined, f: EnrollFlags)
   let secret = f.secret;
   if (secret === '-') secret = Buffer.from(await readStdin()).toString('utf8');
   else if (secret !== undefined) {
-    ctx.err('warning: a secret on the command line is visible to other users (ps, shell history); use --secret - or TOKEN_SECRET\n');
+    ctx.err('warning: a secret on the command line is visible to other users (ps, shell history); ' +
+      'use --secret - or TOKEN_SECRET\n');
   } else if (envSecret !== undefined) secret = envSecret;
   if (secret === undefined) {
-    throw new HostError('E_USAGE', 'nothing to enroll: give SOURCE (an otpauth:// URI, a PNG, or - for stdin) or --secret (BASE32, -, or TOKEN_SECRET)');
+    throw new HostError('E_USAGE', 'nothing to enroll: give SOURCE (an otpauth:// URI, a PNG, or - for stdin) ' +
+      'or --secret (BASE32, -, or TOKEN_SECRET)');
   }
   return fromFlags({ ...f, secret });
 }
@@ -44,7 +50,10 @@ export interface CredentialJson {
   id: string; name: string; issuer: string | null; type: 'totp' | 'hotp'; algorithm: string;
   digits: number; period: number | null; touch: boolean;
 }
-const credentialJson = (c: { id: string; name: string; issuer?: string; type: 'totp' | 'hotp'; algorithm: string; digits: number; period: number; touch: boolean }): CredentialJson => ({
+const credentialJson = (c: {
+  id: string; name: string; issuer?: string; type: 'totp' | 'hotp'; algorithm: string;
+  digits: number; period: number; touch: boolean;
+}): CredentialJson => ({
   id: c.id, name: c.name, issuer: c.issuer ?? null, type: c.type, algorithm: c.algorithm,
   digits: c.digits, period: c.type === 'totp' ? c.period : null, touch: c.touch,
 });
@@ -56,7 +65,9 @@ export async function enroll(ctx: TokenCtx, source: string | undefined, f: Enrol
   // Refuse what the device cannot hold before the first enroll creates the device.
   for (const c of creds) checkEnrollment(c);
   for (const w of found.warnings) ctx.err(`warning: ${w}\n`);
-  const token = await ctx.open({ create: true, onCreate: (serial, path) => ctx.err(`created token ${serial} at ${path}\n`) });
+  const token = await ctx.open({
+    create: true, onCreate: (serial, path) => ctx.err(`created token ${serial} at ${path}\n`),
+  });
   const done: CredentialJson[] = [];
   try {
     for (const cred of creds) {
@@ -76,7 +87,9 @@ export async function list(ctx: TokenCtx, o: { json?: boolean }): Promise<void> 
   try {
     const all = await token.list();
     if (o.json) return ctx.out(JSON.stringify(all.map(credentialJson)) + '\n');
-    ctx.out(columns(all.map((c) => [c.id, c.type, c.algorithm, `${c.digits} digits`, c.type === 'totp' ? `${c.period} s` : '', c.touch ? 'touch' : ''])));
+    ctx.out(columns(all.map((c) => [
+      c.id, c.type, c.algorithm, `${c.digits} digits`, c.type === 'totp' ? `${c.period} s` : '', c.touch ? 'touch' : '',
+    ])));
   } finally { await token.close(); }
 }
 
@@ -93,7 +106,10 @@ export async function remove(ctx: TokenCtx, query: string): Promise<void> {
 export async function rename(ctx: TokenCtx, query: string, to: string): Promise<void> {
   if (/^\d+\//.test(to)) throw new HostError('E_USAGE', `give NEW as [issuer:]name; the period prefix stays as it is`);
   const why = idProblem(to);
-  if (why) throw new HostError('E_USAGE', `the new name holds ${why}, which a terminal would act on instead of showing; remove it`);
+  if (why) {
+    throw new HostError('E_USAGE',
+      `the new name holds ${why}, which a terminal would act on instead of showing; remove it`);
+  }
   const token = await ctx.open();
   try {
     const all = await token.list();

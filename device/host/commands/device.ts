@@ -20,9 +20,12 @@ export function parseDrift(v: string | undefined): number | 'random' | undefined
 export async function init(ctx: TokenCtx, o: { serial?: string; driftPpm?: string; json?: boolean }): Promise<void> {
   const drift = parseDrift(o.driftPpm);
   if (o.serial !== undefined && !/^[\x21-\x7e]{1,32}$/.test(o.serial)) {
-    throw new HostError('E_USAGE', `--serial takes 1 to 32 printable ASCII characters without spaces (or leave it out for a random one)`);
+    throw new HostError('E_USAGE',
+      `--serial takes 1 to 32 printable ASCII characters without spaces (or leave it out for a random one)`);
   }
-  const { serial } = await createToken(ctx.path, { ...(o.serial !== undefined ? { serial: o.serial } : {}), ...(drift !== undefined ? { driftPpm: drift } : {}) }, ctx.clock);
+  const { serial } = await createToken(ctx.path, {
+    ...(o.serial !== undefined ? { serial: o.serial } : {}), ...(drift !== undefined ? { driftPpm: drift } : {}),
+  }, ctx.clock);
   ctx.out(o.json ? JSON.stringify({ serial, path: ctx.path }) + '\n' : `created token ${serial} at ${ctx.path}\n`);
 }
 
@@ -33,7 +36,8 @@ export async function info(ctx: TokenCtx, o: { json?: boolean }): Promise<void> 
     const i = await token.info();
     if (o.json) {
       return ctx.out(JSON.stringify({
-        serial: i.serial, model: i.model, firmware: i.firmware, path: ctx.path, credentials: i.credentials, capacity: i.capacity,
+        serial: i.serial, model: i.model, firmware: i.firmware, path: ctx.path,
+        credentials: i.credentials, capacity: i.capacity,
         deviceTime: i.rtcMs / 1000, driftPpm: i.driftPpm, manufactured: iso(i.manufacturedMs / 1000),
         accessCode: i.accessCode, retries: i.retries,
       }) + '\n');
@@ -48,8 +52,12 @@ export async function info(ctx: TokenCtx, o: { json?: boolean }): Promise<void> 
   } finally { await token.close(); }
 }
 
-export async function time(ctx: TokenCtx, action: string | undefined, o: { force?: boolean; json?: boolean }): Promise<void> {
-  if (action !== undefined && action !== 'sync') throw new HostError('E_USAGE', `unknown time action '${action}' (use \`token time\` or \`token time sync\`)`);
+export async function time(
+  ctx: TokenCtx, action: string | undefined, o: { force?: boolean; json?: boolean },
+): Promise<void> {
+  if (action !== undefined && action !== 'sync') {
+    throw new HostError('E_USAGE', `unknown time action '${action}' (use \`token time\` or \`token time sync\`)`);
+  }
   if (o.force && action !== 'sync') throw new HostError('E_USAGE', '--force is for `token time sync`');
   // READ CLOCK answers while locked; setting the clock needs the access code.
   const token = await ctx.open(action === 'sync' ? {} : { unlock: false });
@@ -70,7 +78,9 @@ export async function time(ctx: TokenCtx, action: string | undefined, o: { force
 }
 
 export async function reset(ctx: TokenCtx, o: { yes?: boolean }): Promise<void> {
-  if (!o.yes && !interactive()) throw new HostError('E_USAGE', 'reset wipes every credential: confirm with --yes (there is no terminal to ask on)');
+  if (!o.yes && !interactive()) {
+    throw new HostError('E_USAGE', 'reset wipes every credential: confirm with --yes (there is no terminal to ask on)');
+  }
   // RESET needs no access code: it is the way out of a forgotten one.
   const token = await ctx.open({ unlock: false });
   try {

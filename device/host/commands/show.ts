@@ -13,7 +13,10 @@ export function renderFrames(frames: readonly Frame[], o: ShowOptions, tty: bool
 
 export async function show(ctx: TokenCtx, query: string | undefined, o: ShowOptions): Promise<void> {
   const tty = stdoutIsTerminal();
-  if (o.watch && (!tty || o.json)) throw new HostError('E_USAGE', '--watch redraws a terminal; when piped or with --json, run `token show` once per use');
+  if (o.watch && (!tty || o.json)) {
+    throw new HostError('E_USAGE',
+      '--watch redraws a terminal; when piped or with --json, run `token show` once per use');
+  }
   const token = await ctx.open();
   try {
     const read = async () => {
@@ -47,7 +50,8 @@ async function watch(ctx: TokenCtx, read: () => Promise<Frame[]>, first: Frame[]
     while (!stop) {
       const gone = clock.now() - at;
       const now = frames.map((f) => ({ ...f, remaining: Math.max(0, f.remaining - gone) }));
-      ctx.out('\x1b[H' + renderFrames(now, {}, true) + '\n' + dim(styleFor({ isTTY: true }), 'Ctrl-C to stop') + '\x1b[J');
+      ctx.out('\x1b[H' + renderFrames(now, {}, true) + '\n' +
+        dim(styleFor({ isTTY: true }), 'Ctrl-C to stop') + '\x1b[J');
       if (now.some((f) => f.code !== null && !f.hotp && f.remaining <= 0)) {
         frames = await read(); at = clock.now();
         continue;

@@ -33,12 +33,18 @@ const shownCommand = (c: Uint8Array): string => traceCommand(c).slice(2).replace
 export async function apdu(ctx: TokenCtx, args: string[], o: { raw?: boolean; json?: boolean }): Promise<void> {
   const cmds = args.map((a, i) => parseHex(a, i + 1));
   // Without --raw the applet is SELECTed first (and unlocked when TOKEN_ACCESS_CODE is given).
-  const card = await openCard({ device: ctx.path, clock: ctx.clock, select: !o.raw, ...(ctx.trace ? { trace: ctx.trace } : {}) });
+  const card = await openCard({
+    device: ctx.path, clock: ctx.clock, select: !o.raw, ...(ctx.trace ? { trace: ctx.trace } : {}),
+  });
   const out: { command: string; response: string; sw: string }[] = [];
   try {
     for (const c of cmds) {
       const r = await card.transmit(c);
-      out.push({ command: shownCommand(c), response: hex(r.subarray(0, r.length - 2)).toUpperCase(), sw: hex(r.subarray(r.length - 2)).toUpperCase() });
+      out.push({
+        command: shownCommand(c),
+        response: hex(r.subarray(0, r.length - 2)).toUpperCase(),
+        sw: hex(r.subarray(r.length - 2)).toUpperCase(),
+      });
     }
   } finally { await card.close(); }
   ctx.out(o.json ? JSON.stringify(out) + '\n' : out.map((x) => x.response + x.sw + '\n').join(''));
