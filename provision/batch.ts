@@ -9,7 +9,7 @@ import type { ProvisionCtx } from './context.js';
 import { ProvisionError, usage } from './errors.js';
 import { makeDirs } from '../lib/files.js';
 import { fsError, planQrOut } from './files.js';
-import { labelFor } from './label.js';
+import { labelFor } from './credential.js';
 
 export interface Item { name: string; user?: string }
 

@@ -59,7 +59,8 @@ export const LOCAL_WAIT_MS = 10_000;
  * a `provision local-aws` server is not: it serves until stopped, so point --endpoint-url at it.
  */
 export async function startLocal(clock: HostClock, env: NodeJS.ProcessEnv, statePath = localStatePath(env), io?: Io, waitMs = LOCAL_WAIT_MS): Promise<LocalEndpoint> {
-  const { startLocalAws, resyncWindowOf } = await import('./local/index.js');
+  const [{ startLocalAws }, { resyncWindowOf }] =
+    await Promise.all([import('./local/server.js'), import('./local/command.js')]);
   let resyncWindow: number | undefined;
   try { resyncWindow = resyncWindowOf(undefined, env); } catch (e) { throw usage((e as Error).message); }
   const until = Date.now() + waitMs;

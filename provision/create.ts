@@ -9,7 +9,7 @@ import { bootstrap, decodeSeed } from './seed-check.js';
 import { ProvisionError } from './errors.js';
 import { fsError, writeSecretFile } from './files.js';
 import type { Io } from './io.js';
-import { fitLabel, labelFor, AWS_ISSUER, SHORT_ISSUER, type Label } from './label.js';
+import { fitLabel, labelFor, AWS_ISSUER, SHORT_ISSUER, type Label } from './credential.js';
 import { updateMapping } from './mapping.js';
 import { submitPair } from './pair.js';
 

@@ -202,7 +202,7 @@ PROVISION_FAIL_AT=create|seed|qr-out|qr|enroll|enable fails \`create\` right aft
     .action(async (_o, c: Command) => {
       // --json may land on the program (it has one too): read both.
       const o = c.optsWithGlobals() as { port?: string; state?: string; json?: boolean; throttle?: string; resyncWindow?: string };
-      const { runLocalAwsCommand } = await import('./local/index.js');
+      const { runLocalAwsCommand } = await import('./local/command.js');
       process.exitCode = await runLocalAwsCommand(o, { stdout: process.stdout, stderr: process.stderr, verbose: !!process.stderr.isTTY });
     });
 

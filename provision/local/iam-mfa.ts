@@ -3,10 +3,9 @@ import { AwsError, noSuchDevice, noSuchUser } from './errors.js';
 import { targetUser, type Ctx, type Handler } from './context.js';
 import { tagsXml, userXml } from './iam.js';
 import { checkEnable, checkResync, newSeed, otpauthUri, qrPng } from './mfa.js';
-import { page, pageTail } from './paging.js';
 import { mfaSerial, type MfaRec } from './state.js';
 import { P, paging } from './validate.js';
-import { el, iso, list } from './xml.js';
+import { el, iso, list, page, pageTail } from './xml.js';
 
 /** "IAM users can register up to eight MFA devices of any type" (IAM user guide). */
 export const MFA_PER_USER = 8;

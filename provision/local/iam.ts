@@ -1,11 +1,10 @@
 // IAM users, access keys and roles: what the seed scenario and `provision` need around MFA.
 import { AwsError } from './errors.js';
 import { targetUser, type Ctx, type Handler } from './context.js';
-import { page, pageTail } from './paging.js';
 import { parsePolicy } from './policy.js';
 import { newId, newSecret, roleArn, userArn, type RoleRec, type State, type UserRec } from './state.js';
 import { P, paging, type Tag } from './validate.js';
-import { el, iso, list } from './xml.js';
+import { el, iso, list, page, pageTail } from './xml.js';
 
 const ACCESS_KEYS_PER_USER = 2;
 
@@ -19,7 +18,7 @@ export function userXml(s: State, u: UserRec, withTags = true): string {
 
 /** The Role shape; only GetRole carries MaxSessionDuration (CreateRole's answer has none). */
 function roleXml(s: State, r: RoleRec, withMax: boolean): string {
-  // AWS percent-encodes the document; botocore's json_decode_policies unquotes it (wire reference §2).
+  // AWS percent-encodes the document; botocore's json_decode_policies unquotes it.
   return el('Path', r.path) + el('RoleName', r.name) + el('RoleId', r.id) + el('Arn', roleArn(s, r)) +
     el('CreateDate', iso(r.created)) + el('AssumeRolePolicyDocument', encodeURIComponent(r.policy)) +
     el('Description', r.description) + (withMax ? el('MaxSessionDuration', r.maxSession) : '') + tagsXml(r.tags);

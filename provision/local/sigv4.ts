@@ -1,6 +1,6 @@
 // SigV4 verification: recompute with the SDK's own signer over exactly the headers the request
 // signed, at its X-Amz-Date, with Host as sent, and compare. Region comes from the credential scope:
-// with a custom endpoint both clients sign IAM with their configured region (wire reference §5).
+// with a custom endpoint both clients sign IAM with their configured region, not us-east-1.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Sha256 } from '@aws-crypto/sha256-js';

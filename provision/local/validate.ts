@@ -1,5 +1,5 @@
-// Server-side model validation. The JS SDK checks nothing and botocore only `required`/`min`
-// (wire reference §1), so every length, pattern, range and enum is enforced here, reported the way
+// Server-side model validation. The JS SDK checks nothing and botocore only `required`/`min`,
+// so every length, pattern, range and enum is enforced here, reported the way
 // AWS does: "2 validation errors detected: Value 'x' at 'userName' failed to satisfy constraint: …; …".
 import { AwsError } from './errors.js';
 
