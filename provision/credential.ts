@@ -47,17 +47,23 @@ export async function credentialFor(ctx: ProvisionCtx, serial: string, override?
   const entry = readMapping(ctx.mappingPath)[serial];
   const ids = (await token.list()).map((c) => c.id);
   if (override) {
-    if (!ids.includes(override)) throw new ProvisionError('E_NOT_ON_TOKEN', `token ${token.serial} holds no credential '${override}' (have: ${ids.join(', ') || 'none'})`);
+    if (!ids.includes(override)) throw new ProvisionError('E_NOT_ON_TOKEN',
+      `token ${token.serial} holds no credential '${override}' (have: ${ids.join(', ') || 'none'})`);
     return { token, id: override, entry };
   }
   if (!entry) {
-    throw new ProvisionError('E_NO_MAPPING', `no record of a token credential for ${serial} in ${ctx.mappingPath}: name it with --credential ID`);
+    throw new ProvisionError('E_NO_MAPPING',
+      `no record of a token credential for ${serial} in ${ctx.mappingPath}: name it with --credential ID`);
   }
   if (entry.token !== token.serial) {
-    throw new ProvisionError('E_NOT_ON_TOKEN', `${serial} was burned into token ${entry.token}, but the attached token is ${token.serial}: pass --device for that token`);
+    throw new ProvisionError('E_NOT_ON_TOKEN',
+      `${serial} was burned into token ${entry.token}, but the attached token is ${token.serial}: pass --device for ` +
+      `that token`);
   }
   if (!ids.includes(entry.credential)) {
-    throw new ProvisionError('E_NOT_ON_TOKEN', `token ${token.serial} no longer holds '${entry.credential}' for ${serial} (deleted or renamed; see provision list): pass --credential ID`);
+    throw new ProvisionError('E_NOT_ON_TOKEN',
+      `token ${token.serial} no longer holds '${entry.credential}' for ${serial} (deleted or renamed; see provision ` +
+      `list): pass --credential ID`);
   }
   return { token, id: entry.credential, entry };
 }

@@ -8,7 +8,8 @@ import { el, iso, list, page, pageTail } from './xml.js';
 
 const ACCESS_KEYS_PER_USER = 2;
 
-export const tagsXml = (tags: Tag[]) => (tags.length ? list('Tags', tags.map((t) => el('Key', t.Key) + el('Value', t.Value))) : '');
+export const tagsXml = (tags: Tag[]) => (tags.length ? list('Tags', tags.map((t) => el('Key', t.Key) + el('Value',
+  t.Value))) : '');
 
 /** The User shape; list calls leave out Tags, as IAM does. */
 export function userXml(s: State, u: UserRec, withTags = true): string {
@@ -38,7 +39,8 @@ const CreateUser: Handler = (c) => {
   const tags = c.p.tags();
   c.p.done();
   // IAM names are unique regardless of case.
-  if (taken(Object.keys(c.state.users), name)) throw new AwsError('EntityAlreadyExists', `User with name ${name} already exists.`);
+  if (taken(Object.keys(c.state.users), name)) throw new AwsError('EntityAlreadyExists',
+    `User with name ${name} already exists.`);
   noBoundary(boundary);
   const u: UserRec = { name, path, id: newId('AIDA'), created: c.now, tags };
   c.state.users[name] = u;
@@ -56,7 +58,8 @@ const ListUsers: Handler = (c) => {
   const prefix = c.p.str('PathPrefix', { min: 1, max: 512, pattern: P.pathPrefix }) ?? '/';
   const { marker, maxItems } = paging(c.p);
   c.p.done();
-  const pg = page(Object.values(c.state.users).filter((u) => u.path.startsWith(prefix)), (u) => u.name, marker, maxItems);
+  const pg = page(Object.values(c.state.users).filter((u) => u.path.startsWith(prefix)), (u) => u.name, marker,
+    maxItems);
   return list('Users', pg.items.map((u) => userXml(c.state, u, false))) + pageTail(pg);
 };
 
@@ -94,15 +97,18 @@ const CreateRole: Handler = (c) => {
   const name = c.p.str('RoleName', { required: true, min: 1, max: 64, pattern: P.name });
   const doc = c.p.str('AssumeRolePolicyDocument', { required: true, min: 1, max: 131072, pattern: P.policy });
   const path = c.p.path();
-  const description = c.p.str('Description', { max: 1000, pattern: String.raw`[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*` });
+  const description = c.p.str('Description',
+    { max: 1000, pattern: String.raw`[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*` });
   const maxSession = c.p.int('MaxSessionDuration', { min: 3600, max: 43200 });
   const boundary = c.p.str('PermissionsBoundary', { min: 20, max: 2048 });
   const tags = c.p.tags();
   c.p.done();
-  if (taken(Object.keys(c.state.roles), name)) throw new AwsError('EntityAlreadyExists', `Role with name ${name} already exists.`);
+  if (taken(Object.keys(c.state.roles), name)) throw new AwsError('EntityAlreadyExists',
+    `Role with name ${name} already exists.`);
   checkPrincipals(c.state, doc);
   noBoundary(boundary);
-  const r: RoleRec = { name, path, id: newId('AROA'), created: c.now, policy: doc, maxSession: maxSession ?? 3600, tags };
+  const r: RoleRec = { name, path, id: newId('AROA'), created: c.now, policy: doc, maxSession: maxSession ?? 3600,
+    tags };
   if (description !== undefined) r.description = description;
   c.state.roles[name] = r;
   c.changed = true;
@@ -117,4 +123,5 @@ const GetRole: Handler = (c: Ctx) => {
   return `<Role>${roleXml(c.state, r, true)}</Role>`;
 };
 
-export const IAM_USERS: Record<string, Handler> = { CreateUser, GetUser, ListUsers, CreateAccessKey, CreateRole, GetRole };
+export const IAM_USERS: Record<string, Handler> =
+  { CreateUser, GetUser, ListUsers, CreateAccessKey, CreateRole, GetRole };

@@ -24,7 +24,8 @@ export function list(name: string, items: string[]): string {
 }
 
 /** Timestamps as RFC 3339 without fractions: the JS SDK takes nothing looser. */
-export const iso = (unixSeconds: number) => new Date(Math.floor(unixSeconds) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+export const iso = (unixSeconds: number) =>
+  new Date(Math.floor(unixSeconds) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** Actions without output still need a root element: botocore refuses an empty 200 body. */
 export function okXml(service: Service, action: string, result: string | null, requestId: string): string {
@@ -48,7 +49,8 @@ export interface Page<T> { items: T[]; truncated: boolean; marker?: string }
  * One page of `all`, sorted by key; or, with `sort` false, in the order given (a short list kept in
  * the order it was written, such as a resource's tags), where a marker whose item is gone is invalid.
  */
-export function page<T>(all: T[], key: (t: T) => string, marker: string | undefined, maxItems = 100, sort = true): Page<T> {
+export function page<T>(all: T[], key: (t: T) => string, marker: string | undefined, maxItems = 100,
+  sort = true): Page<T> {
   const sorted = sort ? [...all].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0)) : all;
   let from = 0;
   if (marker !== undefined) {
@@ -63,8 +65,10 @@ export function page<T>(all: T[], key: (t: T) => string, marker: string | undefi
   }
   const items = sorted.slice(from, from + maxItems);
   const truncated = from + maxItems < sorted.length;
-  return truncated ? { items, truncated, marker: Buffer.from(TAG + key(items[items.length - 1]!)).toString('base64url') } : { items, truncated };
+  return truncated ? { items, truncated, marker: Buffer.from(TAG + key(items[items.length - 1]!)).toString(
+    'base64url') } : { items, truncated };
 }
 
 /** IsTruncated always; Marker only when truncated (the JS paginator loops while a Marker is present). */
-export const pageTail = (p: Page<unknown>) => el('IsTruncated', p.truncated) + (p.truncated ? el('Marker', p.marker) : '');
+export const pageTail = (p: Page<unknown>) => el('IsTruncated', p.truncated) +
+  (p.truncated ? el('Marker', p.marker) : '');
