@@ -5,7 +5,7 @@ import { CreateVirtualMFADeviceCommand, EnableMFADeviceCommand, IAMClient } from
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { totp } from '../device/core/index.js';
 import { hostClock } from '../lib/clock.js';
-import { startLocalAws } from '../provision/local/index.js';
+import { startLocalAws } from '../provision/local/server.js';
 import { tempDir } from '../test/helpers.js';
 
 const median = (ms: number[]) => [...ms].sort((a, b) => a - b)[Math.floor(ms.length / 2)]!;

@@ -13,7 +13,7 @@ import { createMany } from '../provision/batch.js';
 import { makeCtx } from '../provision/context.js';
 import { createOne } from '../provision/create.js';
 import { memoryIo } from '../provision/io.js';
-import { startLocalAws } from '../provision/local/index.js';
+import { startLocalAws } from '../provision/local/server.js';
 import { ROOT, tempDir } from '../test/helpers.js';
 
 const median = (ms: number[]) => [...ms].sort((a, b) => a - b)[Math.floor(ms.length / 2)]!;

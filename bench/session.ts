@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { hitModules, weigh } from '../test/provision/modules.js';
 import { join } from 'node:path';
 import { hostClock } from '../lib/clock.js';
-import { startLocalAws } from '../provision/local/index.js';
+import { startLocalAws } from '../provision/local/server.js';
 import { ROOT, tempDir } from '../test/helpers.js';
 
 const PROVISION = join(ROOT, 'dist/provision/cli.js');

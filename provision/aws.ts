@@ -48,7 +48,8 @@ export async function connect(o: AwsOptions = {}): Promise<Aws> {
     retryMode: 'adaptive',
     requestHandler: { connectionTimeout: 5000, requestTimeout: 30000 },
   };
-  const iam = new I.IAMClient({ ...common, region: 'us-east-1', ...(endpoints.iam ? { endpoint: endpoints.iam } : {}) });
+  const iam = new I.IAMClient({ ...common, region: 'us-east-1', ...(endpoints.iam ? {
+    endpoint: endpoints.iam } : {}) });
   const sts = new S.STSClient({ ...common, ...(endpoints.sts ? { endpoint: endpoints.sts } : {}) });
   // IAM's LimitExceeded is a quota ("beyond the current AWS account limits", e.g. 8 MFA devices per
   // user), not a rate; the SDK's retry lists LimitExceededException among throttling codes
@@ -106,21 +107,28 @@ const isNoCredentials = (e: unknown) =>
 function profilesIn(file: string, config: boolean): string[] {
   let text: string;
   try { text = readFileSync(file, 'utf8'); } catch { return []; }
-  return [...text.matchAll(/^\s*\[\s*([^\]]+?)\s*\]/gm)].map((m) => (config ? m[1]!.replace(/^profile\s+/, '') : m[1]!));
+  return [...text.matchAll(/^\s*\[\s*([^\]]+?)\s*\]/gm)].map((m) =>
+    (config ? m[1]!.replace(/^profile\s+/, '') : m[1]!));
 }
 
 function noCredentials(e: unknown, profile: string | undefined, env: NodeJS.ProcessEnv): ProvisionError | undefined {
   if (!isNoCredentials(e)) return undefined;
-  if (!profile) return new ProvisionError('E_CREDENTIALS', 'no AWS credentials found: pass --profile, set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or use --local');
+  if (!profile) return new ProvisionError('E_CREDENTIALS',
+    'no AWS credentials found: pass --profile, set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or use --local');
   const config = configFile(env), creds = credentialsFile(env);
   if (![...profilesIn(config, true), ...profilesIn(creds, false)].includes(profile)) {
-    return new ProvisionError('E_CREDENTIALS', `profile '${profile}' was not found in ${config} or ${creds}: check its name (\`aws configure list-profiles\`), or set AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE`);
+    return new ProvisionError('E_CREDENTIALS',
+      `profile '${profile}' was not found in ${config} or ${creds}: check its name (\`aws configure list-profiles\`), ` +
+      `or set AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE`);
   }
-  return new ProvisionError('E_CREDENTIALS', `profile '${profile}' gave no credentials: give it aws_access_key_id/aws_secret_access_key in ${creds}, or a source_profile that has them`);
+  return new ProvisionError('E_CREDENTIALS',
+    `profile '${profile}' gave no credentials: give it aws_access_key_id/aws_secret_access_key in ${creds}, or a ` +
+    `source_profile that has them`);
 }
 
 export function explain(op: string, e: unknown, where: Where = {}): Error {
-  if (e instanceof ProvisionError) return e.code === 'E_CREDENTIALS' && !e.message.startsWith(`${op}:`) ? new ProvisionError(e.code, `${op}: ${e.message}`) : e;
+  if (e instanceof ProvisionError) return e.code === 'E_CREDENTIALS' && !e.message.startsWith(`${op}:`) ?
+    new ProvisionError(e.code, `${op}: ${e.message}`) : e;
   const err = e as Error & { code?: string; $metadata?: { httpStatusCode?: number } };
   const code = awsCode(e);
   if (code) {
@@ -131,9 +139,13 @@ export function explain(op: string, e: unknown, where: Where = {}): Error {
     return new AwsCallError(op, code, `${op}: ${short}${said ? `: ${said}` : ''}`, err.$metadata?.httpStatusCode, text);
   }
   const name = err?.name ?? '';
-  if (isNoCredentials(e)) return new ProvisionError('E_CREDENTIALS', `${op}: ${noCredentials(e, undefined, {})!.message}`);
-  if (err?.code === 'ECONNREFUSED' || err?.code === 'ENOTFOUND' || err?.code === 'ECONNRESET' || name === 'TimeoutError') {
-    return new AwsCallError(op, undefined, `${op}: cannot reach the endpoint (${err.code ?? name}): check --endpoint-url / AWS_ENDPOINT_URL_IAM / AWS_ENDPOINT_URL_STS, or use --local`);
+  if (isNoCredentials(e)) return new ProvisionError('E_CREDENTIALS',
+    `${op}: ${noCredentials(e, undefined, {})!.message}`);
+  if (err?.code === 'ECONNREFUSED' || err?.code === 'ENOTFOUND' || err?.code === 'ECONNRESET' ||
+    name === 'TimeoutError') {
+    return new AwsCallError(op, undefined,
+      `${op}: cannot reach the endpoint (${err.code ?? name}): check --endpoint-url / AWS_ENDPOINT_URL_IAM / ` +
+      `AWS_ENDPOINT_URL_STS, or use --local`);
   }
   return new AwsCallError(op, undefined, `${op}: ${err?.message ?? String(e)}`);
 }

@@ -9,7 +9,7 @@ import type { ProvisionCtx } from './context.js';
 import { ProvisionError, usage } from './errors.js';
 import { makeDirs } from '../lib/files.js';
 import { fsError, planQrOut } from './files.js';
-import { labelFor } from './label.js';
+import { labelFor } from './credential.js';
 
 export interface Item { name: string; user?: string }
 
@@ -35,7 +35,8 @@ export function parseList(text: string, source = 'the list'): Item[] {
     const line = raw.replace(/#.*/, '').trim();
     if (!line) return;
     const [name, user, extra] = line.split(/\s+/);
-    if (extra !== undefined) throw usage(`${source} line ${i + 1}: expected 'NAME [USER]', got ${line.split(/\s+/).length} fields`);
+    if (extra !== undefined) throw usage(
+      `${source} line ${i + 1}: expected 'NAME [USER]', got ${line.split(/\s+/).length} fields`);
     items.push(user ? { name: name!, user } : { name: name! });
   });
   return items;
@@ -58,7 +59,8 @@ export function checkNames(items: Item[]): void {
   if (items.length === 0) throw usage('no device names: give NAME... or --from FILE');
   const seen = new Set<string>();
   for (const it of items) {
-    if (!NAME.test(it.name)) throw usage(`device name '${it.name}' may only hold letters, digits and + = , . @ _ - (IAM's pattern [\\w+=,.@-]+)`);
+    if (!NAME.test(it.name)) throw usage(
+      `device name '${it.name}' may only hold letters, digits and + = , . @ _ - (IAM's pattern [\\w+=,.@-]+)`);
     if (seen.has(it.name)) throw usage(`device name '${it.name}' appears twice`);
     seen.add(it.name);
   }
@@ -70,12 +72,14 @@ export function checkItems(items: Item[], account: string): void {
   for (const it of items) labelFor(it.name, account);
 }
 
-export async function createMany(ctx: ProvisionCtx, items: Item[], o: BatchOptions, batch: boolean): Promise<Outcome[]> {
+export async function createMany(ctx: ProvisionCtx, items: Item[], o: BatchOptions,
+  batch: boolean): Promise<Outcome[]> {
   // Paths first: a bad --qr-out must stop the run before CreateVirtualMFADevice, not after it.
   const qrFile = o.qrOut ? planQrOut(o.qrOut, batch) : undefined;
   const qrFiles = new Map(qrFile ? items.map((it) => [it.name, qrFile(it.name)]) : []);
   if (o.deviceDir) {
-    try { makeDirs(o.deviceDir); } catch (e) { throw fsError(e, `cannot create --device-dir ${o.deviceDir}`, 'pick a writable directory'); }
+    try { makeDirs(o.deviceDir); } catch (e) {
+      throw fsError(e, `cannot create --device-dir ${o.deviceDir}`, 'pick a writable directory'); }
   }
   const { account } = await ctx.caller();
   checkItems(items, account);
@@ -84,7 +88,8 @@ export async function createMany(ctx: ProvisionCtx, items: Item[], o: BatchOptio
   const n = Math.max(1, Math.min(o.concurrency ?? 1, items.length));
   const outcomes: Outcome[] = new Array(items.length);
   let next = 0, ok = 0, bad = 0;
-  const progress = () => batch && ctx.io.progress(`[${ok + bad}/${items.length}] ${ok} created${bad ? `, ${bad} failed` : ''}`);
+  const progress = () => batch && ctx.io.progress(
+    `[${ok + bad}/${items.length}] ${ok} created${bad ? `, ${bad} failed` : ''}`);
   const one = async (it: Item): Promise<CreateResult> => {
     const token = shared ?? await ctx.openStore(join(o.deviceDir!, `${it.name}.dev`), true);
     try {
@@ -93,7 +98,8 @@ export async function createMany(ctx: ProvisionCtx, items: Item[], o: BatchOptio
         ...(it.user ? { user: it.user } : {}),
         ...(qrFiles.has(it.name) ? { qrOut: qrFiles.get(it.name)! } : {}),
       };
-      return await createOne({ aws: ctx.aws, token, clock: ctx.clock, io: ctx.io, account, mappingPath: ctx.mappingPath, failAt: o.failAt }, req);
+      return await createOne({ aws: ctx.aws, token, clock: ctx.clock, io: ctx.io, account, mappingPath: ctx.mappingPath,
+        failAt: o.failAt }, req);
     } finally {
       if (!shared) await token.close();
     }
@@ -126,7 +132,8 @@ export function failureJson(x: Outcome): Record<string, unknown> {
   const e = x.error!;
   const cause = (e as { cause?: unknown }).cause ?? e;
   const code = (e as { code?: unknown }).code;
-  const aws = cause instanceof AwsCallError && cause.awsCode ? { awsCode: cause.awsCode.replace(/Exception$/, '') } : {};
+  const aws = cause instanceof AwsCallError && cause.awsCode ?
+    { awsCode: cause.awsCode.replace(/Exception$/, '') } : {};
   return {
     name: x.item.name, ...(x.item.user ? { userName: x.item.user } : {}), ok: false,
     error: { code: typeof code === 'string' ? code : 'E_FAILED', ...aws, message: e.message.replace(/\s+/g, ' ') },
@@ -141,6 +148,8 @@ function report(ctx: ProvisionCtx, x: Outcome, json?: boolean, batch = false): v
   }
   const r = x.result!;
   const head = batch ? { name: x.item.name, ok: true } : {};
-  if (json) ctx.io.out(JSON.stringify({ ...head, serialNumber: r.serialNumber, credential: r.credential, userName: r.userName, enabled: r.enabled, token: r.token }));
-  else ctx.io.out(`${r.serialNumber}  ${r.credential}  token ${r.token}  ${r.enabled ? `enabled for ${r.userName}` : 'not enabled'}`);
+  if (json) ctx.io.out(JSON.stringify({ ...head, serialNumber: r.serialNumber, credential: r.credential,
+    userName: r.userName, enabled: r.enabled, token: r.token }));
+  else ctx.io.out(
+    `${r.serialNumber}  ${r.credential}  token ${r.token}  ${r.enabled ? `enabled for ${r.userName}` : 'not enabled'}`);
 }

@@ -55,8 +55,10 @@ const serialPart = (o: SessionOptions, env: NodeJS.ProcessEnv) =>
   o.serial ? { SerialNumber: o.serial } : { Device: devicePath(o.device, env) };
 
 /** The key of the MFA session (GetSessionToken with a code) for this serial, endpoint and source. */
-export function mfaKey(o: SessionOptions, env: NodeJS.ProcessEnv, endpoint: string, source: string, duration = SESSION_DEFAULT): Key {
-  return { Op: 'GetSessionToken', ...serialPart(o, env), DurationSeconds: duration, Endpoint: endpoint, SourceAccessKeyId: source };
+export function mfaKey(o: SessionOptions, env: NodeJS.ProcessEnv, endpoint: string, source: string,
+  duration = SESSION_DEFAULT): Key {
+  return { Op: 'GetSessionToken', ...serialPart(o, env), DurationSeconds: duration, Endpoint: endpoint,
+    SourceAccessKeyId: source };
 }
 
 /** The key of what the command prints: the role's credentials, or the MFA session itself. */
@@ -97,7 +99,8 @@ export function render(s: SessionResult, o: SessionOptions): string {
   return shellExports(s).join('\n');
 }
 
-const VALUED = ['role', 'serial', 'credential', 'session-name', 'duration', 'external-id', 'refresh-window', 'profile', 'region', 'endpoint-url', 'device'];
+const VALUED = ['role', 'serial', 'credential', 'session-name', 'duration', 'external-id', 'refresh-window', 'profile',
+  'region', 'endpoint-url', 'device'];
 const camel = (f: string) => f.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
 
 /** The options of a plain `session …` / `assume-role ARN …` argv, or null for anything else. */
@@ -121,7 +124,8 @@ export function parseSession(argv: readonly string[]): SessionOptions | null {
     positional = a;
   }
   // assume-role takes the role as its argument, session as --role.
-  if (!cmd || (cmd === 'assume-role') !== (positional !== undefined) || (positional !== undefined && o.role !== undefined)) return null;
+  if (!cmd || (cmd === 'assume-role') !== (positional !== undefined) ||
+    (positional !== undefined && o.role !== undefined)) return null;
   if (positional !== undefined) o.role = positional;
   if (o.duration !== undefined) {
     if (!/^\d{3,6}$/.test(o.duration as string)) return null;

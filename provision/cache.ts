@@ -55,7 +55,8 @@ export function canonical(v: unknown): string {
 }
 
 /** The entry's file: SHA-256 of the canonical key (the AWS CLI uses SHA-1 of its own). */
-export const entryPath = (dir: string, key: Key) => join(dir, `${createHash('sha256').update(canonical(key)).digest('hex')}.json`);
+export const entryPath = (dir: string, key: Key) =>
+  join(dir, `${createHash('sha256').update(canonical(key)).digest('hex')}.json`);
 
 export type Read =
   | { kind: 'hit'; entry: Entry }
@@ -63,7 +64,8 @@ export type Read =
   | { kind: 'open'; mode: number }
   | { kind: 'bad'; why: string };
 
-/** Reads an entry without judging its age: a hit, nothing there, a file others can read, or a corrupt or foreign one. */
+/** Reads an entry without judging its age: a hit, nothing there, a file others can read, or a corrupt or foreign one.
+ * */
 export function readEntry(path: string, key: Key): Read {
   let fd: number;
   try { fd = openSync(path, 'r'); } catch (e) {
@@ -99,8 +101,10 @@ function invalid(e: unknown, key: Key): string {
   if (!str(c.AccessKeyId, /^[A-Z0-9]{16,128}$/)) return 'a malformed AccessKeyId';
   if (!str(c.SecretAccessKey, /^[\x21-\x7e]{1,256}$/)) return 'a malformed SecretAccessKey';
   if (!str(c.SessionToken, /^[\x21-\x7e]{1,8192}$/)) return 'a malformed SessionToken';
-  if (!str(c.Expiration, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/) || !Number.isFinite(Date.parse(c.Expiration))) return 'a malformed Expiration';
-  if (x.AssumedRoleUser !== undefined && !str(x.AssumedRoleUser?.Arn, /^arn:[\w-]+:sts::\d{12}:assumed-role\/[\x21-\x7e]{1,2048}$/)) return 'a malformed AssumedRoleUser';
+  if (!str(c.Expiration, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/) ||
+    !Number.isFinite(Date.parse(c.Expiration))) return 'a malformed Expiration';
+  if (x.AssumedRoleUser !== undefined && !str(x.AssumedRoleUser?.Arn,
+    /^arn:[\w-]+:sts::\d{12}:assumed-role\/[\x21-\x7e]{1,2048}$/)) return 'a malformed AssumedRoleUser';
   if ((x.AssumedRoleUser !== undefined) !== (key.Op === 'AssumeRole')) return 'credentials of another kind';
   if (x.SerialNumber !== undefined && !str(x.SerialNumber, /^[\w+=/:,.@-]{9,256}$/)) return 'a malformed SerialNumber';
   return '';

@@ -2,7 +2,8 @@
 // provision: AWS IAM virtual MFA devices, from CreateVirtualMFADevice to a token AWS accepts.
 //
 //   $ provision --local create kjh-SuperDuperUser --path /service-user/ --user kjh-SuperDuperUser
-//   arn:aws:iam::123456789012:mfa/service-user/kjh-SuperDuperUser  Amazon Web Services:kjh-SuperDuperUser@123456789012  token FOB97258251  enabled for kjh-SuperDuperUser
+// arn:aws:iam::123456789012:mfa/service-user/kjh-SuperDuperUser  Amazon Web Services:kjh-SuperDuperUser@123456789012 
+// token FOB97258251  enabled for kjh-SuperDuperUser
 //   $ provision --local session --role arn:aws:iam::123456789012:role/kjh-DuperRole --json
 //
 // A credential_process runs this once per `aws` call: a cached session and --version are answered

@@ -43,7 +43,8 @@ export interface ProvisionCtx {
 
 export interface LocalEndpoint {
   endpoint: string;
-  fixture: { accountId: string; userName: string; userArn: string; accessKeyId: string; secretAccessKey: string; roleArn: string };
+  fixture: {
+    accountId: string; userName: string; userArn: string; accessKeyId: string; secretAccessKey: string; roleArn: string };
   close(): Promise<void> | void;
 }
 
@@ -58,20 +59,24 @@ export const LOCAL_WAIT_MS = 10_000;
  * Another short `provision --local` command holding the state is waited for (up to LOCAL_WAIT_MS);
  * a `provision local-aws` server is not: it serves until stopped, so point --endpoint-url at it.
  */
-export async function startLocal(clock: HostClock, env: NodeJS.ProcessEnv, statePath = localStatePath(env), io?: Io, waitMs = LOCAL_WAIT_MS): Promise<LocalEndpoint> {
-  const { startLocalAws, resyncWindowOf } = await import('./local/index.js');
+export async function startLocal(clock: HostClock, env: NodeJS.ProcessEnv, statePath = localStatePath(env), io?: Io,
+  waitMs = LOCAL_WAIT_MS): Promise<LocalEndpoint> {
+  const [{ startLocalAws }, { resyncWindowOf }] =
+    await Promise.all([import('./local/server.js'), import('./local/command.js')]);
   let resyncWindow: number | undefined;
   try { resyncWindow = resyncWindowOf(undefined, env); } catch (e) { throw usage((e as Error).message); }
   const until = Date.now() + waitMs;
   try {
     for (;;) {
       try {
-        return await startLocalAws({ statePath, clock, role: 'provision --local', ...(resyncWindow !== undefined ? { resyncWindow } : {}) });
+        return await startLocalAws({ statePath, clock, role: 'provision --local', ...(resyncWindow !== undefined ? {
+          resyncWindow } : {}) });
       } catch (e) {
         const err = e as Error & { code?: string; pid?: number; role?: string };
         if (err.code !== 'E_BUSY') throw e;
         const who = err.role === 'local-aws' ? `a \`provision local-aws\` server (pid ${err.pid})`
-          : err.role === 'provision --local' ? `another \`provision --local\` command (pid ${err.pid})` : `process ${err.pid ?? '?'}`;
+          : err.role === 'provision --local' ?
+            `another \`provision --local\` command (pid ${err.pid})` : `process ${err.pid ?? '?'}`;
         if (err.role === 'provision --local' && Date.now() < until) {
           io?.progress(`waiting for ${who} to finish with ${statePath}`);
           await new Promise((r) => setTimeout(r, 100));
@@ -107,11 +112,14 @@ export function makeCtx(p: Parts): ProvisionCtx & { close(): Promise<void> } {
     const device = devicePath(p.device, env);
     const t = openToken({
       device, clock, records: recordsDir(env),
-      ...(create ? { create: true, onCreate: (serial: string, path: string) => p.io.note(`created token ${serial} at ${path} (there was none)`) } : {}),
+      ...(create ? { create: true, onCreate: (serial: string, path: string) => p.io.note(
+        `created token ${serial} at ${path} (there was none)`) } : {}),
     }).catch((e: NodeJS.ErrnoException) => {
       if (token === t) token = undefined;
       // Node's own errors (mkdir under a file, EACCES...): name the token file, not only a directory.
-      if (typeof e.syscall === 'string') throw fsError(e, `cannot ${create ? 'create or open' : 'open'} the token at ${device}`, 'pick a writable --device or TOKEN_DEVICE');
+      if (typeof e.syscall === 'string') throw fsError(e,
+        `cannot ${create ? 'create or open' : 'open'} the token at ${device}`,
+        'pick a writable --device or TOKEN_DEVICE');
       throw e;
     });
     return t;
@@ -121,23 +129,28 @@ export function makeCtx(p: Parts): ProvisionCtx & { close(): Promise<void> } {
     mappingPath: p.mappingPath ?? mappingPath(env),
     token: (create = true) => (token ??= open(create)),
     openStore: (path, create) => openToken({ device: path, clock, create, records: recordsDir(env) }),
-    caller: () => (caller ??= call('GetCallerIdentity', aws.sts.send(new aws.S.GetCallerIdentityCommand({}))).then((r) => ({
+    caller: () => (caller ??= call('GetCallerIdentity', aws.sts.send(new aws.S.GetCallerIdentityCommand({}))).then((
+      r) => ({
       account: r.Account ?? '', arn: r.Arn ?? '', userId: r.UserId ?? '',
     }))),
     close: async () => { if (token) await token.then((t) => t.close(), () => {}); },
   };
 }
 
-export async function withCtx<T>(o: CommonOptions, io: Io, fn: (ctx: ProvisionCtx) => Promise<T>, env: NodeJS.ProcessEnv = process.env): Promise<T> {
+export async function withCtx<T>(o: CommonOptions, io: Io, fn: (ctx: ProvisionCtx) => Promise<T>,
+  env: NodeJS.ProcessEnv = process.env): Promise<T> {
   let clock: HostClock;
   // A TOTP_FOB_NOW nobody can read is a usage error (exit 2), as for `token` and `local-aws`.
   try { clock = hostClock(env.TOTP_FOB_NOW); } catch (e) { throw usage(`TOTP_FOB_NOW: ${(e as Error).message}`); }
   let local: LocalEndpoint | undefined;
-  const awsOpts: AwsOptions = { profile: o.profile, region: o.region, endpointUrl: o.endpointUrl, env, maxAttempts: o.maxAttempts };
+  const awsOpts: AwsOptions = { profile: o.profile, region: o.region, endpointUrl: o.endpointUrl, env,
+    maxAttempts: o.maxAttempts };
   if (isLocal(o, env)) {
-    if (o.endpointUrl || o.profile) throw usage('--local starts its own endpoint with its own keys: drop --endpoint-url and --profile');
+    if (o.endpointUrl || o.profile) throw usage(
+      '--local starts its own endpoint with its own keys: drop --endpoint-url and --profile');
     local = await startLocal(clock, env, undefined, io);
-    Object.assign(awsOpts, { endpointUrl: local.endpoint, region: 'us-east-1', credentials: { accessKeyId: local.fixture.accessKeyId, secretAccessKey: local.fixture.secretAccessKey } });
+    Object.assign(awsOpts, { endpointUrl: local.endpoint, region: 'us-east-1', credentials: {
+      accessKeyId: local.fixture.accessKeyId, secretAccessKey: local.fixture.secretAccessKey } });
   }
   let aws: Aws | undefined;
   let ctx: (ProvisionCtx & { close(): Promise<void> }) | undefined;

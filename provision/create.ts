@@ -9,7 +9,7 @@ import { bootstrap, decodeSeed } from './seed-check.js';
 import { ProvisionError } from './errors.js';
 import { fsError, writeSecretFile } from './files.js';
 import type { Io } from './io.js';
-import { fitLabel, labelFor, AWS_ISSUER, SHORT_ISSUER, type Label } from './label.js';
+import { fitLabel, labelFor, AWS_ISSUER, SHORT_ISSUER, type Label } from './credential.js';
 import { updateMapping } from './mapping.js';
 import { submitPair } from './pair.js';
 
@@ -57,7 +57,8 @@ interface Undo { undone: string; kept: string; run: () => unknown }
 export class RolledBack extends ProvisionError {
   constructor(override readonly cause: Error, message: string, readonly undone: string[], readonly failed: string[]) {
     const code = (cause as { code?: unknown }).code;
-    super(typeof code === 'string' && code.startsWith('E_') ? code as `E_${string}` : 'E_AWS', message, cause instanceof ProvisionError ? cause.exit : 1);
+    super(typeof code === 'string' && code.startsWith('E_') ? code as `E_${string}` : 'E_AWS', message,
+      cause instanceof ProvisionError ? cause.exit : 1);
   }
 }
 
@@ -66,10 +67,13 @@ export async function createOne(d: CreateDeps, r: CreateRequest): Promise<Create
   // Before anything exists in IAM: the id rule (exit 2) and a free id on the token.
   const planned = labelFor(r.name, d.account);
   if ((await token.list()).some((c) => c.id === planned.id)) {
-    throw new ProvisionError('E_EXISTS', `token ${token.serial} already holds '${planned.id}': remove it first (\`token delete '${planned.id}'\`), or pick another name`);
+    throw new ProvisionError('E_EXISTS',
+      `token ${token.serial} already holds '${planned.id}': remove it first (\`token delete '${planned.id}'\`), or ` +
+      `pick another name`);
   }
   const inject = (s: Step) => {
-    if (d.failAt === s) throw new ProvisionError('E_INJECTED', `injected failure after step '${s}' (PROVISION_FAIL_AT)`);
+    if (d.failAt === s) throw new ProvisionError('E_INJECTED',
+      `injected failure after step '${s}' (PROVISION_FAIL_AT)`);
   };
   const undo: Undo[] = [];
   const warnings: string[] = [];
@@ -87,13 +91,15 @@ export async function createOne(d: CreateDeps, r: CreateRequest): Promise<Create
   if (!dev || !serial) throw new ProvisionError('E_AWS', 'CreateVirtualMFADevice returned no SerialNumber');
   undo.push({
     undone: `deleted IAM device ${serial}`, kept: `IAM device ${serial}`,
-    run: () => call('DeleteVirtualMFADevice', aws.iam.send(new aws.I.DeleteVirtualMFADeviceCommand({ SerialNumber: serial })), { serial, user: r.user }),
+    run: () => call('DeleteVirtualMFADevice', aws.iam.send(new aws.I.DeleteVirtualMFADeviceCommand({
+      SerialNumber: serial })), { serial, user: r.user }),
   });
   let credential = '';
   let enabled = false;
   try {
     inject('create');
-    d.onStep?.('create', { serial, seedChars: dev.Base32StringSeed?.length ?? 0, pngBytes: dev.QRCodePNG?.length ?? 0 });
+    d.onStep?.('create', { serial, seedChars: dev.Base32StringSeed?.length ?? 0, pngBytes: dev.QRCodePNG?.length ??
+      0 });
 
     // 2. The seed: base32 ASCII of any length (AWS and moto 64, LocalStack 32).
     decodeSeed(dev.Base32StringSeed);
@@ -119,16 +125,19 @@ export async function createOne(d: CreateDeps, r: CreateRequest): Promise<Create
     let label: Label = planned;
     if (boot.label) {
       const fit = fitLabel(boot.label.account, boot.label.issuer ?? AWS_ISSUER);
-      if (!fit) throw new ProvisionError('E_ID_TOO_LONG', `the QR's label '${boot.label.account}' does not fit the token's 64 bytes even as '${SHORT_ISSUER}:…'`, 1);
+      if (!fit) throw new ProvisionError('E_ID_TOO_LONG',
+        `the QR's label '${boot.label.account}' does not fit the token's 64 bytes even as '${SHORT_ISSUER}:…'`, 1);
       label = fit;
     }
-    if (label.shortened) io.warn(`${r.name}: '${AWS_ISSUER}:${label.account}' is over 64 bytes; the token calls it '${label.id}'`);
+    if (label.shortened) io.warn(
+      `${r.name}: '${AWS_ISSUER}:${label.account}' is over 64 bytes; the token calls it '${label.id}'`);
     const { id } = await token.enroll({
       account: label.account, issuer: label.issuer, secret: boot.secret,
       type: 'totp', algorithm: 'SHA1', digits: 6, period: 30, counter: 0,
     });
     credential = id;
-    undo.push({ undone: `removed '${id}' from token ${token.serial}`, kept: `credential '${id}' on token ${token.serial}`, run: () => token.remove(id) });
+    undo.push({ undone: `removed '${id}' from token ${token.serial}`,
+      kept: `credential '${id}' on token ${token.serial}`, run: () => token.remove(id) });
     await updateMapping(d.mappingPath, (m) => {
       m[serial] = {
         token: token.serial, credential: id, name: r.name, account: d.account,
@@ -142,13 +151,15 @@ export async function createOne(d: CreateDeps, r: CreateRequest): Promise<Create
     // 6. EnableMFADevice with two consecutive codes, recorded by the token as handed out.
     if (r.user) {
       const user = r.user;
-      const res = await submitPair(token, id, (c1, c2) => call('EnableMFADevice', aws.iam.send(new aws.I.EnableMFADeviceCommand({
+      const res = await submitPair(token, id, (c1, c2) =>
+        call('EnableMFADevice', aws.iam.send(new aws.I.EnableMFADeviceCommand({
         UserName: user, SerialNumber: serial, AuthenticationCode1: c1, AuthenticationCode2: c2,
       })), { user, serial }), { clock: d.clock, io, refused: (e) => isAws(e, 'InvalidAuthenticationCode') });
       enabled = true;
       undo.push({
         undone: `deactivated it for ${user}`, kept: `enabled for ${user}`,
-        run: () => call('DeactivateMFADevice', aws.iam.send(new aws.I.DeactivateMFADeviceCommand({ UserName: user, SerialNumber: serial })), { user, serial }),
+        run: () => call('DeactivateMFADevice', aws.iam.send(new aws.I.DeactivateMFADeviceCommand({ UserName: user,
+          SerialNumber: serial })), { user, serial }),
       });
       inject('enable');
       d.onStep?.('enable', { user, steps: res.steps, retried: res.retried });
@@ -172,5 +183,7 @@ async function rollback(e: Error, undo: Undo[], keep: boolean): Promise<RolledBa
       failed.push(`${u.kept || 'the mapping'} (${(x as Error).message.replace(/\s+/g, ' ')})`);
     }
   }
-  return new RolledBack(e, `${why}; rolled back: ${done.length ? done.join(', ') : 'nothing'}${failed.length ? `; could NOT undo: ${failed.join(', ')}` : ''}`, done, failed);
+  return new RolledBack(e,
+    `${why}; rolled back: ${done.length ? done.join(', ' +
+    '') : 'nothing'}${failed.length ? `; could NOT undo: ${failed.join(', ')}` : ''}`, done, failed);
 }

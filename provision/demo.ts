@@ -34,7 +34,8 @@ async function main(): Promise<number> {
     say(`1. A local IAM+STS endpoint on ${local.endpoint}`);
     say(dim(`   account ${f.accountId}, user ${f.userArn}`));
     say(dim(`   role ${f.roleArn}: trust policy requires aws:MultiFactorAuthPresent "true"`));
-    aws = await connect({ endpointUrl: local.endpoint, region: 'us-east-1', credentials: { accessKeyId: f.accessKeyId, secretAccessKey: f.secretAccessKey }, env });
+    aws = await connect({ endpointUrl: local.endpoint, region: 'us-east-1', credentials: { accessKeyId: f.accessKeyId,
+      secretAccessKey: f.secretAccessKey }, env });
     const io = memoryIo();
     const device = join(dir, 'token.dev');
     ctx = makeCtx({ aws, clock, io, env, device, mappingPath: join(dir, 'provision.json'), local });
@@ -48,10 +49,13 @@ async function main(): Promise<number> {
     const res = await createOne({
       aws, token: await ctx.token(), clock, io, account: f.accountId, mappingPath: ctx.mappingPath,
       onStep: (step, d) => {
-        if (step === 'create') say(`   CreateVirtualMFADevice → ${d.serial} (seed ${d.seedChars} base32 characters, QR PNG ${d.pngBytes} bytes)`);
+        if (step === 'create') say(
+          `   CreateVirtualMFADevice → ${d.serial} (seed ${d.seedChars} base32 characters, QR PNG ${d.pngBytes} ` +
+          `bytes)`);
         if (step === 'qr') {
           const l = d.label as { issuer?: string; account: string } | null;
-          say(l ? `   QR decodes to otpauth://totp/${encodeURIComponent(l.issuer ?? '')}:${l.account}?secret=…; its secret equals the seed (constant-time compare)`
+          say(l ?
+            `   QR decodes to otpauth://totp/${encodeURIComponent(l.issuer ?? '')}:${l.account}?secret=…; its secret equals the seed (constant-time compare)`
             : '   QR unreadable: using the seed');
         }
         if (step === 'enroll') say(`3. Burned into token ${d.token} as '${d.id}' (the seed never leaves it again)`);
@@ -78,7 +82,8 @@ async function main(): Promise<number> {
     }
     say();
     say(`6. $ aws sts assume-role … --serial-number ${res.serialNumber} --token-code "$(token code --fresh)"`);
-    const s = await startSession(ctx, { role, sessionName: 'my-cli-session', serial: res.serialNumber, direct: true, cache: false });
+    const s = await startSession(ctx, { role, sessionName: 'my-cli-session', serial: res.serialNumber, direct: true,
+      cache: false });
     say(`   allowed with the token's code of step ${s.step}: ${s.assumedRoleArn}`);
     say(dim(`   temporary key ${s.AccessKeyId}, expires ${s.Expiration}`));
     await ctx.close();
@@ -110,7 +115,8 @@ function tokenShow(device: string, now: number, env: NodeJS.ProcessEnv): Promise
     c.stdout.on('data', (b) => (out += b));
     c.stderr.on('data', (b) => (err += b));
     c.on('error', rej);
-    c.on('close', (code) => (code === 0 ? res(out) : rej(new Error(`token show failed (exit ${code}): ${err.trim()}`))));
+    c.on('close', (code) => (code === 0 ? res(out) : rej(new Error(
+      `token show failed (exit ${code}): ${err.trim()}`))));
   });
 }
 

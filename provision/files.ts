@@ -29,10 +29,13 @@ export async function writeSecretFile(path: string, data: string | Uint8Array): 
 export function checkPrivate(path: string, name = path): void {
   const st = statSync(path);
   if (st.isDirectory()) {
-    throw new ProvisionError('E_STATE', `${name} is a directory, not provision's state file: point PROVISION_STATE at a file (e.g. ${join(path, 'provision.json')}), or unset it`);
+    throw new ProvisionError('E_STATE',
+      `${name} is a directory, not provision's state file: point PROVISION_STATE at a file (e.g. ` +
+      `${join(path, 'provision.json')}), or unset it`);
   }
   if (openBits(st.mode)) {
-    throw new ProvisionError('E_STATE', `${path} is readable by others (mode ${(st.mode & 0o777).toString(8)}): ${chmodHint(path)}`);
+    throw new ProvisionError('E_STATE',
+      `${path} is readable by others (mode ${(st.mode & 0o777).toString(8)}): ${chmodHint(path)}`);
   }
 }
 

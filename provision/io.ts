@@ -38,7 +38,8 @@ export function memoryIo(tty = false): Io & { lines: string[]; warnings: string[
   const lines: string[] = [], warnings: string[] = [], errors: string[] = [], notes: string[] = [];
   return {
     tty, lines, warnings, errors, notes,
-    out: (l) => lines.push(l), warn: (l) => warnings.push(l), error: (l) => errors.push(l), note: (l) => notes.push(l), progress: () => {},
+    out: (l) => lines.push(l), warn: (l) => warnings.push(l), error: (l) => errors.push(l), note: (l) => notes.push(l),
+      progress: () => {},
   };
 }
 

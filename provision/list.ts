@@ -30,14 +30,16 @@ export async function listDevices(ctx: ProvisionCtx, token: TokenView | null): P
   const devices: { SerialNumber?: string; User?: { UserName?: string }; EnableDate?: Date }[] = [];
   let marker: string | undefined;
   do {
-    const page = await call('ListVirtualMFADevices', aws.iam.send(new aws.I.ListVirtualMFADevicesCommand({ ...(marker ? { Marker: marker } : {}) })));
+    const page = await call('ListVirtualMFADevices',
+      aws.iam.send(new aws.I.ListVirtualMFADevicesCommand({ ...(marker ? { Marker: marker } : {}) })));
     devices.push(...(page.VirtualMFADevices ?? []));
     marker = page.IsTruncated ? page.Marker : undefined;
   } while (marker);
   return joinRows(devices, readMapping(ctx.mappingPath), token);
 }
 
-export function joinRows(devices: { SerialNumber?: string; User?: { UserName?: string }; EnableDate?: Date }[], map: Mapping, token: TokenView | null): Row[] {
+export function joinRows(devices: { SerialNumber?: string; User?: { UserName?: string }; EnableDate?: Date }[],
+  map: Mapping, token: TokenView | null): Row[] {
   const ids = new Set(token?.credentials.map((c) => c.id) ?? []);
   const claimed = new Set(Object.values(map).filter((e) => e.token === token?.serial).map((e) => e.credential));
   return devices.filter((d) => d.SerialNumber).map((d) => {

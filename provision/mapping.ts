@@ -40,7 +40,8 @@ export function readMapping(path: string, file = journaled(path)): Mapping {
   try {
     const doc = file.load((text) => {
       const j = JSON.parse(text);
-      if (j?.version !== 1 || typeof j.devices !== 'object' || j.devices === null || Array.isArray(j.devices)) throw new Error('unknown layout');
+      if (j?.version !== 1 || typeof j.devices !== 'object' || j.devices === null ||
+        Array.isArray(j.devices)) throw new Error('unknown layout');
       return j as Doc;
     });
     // Keyed by serials, which name devices the user chose: no prototype, so `toString` is not a row.
@@ -54,7 +55,8 @@ export function readMapping(path: string, file = journaled(path)): Mapping {
     return m;
   } catch (e) {
     if (e instanceof JournalError && e.code === 'E_PERMS') throw new ProvisionError('E_STATE', e.message);
-    throw new ProvisionError('E_STATE', `${path} is not provision state (${(e as Error).message}): move it aside and re-run`);
+    throw new ProvisionError('E_STATE',
+      `${path} is not provision state (${(e as Error).message}): move it aside and re-run`);
   }
 }
 
@@ -96,14 +98,17 @@ async function flush(path: string): Promise<void> {
     try {
       unlock = await lock(path);
       const m = reread(path);
-      const out = batch.map((p) => { try { return { ok: true, v: p.change(m) }; } catch (e) { return { ok: false, v: e }; } });
+      const out = batch.map((p) => { try { return { ok: true, v: p.change(m) }; } catch (e) { return { ok: false,
+        v: e }; } });
       makeDirs(dirname(path));
       await fileOf(path).commit({ version: 1, devices: m });
       remember(path, m);
       answer = () => batch.forEach((p, i) => (out[i]!.ok ? p.done(out[i]!.v) : p.fail(out[i]!.v)));
     } catch (e) {
       written.delete(path); // its object may hold changes that never reached the file
-      const err = e instanceof ProvisionError ? e : fsError(e, `cannot write provision's state ${path}`, 'point XDG_STATE_HOME or PROVISION_STATE at a writable place');
+      const err = e instanceof ProvisionError ?
+        e : fsError(e, `cannot write provision's state ${path}`,
+        'point XDG_STATE_HOME or PROVISION_STATE at a writable place');
       answer = () => { for (const p of batch) p.fail(err); };
     }
     await unlock?.().catch(() => {});
@@ -119,7 +124,8 @@ async function lock(path: string, waitMs = 10_000): Promise<() => Promise<void>>
     const l = await acquire(`${path}.lock`, { timeoutMs: waitMs });
     return () => l.release();
   } catch (e) {
-    if ((e as { code?: string }).code === 'E_BUSY') throw new ProvisionError('E_STATE', `${path} is locked by another provision for over ${waitMs / 1000} s: wait for it to finish`);
+    if ((e as { code?: string }).code === 'E_BUSY') throw new ProvisionError('E_STATE',
+      `${path} is locked by another provision for over ${waitMs / 1000} s: wait for it to finish`);
     throw e;
   }
 }

@@ -41,7 +41,8 @@ export async function submitPair(
   let shown = false;
   const onWait = (s: number, step: number) => {
     if (!draw) return;
-    o.io.progress(`AWS refused the two most recent codes; waiting ${s} s for the codes of steps ${step} and ${step + 1}`);
+    o.io.progress(
+      `AWS refused the two most recent codes; waiting ${s} s for the codes of steps ${step} and ${step + 1}`);
     shown = true;
   };
   let pair: [Code, Code];
@@ -51,7 +52,8 @@ export async function submitPair(
 }
 
 export interface PairRequest { user: string; serial: string; credential?: string }
-export interface PairOutcome extends PairResult { serialNumber: string; userName: string; credential: string; action: 'enabled' | 'resynced' }
+export interface PairOutcome extends PairResult {
+  serialNumber: string; userName: string; credential: string; action: 'enabled' | 'resynced' }
 
 export async function enableDevice(ctx: ProvisionCtx, r: PairRequest): Promise<PairOutcome> {
   return pairCall(ctx, r, 'enable');
@@ -64,10 +66,15 @@ export async function resyncDevice(ctx: ProvisionCtx, r: PairRequest): Promise<P
 async function pairCall(ctx: ProvisionCtx, r: PairRequest, what: 'enable' | 'resync'): Promise<PairOutcome> {
   const { token, id } = await credentialFor(ctx, r.serial, r.credential);
   const { aws } = ctx;
-  const input = (c1: string, c2: string) => ({ UserName: r.user, SerialNumber: r.serial, AuthenticationCode1: c1, AuthenticationCode2: c2 });
+  const input = (c1: string, c2: string) =>
+    ({ UserName: r.user, SerialNumber: r.serial, AuthenticationCode1: c1, AuthenticationCode2: c2 });
   const send = what === 'enable'
-    ? (c1: string, c2: string) => call('EnableMFADevice', aws.iam.send(new aws.I.EnableMFADeviceCommand(input(c1, c2))), r)
-    : (c1: string, c2: string) => call('ResyncMFADevice', aws.iam.send(new aws.I.ResyncMFADeviceCommand(input(c1, c2))), r);
-  const res = await submitPair(token, id, send, { clock: ctx.clock, io: ctx.io, refused: (e) => isAws(e, 'InvalidAuthenticationCode') });
-  return { ...res, serialNumber: r.serial, userName: r.user, credential: id, action: what === 'enable' ? 'enabled' : 'resynced' };
+    ? (c1: string, c2: string) => call('EnableMFADevice', aws.iam.send(new aws.I.EnableMFADeviceCommand(input(c1, c2))),
+      r)
+    : (c1: string, c2: string) => call('ResyncMFADevice', aws.iam.send(new aws.I.ResyncMFADeviceCommand(input(c1, c2))),
+      r);
+  const res = await submitPair(token, id, send,
+    { clock: ctx.clock, io: ctx.io, refused: (e) => isAws(e, 'InvalidAuthenticationCode') });
+  return { ...res, serialNumber: r.serial, userName: r.user, credential: id, action: what === 'enable' ?
+    'enabled' : 'resynced' };
 }

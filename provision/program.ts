@@ -28,12 +28,14 @@ function common(c: Command): Command {
 }
 
 const int = (name: string, lo: number, hi: number) => (v: string) => {
-  if (!/^\d+$/.test(v) || Number(v) < lo || Number(v) > hi) throw usage(`${name} must be a whole number from ${lo} to ${hi}, not '${v}'`);
+  if (!/^\d+$/.test(v) || Number(v) < lo || Number(v) > hi) throw usage(
+    `${name} must be a whole number from ${lo} to ${hi}, not '${v}'`);
   return Number(v);
 };
 const window = (v: string) => {
   const s = parseWindow(v);
-  if (s === null) throw usage(`--refresh-window wants seconds or a duration like 15m or 1h (at most a day), not '${v}'`);
+  if (s === null) throw usage(
+    `--refresh-window wants seconds or a duration like 15m or 1h (at most a day), not '${v}'`);
   return s;
 };
 const tag = (v: string, prev: { Key: string; Value: string }[] = []) => {
@@ -46,8 +48,10 @@ const tag = (v: string, prev: { Key: string; Value: string }[] = []) => {
 const opts = <T>(c: Command) => c.optsWithGlobals() as T & CommonOptions;
 
 function pairLine(r: PairOutcome, json?: boolean): string {
-  if (json) return JSON.stringify({ serialNumber: r.serialNumber, userName: r.userName, credential: r.credential, [r.action]: true, steps: r.steps, retried: r.retried });
-  return `${r.action} ${r.serialNumber} for ${r.userName} (codes of steps ${r.steps.join(', ')}${r.retried ? ', after a retry' : ''})`;
+  if (json) return JSON.stringify({ serialNumber: r.serialNumber, userName: r.userName, credential: r.credential, [
+    r.action]: true, steps: r.steps, retried: r.retried });
+  return `${r.action} ${r.serialNumber} for ${r.userName} (codes of steps ${r.steps.join(', ' +
+    '')}${r.retried ? ', after a retry' : ''})`;
 }
 
 function program(): Command {
@@ -77,34 +81,41 @@ PROVISION_FAIL_AT=create|seed|qr-out|qr|enroll|enable fails \`create\` right aft
 
   common(p.command('create').argument('[names...]', 'device names (VirtualMFADeviceName)'))
     .summary('create virtual MFA devices, burn them into the token, enable them with --user')
-    .description('CreateVirtualMFADevice, check its QR against its seed, enroll it into the token and, with --user, EnableMFADevice with two consecutive codes. A failure rolls back everything done, unless --keep.')
+    .description(
+      'CreateVirtualMFADevice, check its QR against its seed, enroll it into the token and, with --user, ' +
+      'EnableMFADevice with two consecutive codes. A failure rolls back everything done, unless --keep.')
     .option('--path <path>', 'IAM path, e.g. /service-user/')
     .option('--user <user>', 'enable the device for this IAM user')
     .option('--tag <key=value>', 'tag the device (repeatable)', tag)
     .option('--qr-out <file|dir>', 'save QRCodePNG (mode 0600); a directory when creating several')
     .option('--keep', 'on failure, keep what was done instead of rolling back')
     .option('--from <file>', 'names from a file: one "NAME [USER]" per line, # comments')
-    .addOption(new Option('--concurrency <n>', 'devices in flight at once').argParser(int('--concurrency', 1, 64)).default(1))
+    .addOption(new Option('--concurrency <n>', 'devices in flight at once').argParser(int('--concurrency', 1,
+      64)).default(1))
     .option('--device-dir <dir>', 'one token store per device (DIR/NAME.dev), as a factory line would')
     .addHelpText('after', EXAMPLES.create)
     .action(async (names: string[], _o, c: Command) => {
-      const o = opts<{ path?: string; user?: string; tag?: { Key: string; Value: string }[]; qrOut?: string; keep?: boolean; from?: string; concurrency: number; deviceDir?: string }>(c);
+      const o = opts<{ path?: string; user?: string; tag?: {
+        Key: string; Value: string }[]; qrOut?: string; keep?: boolean; from?: string; concurrency: number; deviceDir?: string }>(c);
       const items: Item[] = [...names.map((n) => (o.user ? { name: n, user: o.user } : { name: n })),
         ...(o.from ? readList(o.from).map((it) => (it.user || !o.user ? it : { ...it, user: o.user })) : [])];
       if (items.length === 0) throw usage('create needs NAME... or --from FILE');
       checkNames(items);
       const failAt = process.env.PROVISION_FAIL_AT || undefined;
-      if (failAt && !(STEPS as readonly string[]).includes(failAt)) throw usage(`PROVISION_FAIL_AT must be one of ${STEPS.join(', ')}`);
+      if (failAt && !(STEPS as readonly string[]).includes(failAt)) throw usage(
+        `PROVISION_FAIL_AT must be one of ${STEPS.join(', ')}`);
       const batch = items.length > 1 || !!o.from || !!o.deviceDir;
       // A batch meets throttling by design: more attempts, each backing off (adaptive mode).
       await withCtx({ ...o, maxAttempts: batch ? 12 : undefined }, io, (ctx) => createMany(ctx, items, {
-        path: o.path, tags: o.tag, qrOut: o.qrOut, keep: o.keep, concurrency: o.concurrency, deviceDir: o.deviceDir, json: o.json, failAt,
+        path: o.path, tags: o.tag, qrOut: o.qrOut, keep: o.keep, concurrency: o.concurrency, deviceDir: o.deviceDir,
+          json: o.json, failAt,
       }, batch));
     });
 
   for (const what of ['enable', 'resync'] as const) {
     common(p.command(what))
-      .summary(what === 'enable' ? 'EnableMFADevice with two consecutive codes from the token' : 'ResyncMFADevice: tell AWS where a drifted token\'s clock is')
+      .summary(what === 'enable' ?
+        'EnableMFADevice with two consecutive codes from the token' : 'ResyncMFADevice: tell AWS where a drifted token\'s clock is')
       .requiredOption('--user <user>', 'IAM user')
       .requiredOption('--serial <arn>', 'the device\'s serial ARN')
       .option('--credential <id>', 'the token credential, when provision did not burn it')
@@ -112,7 +123,8 @@ PROVISION_FAIL_AT=create|seed|qr-out|qr|enroll|enable fails \`create\` right aft
       .action(async (_o, c: Command) => {
         const o = opts<{ user: string; serial: string; credential?: string }>(c);
         await withCtx(o, io, async (ctx) => {
-          const r = await (what === 'enable' ? enableDevice : resyncDevice)(ctx, { user: o.user, serial: o.serial, credential: o.credential });
+          const r = await (what === 'enable' ? enableDevice : resyncDevice)(ctx,
+            { user: o.user, serial: o.serial, credential: o.credential });
           io.out(pairLine(r, o.json));
         });
       });
@@ -130,7 +142,8 @@ PROVISION_FAIL_AT=create|seed|qr-out|qr|enroll|enable fails \`create\` right aft
       await withCtx(o, io, async (ctx) => {
         const r = await removeDevice(ctx, { serial: o.serial, user: o.user, credential: o.credential });
         if (o.json) { io.out(JSON.stringify(r)); return; }
-        const did = [r.deactivated && `deactivated for ${r.deactivated}`, r.deleted && 'deleted from IAM', r.credential && `removed '${r.credential}' from token ${r.token}`].filter(Boolean);
+        const did = [r.deactivated && `deactivated for ${r.deactivated}`, r.deleted && 'deleted from IAM',
+          r.credential && `removed '${r.credential}' from token ${r.token}`].filter(Boolean);
         io.out(`removed ${r.serialNumber}: ${did.join(', ') || 'nothing to do'}`);
         for (const n of r.notes) io.warn(`${r.serialNumber}: ${n}`);
       });
@@ -162,9 +175,12 @@ PROVISION_FAIL_AT=create|seed|qr-out|qr|enroll|enable fails \`create\` right aft
     .option('--credential <id>', 'the token credential, when provision did not burn it')
     .option('--session-name <name>', 'RoleSessionName (default provision-<unix time>)')
     .option('--external-id <id>', 'ExternalId, when the role\'s trust policy asks for one')
-    .addOption(new Option('--duration <seconds>', 'DurationSeconds (AssumeRole 900-43200, default 3600; GetSessionToken 900-129600, default 43200)').argParser(int('--duration', 900, 129600)))
+    .addOption(new Option('--duration <seconds>',
+      'DurationSeconds (AssumeRole 900-43200, default 3600; GetSessionToken 900-129600, default 43200)').argParser(
+      int('--duration', 900, 129600)))
     .option('--credential-process', 'print the AWS CLI credential_process JSON (Version 1)')
-    .addOption(new Option('--refresh-window <duration>', 'renew cached credentials this long before they expire (900, 15m, 1h)').argParser(window).default(900, '15m'))
+    .addOption(new Option('--refresh-window <duration>',
+      'renew cached credentials this long before they expire (900, 15m, 1h)').argParser(window).default(900, '15m'))
     .option('--no-cache', 'neither read nor write the session cache')
     .option('--clear-cache', 'remove every cached session, and stop')
     .option('--no-mfa', 'send no code (to see what the policy says without MFA); never cached')
@@ -175,7 +191,8 @@ PROVISION_FAIL_AT=create|seed|qr-out|qr|enroll|enable fails \`create\` right aft
       const { checkSession, clearSessions, startSession } = await import('./sts.js');
       if (o.clearCache) {
         const r = await clearSessions(process.env);
-        io.out(o.json ? JSON.stringify(r) : `removed ${r.removed} cached session${r.removed === 1 ? '' : 's'} from ${r.dir}`);
+        io.out(o.json ? JSON.stringify(
+          r) : `removed ${r.removed} cached session${r.removed === 1 ? '' : 's'} from ${r.dir}`);
         return;
       }
       const so: SessionOptions = { ...o, ...(role ? { role: a[0] as string } : {}) };
@@ -197,13 +214,16 @@ PROVISION_FAIL_AT=create|seed|qr-out|qr|enroll|enable fails \`create\` right aft
     .option('--state <file>', 'state file (default $XDG_STATE_HOME/totp-fob/local-aws.json)')
     .option('--json', 'print one JSON line with the endpoint and fixture once ready')
     .option('--throttle <rate>', 'answer requests beyond RATE per second with Throttling')
-    .option('--resync-window <steps>', 'ResyncMFADevice looks STEPS either side of now (default 20, up to 2880; also PROVISION_LOCAL_RESYNC_WINDOW)')
+    .option('--resync-window <steps>',
+      'ResyncMFADevice looks STEPS either side of now (default 20, up to 2880; also PROVISION_LOCAL_RESYNC_WINDOW)')
     .addHelpText('after', EXAMPLES.localAws)
     .action(async (_o, c: Command) => {
       // --json may land on the program (it has one too): read both.
-      const o = c.optsWithGlobals() as { port?: string; state?: string; json?: boolean; throttle?: string; resyncWindow?: string };
-      const { runLocalAwsCommand } = await import('./local/index.js');
-      process.exitCode = await runLocalAwsCommand(o, { stdout: process.stdout, stderr: process.stderr, verbose: !!process.stderr.isTTY });
+      const o = c.optsWithGlobals() as {
+        port?: string; state?: string; json?: boolean; throttle?: string; resyncWindow?: string };
+      const { runLocalAwsCommand } = await import('./local/command.js');
+      process.exitCode = await runLocalAwsCommand(o,
+        { stdout: process.stdout, stderr: process.stderr, verbose: !!process.stderr.isTTY });
     });
 
   return p;
@@ -223,7 +243,8 @@ function fail(e: unknown): number {
 
 export async function main(argv: string[]): Promise<void> {
   // Help or data piped into `head` must not end in an EPIPE stack trace.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); });
+  process.stdout.on('error', (e: NodeJS.ErrnoException) =>
+    { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); });
   try {
     await program().parseAsync(argv);
     process.exitCode ??= 0;

@@ -36,7 +36,8 @@ export async function removeDevice(ctx: ProvisionCtx, r: RemoveRequest): Promise
   let deactivated: string | null = null;
   const deactivate = async (user: string) => {
     try {
-      await call('DeactivateMFADevice', aws.iam.send(new aws.I.DeactivateMFADeviceCommand({ UserName: user, SerialNumber: r.serial })), { user, serial: r.serial });
+      await call('DeactivateMFADevice', aws.iam.send(new aws.I.DeactivateMFADeviceCommand({ UserName: user,
+        SerialNumber: r.serial })), { user, serial: r.serial });
       deactivated = user;
     } catch (e) {
       // Not assigned (any more) is fine: the goal is a deleted device.
@@ -44,7 +45,8 @@ export async function removeDevice(ctx: ProvisionCtx, r: RemoveRequest): Promise
       notes.push(`it was not active for ${user}`);
     }
   };
-  const del = () => call('DeleteVirtualMFADevice', aws.iam.send(new aws.I.DeleteVirtualMFADeviceCommand({ SerialNumber: r.serial })), { serial: r.serial, user: r.user });
+  const del = () => call('DeleteVirtualMFADevice', aws.iam.send(new aws.I.DeleteVirtualMFADeviceCommand({
+    SerialNumber: r.serial })), { serial: r.serial, user: r.user });
   if (r.user) await deactivate(r.user);
   let deleted = true;
   try {
@@ -64,7 +66,8 @@ export async function removeDevice(ctx: ProvisionCtx, r: RemoveRequest): Promise
   const entry = readMapping(ctx.mappingPath)[r.serial];
   // A serial nobody knows is a typo, not a done job: say so before touching the token.
   if (!deleted && !deactivated && !entry) {
-    throw new ProvisionError('E_NOT_FOUND', `no device ${r.serial}: IAM has none and ${ctx.mappingPath} has no record of it (see provision list)`);
+    throw new ProvisionError('E_NOT_FOUND',
+      `no device ${r.serial}: IAM has none and ${ctx.mappingPath} has no record of it (see provision list)`);
   }
   // The token side: the mapped credential (or --credential), if it is on the attached token.
   const id = r.credential ?? entry?.credential;
@@ -74,7 +77,8 @@ export async function removeDevice(ctx: ProvisionCtx, r: RemoveRequest): Promise
     try { token = await ctx.token(false); } catch (e) {
       // IAM's side is done; a missing token must not leave the mapping pointing at a dead serial.
       if ((e as { code?: string }).code !== 'E_NO_DEVICE') throw e;
-      notes.push(`no token attached (${(e as Error).message.split(':')[0]}): '${id}' left on token ${entry?.token ?? '?'}`);
+      notes.push(
+        `no token attached (${(e as Error).message.split(':')[0]}): '${id}' left on token ${entry?.token ?? '?'}`);
     }
   }
   if (id && token) {

@@ -16,7 +16,8 @@ export interface Bootstrap {
 
 /** The SDK hands blobs back base64-decoded: the seed's bytes are base32 ASCII text, any length. */
 export function decodeSeed(seed: Uint8Array | undefined): Uint8Array {
-  if (!seed || seed.length === 0) throw new ProvisionError('E_SEED', 'CreateVirtualMFADevice returned no Base32StringSeed');
+  if (!seed || seed.length === 0) throw new ProvisionError('E_SEED',
+    'CreateVirtualMFADevice returned no Base32StringSeed');
   let key: Uint8Array;
   // The core's message names the bad character; a seed's characters must not reach stderr.
   try { key = base32Decode(new TextDecoder('latin1').decode(seed)); } catch {
@@ -35,7 +36,8 @@ export type QrReader = (png: Uint8Array) => Promise<string> | string;
  * constant time. QR bytes that are no PNG (moto: 64 random bytes) or a PNG without a readable code
  * (LocalStack: a 1×1 placeholder) only warn; a QR that says something else aborts.
  */
-export async function bootstrap(seed: Uint8Array | undefined, png: Uint8Array | undefined, readQr: QrReader): Promise<Bootstrap> {
+export async function bootstrap(seed: Uint8Array | undefined, png: Uint8Array | undefined,
+  readQr: QrReader): Promise<Bootstrap> {
   const secret = decodeSeed(seed);
   const warnings: string[] = [];
   if (!png || png.length === 0) {
@@ -43,7 +45,8 @@ export async function bootstrap(seed: Uint8Array | undefined, png: Uint8Array | 
     return { secret, warnings };
   }
   if (!isPng(png)) {
-    warnings.push(`QRCodePNG is not a PNG (${png.length} bytes; moto sends random bytes): using Base32StringSeed alone`);
+    warnings.push(
+      `QRCodePNG is not a PNG (${png.length} bytes; moto sends random bytes): using Base32StringSeed alone`);
     return { secret, warnings };
   }
   let text: string;
@@ -55,13 +58,17 @@ export async function bootstrap(seed: Uint8Array | undefined, png: Uint8Array | 
   let uri;
   try { uri = parseKeyUri(text); } catch (e) {
     const m = (e as Error).message;
-    throw new ProvisionError('E_QR_URI', `the QR code is not a usable otpauth URI (${/secret/i.test(m) ? 'bad secret' : m}): not enrolling`);
+    throw new ProvisionError('E_QR_URI',
+      `the QR code is not a usable otpauth URI (${/secret/i.test(m) ? 'bad secret' : m}): not enrolling`);
   }
   if (uri.type !== 'totp' || uri.algorithm !== 'SHA1' || uri.digits !== 6 || uri.period !== 30) {
-    throw new ProvisionError('E_QR_URI', `the QR code asks for ${uri.type} ${uri.algorithm} ${uri.digits} digits ${uri.period} s; AWS verifies TOTP SHA1 6 digits 30 s: not enrolling`);
+    throw new ProvisionError('E_QR_URI',
+      `the QR code asks for ${uri.type} ${uri.algorithm} ${uri.digits} digits ${uri.period} s; AWS verifies TOTP SHA1 ` +
+      `6 digits 30 s: not enrolling`);
   }
   if (!sameSecret(uri.secret, secret)) {
-    throw new ProvisionError('E_QR_MISMATCH', 'the QR code carries a different secret than Base32StringSeed: not enrolling');
+    throw new ProvisionError('E_QR_MISMATCH',
+      'the QR code carries a different secret than Base32StringSeed: not enrolling');
   }
   warnings.push(...uri.warnings);
   return { secret, label: { issuer: uri.issuer, account: uri.account }, warnings };

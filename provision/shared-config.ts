@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { homeDir } from '../lib/paths.js';
 
 export const configFile = (env: NodeJS.ProcessEnv) => env.AWS_CONFIG_FILE || join(homeDir(env), '.aws', 'config');
-export const credentialsFile = (env: NodeJS.ProcessEnv) => env.AWS_SHARED_CREDENTIALS_FILE || join(homeDir(env), '.aws', 'credentials');
+export const credentialsFile = (env: NodeJS.ProcessEnv) => env.AWS_SHARED_CREDENTIALS_FILE ||
+  join(homeDir(env), '.aws', 'credentials');
 
 /** A file's text, or '' when it cannot be read or is not a plausible ini file (over 1 MB). */
 function text(file: string): string {
@@ -34,17 +35,21 @@ function section(file: string, names: (head: string) => boolean): Map<string, st
   return out;
 }
 
-const inConfig = (profile: string, env: NodeJS.ProcessEnv) => section(configFile(env), (h) => h.replace(/^profile /, '') === profile);
+const inConfig = (profile: string, env: NodeJS.ProcessEnv) =>
+  section(configFile(env), (h) => h.replace(/^profile /, '') === profile);
 
 /**
  * Where each service goes: --endpoint-url, then AWS_ENDPOINT_URL_<SVC>, then AWS_ENDPOINT_URL, then
  * the profile's `endpoint_url` (what `provision local-aws` prints; the AWS CLI reads it too).
  */
-export function endpointsOf(o: { profile?: string; endpointUrl?: string; credentials?: unknown; env?: NodeJS.ProcessEnv }): { iam?: string; sts?: string } {
+export function endpointsOf(o: {
+  profile?: string; endpointUrl?: string; credentials?: unknown; env?: NodeJS.ProcessEnv }): {
+  iam?: string; sts?: string } {
   const env = o.env ?? process.env;
   const profile = o.profile || (o.credentials ? undefined : env.AWS_PROFILE);
   const fromProfile = profile ? inConfig(profile, env).get('endpoint_url') || undefined : undefined;
-  const pick = (svc: string) => o.endpointUrl || env[`AWS_ENDPOINT_URL_${svc}`] || env.AWS_ENDPOINT_URL || fromProfile || undefined;
+  const pick = (svc: string) => o.endpointUrl || env[`AWS_ENDPOINT_URL_${svc}`] || env.AWS_ENDPOINT_URL ||
+    fromProfile || undefined;
   return { iam: pick('IAM'), sts: pick('STS') };
 }
 
@@ -60,7 +65,8 @@ export function staticKeyId(profile: string | undefined, env: NodeJS.ProcessEnv)
   const p = named || 'default';
   // The credentials file wins over the config file for the same profile.
   const all = new Map([...inConfig(p, env), ...section(credentialsFile(env), (h) => h === p)]);
-  for (const k of all.keys()) if (/^(role_arn|source_profile|credential_process|web_identity_token_file|sso_.*)$/.test(k)) return undefined;
+  for (const k of all.keys()) if (/^(role_arn|source_profile|credential_process|web_identity_token_file|sso_.*)$/.test(
+    k)) return undefined;
   const id = all.get('aws_access_key_id');
   return id && all.get('aws_secret_access_key') ? id : undefined;
 }

@@ -6,7 +6,8 @@
 import type { STSClient } from '@aws-sdk/client-sts';
 import { chmodHint } from '../lib/files.js';
 import { call, isAws } from './aws.js';
-import { cacheDir, dropEntry, entryPath, fresh, lockEntry, readEntry, REFRESH_WINDOW, writeEntry, type Creds, type Entry, type Key } from './cache.js';
+import { cacheDir, dropEntry, entryPath, fresh, lockEntry, readEntry, REFRESH_WINDOW, writeEntry, type Creds,
+  type Entry, type Key } from './cache.js';
 import { localStatePath, type ProvisionCtx } from './context.js';
 import { credentialFor } from './credential.js';
 import { ProvisionError, usage } from './errors.js';
@@ -38,22 +39,29 @@ export function checkSession(o: SessionOptions): void {
     throw usage(`'${o.role}' is not a role ARN: it looks like arn:aws:iam::123456789012:role/NAME`);
   }
   if (o.sessionName !== undefined && !SESSION_NAME.test(o.sessionName)) {
-    throw usage(`--session-name '${o.sessionName}' must be 2 to 64 characters of letters, digits and +=,.@_- (RoleSessionName)`);
+    throw usage(
+      `--session-name '${o.sessionName}' must be 2 to 64 characters of letters, digits and +=,.@_- (RoleSessionName)`);
   }
   if (o.externalId !== undefined && !EXTERNAL_ID.test(o.externalId)) {
     throw usage(`--external-id must be 2 to 1224 characters of letters, digits and +=,.@:/_- (ExternalId)`);
   }
   if (o.serial !== undefined && !SERIAL.test(o.serial)) {
-    throw usage(`--serial '${o.serial}' is not an MFA serial: an ARN like arn:aws:iam::123456789012:mfa/NAME, or a hardware serial`);
+    throw usage(
+      `--serial '${o.serial}' is not an MFA serial: an ARN like arn:aws:iam::123456789012:mfa/NAME, or a hardware ` +
+      `serial`);
   }
   if (o.duration !== undefined) {
     const [lo, hi, what] = o.role ? [900, 43200, 'AssumeRole'] : [900, 129600, 'GetSessionToken'];
-    if (o.duration < lo || o.duration > hi) throw usage(`--duration ${o.duration}: ${what} takes ${lo} to ${hi} seconds`);
+    if (o.duration < lo || o.duration > hi) throw usage(
+      `--duration ${o.duration}: ${what} takes ${lo} to ${hi} seconds`);
   }
   if (o.role === undefined && (o.sessionName !== undefined || o.externalId !== undefined || o.direct)) {
-    throw usage(`${o.sessionName !== undefined ? '--session-name' : o.externalId !== undefined ? '--external-id' : '--direct'} needs --role`);
+    throw usage(
+      `${o.sessionName !== undefined ? '--session-name' : o.externalId !== undefined ? '--external-id' : '--direct'} ` +
+      `needs --role`);
   }
-  if (o.mfa === false && (o.serial !== undefined || o.credential !== undefined)) throw usage('--no-mfa sends no code: drop --serial and --credential');
+  if (o.mfa === false && (o.serial !== undefined || o.credential !== undefined)) throw usage(
+    '--no-mfa sends no code: drop --serial and --credential');
 }
 
 /** The caller's MFA serial that the attached token holds, via ListMFADevices and the mapping. */
@@ -67,8 +75,10 @@ export async function findSerial(ctx: ProvisionCtx): Promise<string> {
   const map = readMapping(ctx.mappingPath);
   const mine = (r.MFADevices ?? []).map((d) => d.SerialNumber!).filter((s) => map[s]?.token === token.serial);
   if (mine.length === 1) return mine[0]!;
-  if (mine.length === 0) throw new ProvisionError('E_NO_MAPPING', `none of ${m[1]}'s MFA devices is on token ${token.serial}: pass --serial ARN (and --credential ID)`);
-  throw new ProvisionError('E_USAGE', `${m[1]} has ${mine.length} MFA devices on token ${token.serial} (${mine.join(', ')}): pass --serial ARN`, 2);
+  if (mine.length === 0) throw new ProvisionError('E_NO_MAPPING',
+    `none of ${m[1]}'s MFA devices is on token ${token.serial}: pass --serial ARN (and --credential ID)`);
+  throw new ProvisionError('E_USAGE',
+    `${m[1]} has ${mine.length} MFA devices on token ${token.serial} (${mine.join(', ')}): pass --serial ARN`, 2);
 }
 
 interface Code { serial: string; code: string; step: number; user?: string }
@@ -81,12 +91,14 @@ async function spendCode(ctx: ProvisionCtx, o: SessionOptions): Promise<Code> {
   let stop: (() => void) | undefined;
   const onWait = (left: number) => {
     if (ctx.clock.now() - t0 > WAIT_MAX) {
-      throw new ProvisionError('E_TIMEOUT', `no unspent TOTP step of '${id}' came within ${WAIT_MAX} s: is another process spending its codes? Run again`);
+      throw new ProvisionError('E_TIMEOUT',
+        `no unspent TOTP step of '${id}' came within ${WAIT_MAX} s: is another process spending its codes? Run again`);
     }
     if (stop) return;
     const why = 'the token hands each step\'s code out once, and this one is spent';
     // Under credential_process stderr is captured: one line saying why, and nothing drawn.
-    if (ctx.io.tty && !ctx.clock.fixed) stop = countdown(ctx, left, (s) => `waiting ${s} s for the next TOTP step: ${why}`);
+    if (ctx.io.tty && !ctx.clock.fixed) stop = countdown(ctx, left, (s) =>
+      `waiting ${s} s for the next TOTP step: ${why}`);
     else { ctx.io.warn(`waiting ${left} s for the next TOTP step: ${why}`); stop = () => {}; }
   };
   try {
@@ -95,7 +107,8 @@ async function spendCode(ctx: ProvisionCtx, o: SessionOptions): Promise<Code> {
   } finally { stop?.(); }
 }
 
-function creds(c: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: Date } | undefined): Creds {
+function creds(c: {
+  AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: Date } | undefined): Creds {
   if (!c?.AccessKeyId || !c.SecretAccessKey) throw new ProvisionError('E_AWS', 'STS answered without credentials');
   return {
     AccessKeyId: c.AccessKeyId, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken ?? '',
@@ -111,7 +124,8 @@ const result = (e: Entry, cached: boolean, step?: number): SessionResult => ({
 /** The cache as one command sees it: off with --no-cache. */
 class Cache {
   readonly dir: string;
-  constructor(private readonly ctx: ProvisionCtx, readonly on: boolean, private readonly window: number) { this.dir = cacheDir(ctx.env); }
+  constructor(private readonly ctx: ProvisionCtx, readonly on: boolean, private readonly window: number) {
+    this.dir = cacheDir(ctx.env); }
 
   /** A fresh entry, or null. A file others can read is refused; a corrupt one is dropped with one warning. */
   get(key: Key): Entry | null {
@@ -119,7 +133,9 @@ class Cache {
     const path = entryPath(this.dir, key);
     const r = readEntry(path, key);
     if (r.kind === 'open') {
-      throw new ProvisionError('E_STATE', `${path} holds session credentials but others can read it (mode ${r.mode.toString(8)}): ${chmodHint(path)}, or provision session --clear-cache`);
+      throw new ProvisionError('E_STATE',
+        `${path} holds session credentials but others can read it (mode ${r.mode.toString(8)}): ${chmodHint(path)}, ` +
+        `or provision session --clear-cache`);
     }
     if (r.kind === 'bad') {
       this.ctx.io.warn(`dropped the cached session ${path} (${r.why}); getting a new one`);
@@ -133,7 +149,8 @@ class Cache {
   drop(key: Key): void { if (this.on) dropEntry(entryPath(this.dir, key)); }
 
   /** The entry for `key`, made by `make` under its lock unless a fresh one is there (before or after the wait). */
-  async through(key: Key, make: () => Promise<{ entry: Entry; step?: number }>): Promise<{ entry: Entry; cached: boolean; step?: number }> {
+  async through(key: Key, make: () => Promise<{ entry: Entry; step?: number }>): Promise<{
+    entry: Entry; cached: boolean; step?: number }> {
     const had = this.get(key);
     if (had) return { entry: had, cached: true };
     const lock = this.on ? await lockEntry(entryPath(this.dir, key), LOCK_WAIT_MS) : null;
@@ -171,7 +188,8 @@ export async function startSession(ctx: ProvisionCtx, o: SessionOptions): Promis
       const out = await call('GetSessionToken', aws.sts.send(new aws.S.GetSessionTokenCommand({
         ...(o.duration ? { DurationSeconds: o.duration } : {}), SerialNumber: c.serial, TokenCode: c.code,
       })), { serial: c.serial, mfa: true, user: c.user });
-      return { entry: { Version: 1, Key: key, Credentials: creds(out.Credentials), SerialNumber: c.serial }, step: c.step };
+      return { entry: { Version: 1, Key: key, Credentials: creds(out.Credentials), SerialNumber: c.serial },
+        step: c.step };
     });
     return result(r.entry, r.cached, r.step);
   }
@@ -180,15 +198,19 @@ export async function startSession(ctx: ProvisionCtx, o: SessionOptions): Promis
   const direct = !!o.direct || !!own.sessionToken;
   if (own.sessionToken && (o.duration ?? ROLE_DEFAULT) > CHAIN_MAX && !cache.get(key)) {
     const { arn } = await ctx.caller();
-    if (/:assumed-role\//.test(arn)) throw usage(`--duration ${o.duration}: ${arn} is a role session, and a role assumed from one (role chaining) lasts at most ${CHAIN_MAX} s`);
+    if (/:assumed-role\//.test(arn)) throw usage(
+      `--duration ${o.duration}: ${arn} is a role session, and a role assumed from one (role chaining) lasts at most ` +
+      `${CHAIN_MAX} s`);
   }
   const assume = (sts: STSClient, c?: Code) => call('AssumeRole', sts.send(new aws.S.AssumeRoleCommand({
     RoleArn: o.role, RoleSessionName: o.sessionName ?? `provision-${Math.floor(ctx.clock.now())}`,
-    ...(o.duration ? { DurationSeconds: o.duration } : {}), ...(o.externalId !== undefined ? { ExternalId: o.externalId } : {}),
+    ...(o.duration ? { DurationSeconds: o.duration } : {}),
+      ...(o.externalId !== undefined ? { ExternalId: o.externalId } : {}),
     ...(c ? { SerialNumber: c.serial, TokenCode: c.code } : {}),
   })), { serial: c?.serial ?? o.serial, mfa: true, user: c?.user });
   const entry = (out: Awaited<ReturnType<typeof assume>>, serial: string): Entry => ({
-    Version: 1, Key: key, Credentials: creds(out.Credentials), AssumedRoleUser: { Arn: out.AssumedRoleUser?.Arn ?? '' }, SerialNumber: serial,
+    Version: 1, Key: key, Credentials: creds(out.Credentials), AssumedRoleUser: { Arn: out.AssumedRoleUser?.Arn ?? '' },
+      SerialNumber: serial,
   });
 
   const r = await cache.through(key, async () => {
@@ -199,21 +221,26 @@ export async function startSession(ctx: ProvisionCtx, o: SessionOptions): Promis
     const mk = mfaKey(o, env, endpoint, source);
     const mfa = () => cache.through(mk, async () => {
       const c = await spendCode(ctx, o);
-      const out = await call('GetSessionToken', aws.sts.send(new aws.S.GetSessionTokenCommand({ SerialNumber: c.serial, TokenCode: c.code })),
+      const out = await call('GetSessionToken',
+        aws.sts.send(new aws.S.GetSessionTokenCommand({ SerialNumber: c.serial, TokenCode: c.code })),
         { serial: c.serial, mfa: true, user: c.user });
-      return { entry: { Version: 1, Key: mk, Credentials: creds(out.Credentials), SerialNumber: c.serial }, step: c.step };
+      return { entry: { Version: 1, Key: mk, Credentials: creds(out.Credentials), SerialNumber: c.serial },
+        step: c.step };
     });
     const fromMfa = async (m: Awaited<ReturnType<typeof mfa>>) => {
       const sts = await stsAs(ctx, m.entry.Credentials);
       try {
-        return { entry: entry(await assume(sts), m.entry.SerialNumber ?? ''), ...(m.step !== undefined ? { step: m.step } : {}) };
+        return { entry: entry(await assume(sts), m.entry.SerialNumber ?? ''),
+          ...(m.step !== undefined ? { step: m.step } : {}) };
       } finally { sts.destroy(); }
     };
     const m = await mfa();
     try { return await fromMfa(m); } catch (e) {
       // A cached MFA session STS no longer takes (expired early, revoked): dropped, and once more with a new one.
       if (!m.cached || !(isAws(e, 'ExpiredToken') || isAws(e, 'InvalidClientTokenId'))) throw e;
-      ctx.io.warn(`STS refused the cached MFA session (${e instanceof Error ? e.message.replace(/^AssumeRole: /, '').split(':')[0] : e}): getting a new one`);
+      ctx.io.warn(
+        `STS refused the cached MFA session ` +
+        `(${e instanceof Error ? e.message.replace(/^AssumeRole: /, '').split(':')[0] : e}): getting a new one`);
       cache.drop(mk);
       return fromMfa(await mfa());
     }

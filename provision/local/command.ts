@@ -34,7 +34,8 @@ export function defaultStatePath(env: NodeJS.ProcessEnv = process.env): string {
   return join(stateDir(env), 'local-aws.json');
 }
 
-function number(flag: string, v: number | string | undefined, ok: (n: number) => boolean, want: string): number | undefined {
+function number(flag: string, v: number | string | undefined, ok: (n: number) => boolean,
+  want: string): number | undefined {
   if (v === undefined) return undefined;
   const n = typeof v === 'number' ? v : /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : NaN;
   if (!Number.isFinite(n) || !ok(n)) throw new LocalAwsError('E_USAGE', `${flag} wants ${want}, got '${v}'`);
@@ -46,8 +47,10 @@ function number(flag: string, v: number | string | undefined, ok: (n: number) =>
  * reads too), else the default ±20 steps.
  */
 export function resyncWindowOf(flag: number | string | undefined, env: NodeJS.ProcessEnv): number | undefined {
-  const [name, v] = flag !== undefined ? ['--resync-window', flag] : ['PROVISION_LOCAL_RESYNC_WINDOW', env.PROVISION_LOCAL_RESYNC_WINDOW || undefined];
-  return number(name, v, (n) => Number.isInteger(n) && n >= 1 && n <= MAX_RESYNC_STEPS, `whole steps either side of now, 1 to ${MAX_RESYNC_STEPS} (a day)`);
+  const [name, v] = flag !== undefined ? ['--resync-window', flag] : ['PROVISION_LOCAL_RESYNC_WINDOW',
+    env.PROVISION_LOCAL_RESYNC_WINDOW || undefined];
+  return number(name, v, (n) => Number.isInteger(n) && n >= 1 && n <= MAX_RESYNC_STEPS,
+    `whole steps either side of now, 1 to ${MAX_RESYNC_STEPS} (a day)`);
 }
 
 /** The text `provision local-aws` prints: where it listens and the config that points the AWS CLI at it. */
@@ -87,7 +90,8 @@ export async function runLocalAwsCommand(opts: LocalAwsCommandOptions, io: Comma
   let server: LocalAws;
   let clock: HostClock;
   try {
-    const port = number('--port', opts.port ?? DEFAULT_PORT, (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'a port number 0-65535 (0 = any free port)');
+    const port = number('--port', opts.port ?? DEFAULT_PORT, (n) => Number.isInteger(n) && n >= 0 && n <= 65535,
+      'a port number 0-65535 (0 = any free port)');
     const throttle = number('--throttle', opts.throttle, (n) => n > 0, 'a positive number of requests per second');
     const resyncWindow = resyncWindowOf(opts.resyncWindow, env);
     clock = hostClock(env.TOTP_FOB_NOW);

@@ -26,7 +26,8 @@ export interface Ctx {
 /** A handler returns the `{Action}Result` body, or null for actions the model gives no output. */
 export type Handler = (c: Ctx) => string | null | Promise<string | null>;
 
-export const assumedRoleArn = (s: State, role: string, session: string) => `arn:aws:sts::${s.accountId}:assumed-role/${role}/${session}`;
+export const assumedRoleArn = (s: State, role: string, session: string) =>
+  `arn:aws:sts::${s.accountId}:assumed-role/${role}/${session}`;
 
 export function callerArn(s: State, c: Caller): string {
   return c.kind === 'role' ? assumedRoleArn(s, c.role.name, c.session.sessionName!) : userArn(s, c.user);

@@ -43,7 +43,7 @@ export class LocalAwsError extends Error {
   }
 }
 
-// The texts below are the real services' (../shared/reference/aws-iam-mfa.md §1–3).
+// The texts below are the real services' word for word, double space included, as IAM and STS return them.
 export const MFA_INVALID = 'MultiFactorAuthentication failed with invalid MFA one time pass code.';
 export const MFA_UNVALIDATED = 'MultiFactorAuthentication failed, unable to validate MFA code.  ' +
   'Please verify your MFA serial number is valid and associated with this user.';

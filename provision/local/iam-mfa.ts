@@ -3,10 +3,9 @@ import { AwsError, noSuchDevice, noSuchUser } from './errors.js';
 import { targetUser, type Ctx, type Handler } from './context.js';
 import { tagsXml, userXml } from './iam.js';
 import { checkEnable, checkResync, newSeed, otpauthUri, qrPng } from './mfa.js';
-import { page, pageTail } from './paging.js';
 import { mfaSerial, type MfaRec } from './state.js';
 import { P, paging } from './validate.js';
-import { el, iso, list } from './xml.js';
+import { el, iso, list, page, pageTail } from './xml.js';
 
 /** "IAM users can register up to eight MFA devices of any type" (IAM user guide). */
 export const MFA_PER_USER = 8;
@@ -48,7 +47,8 @@ const EnableMFADevice: Handler = (c) => {
   if (Object.values(c.state.mfa).filter((m) => m.user === user).length >= MFA_PER_USER) {
     throw new AwsError('LimitExceeded', `Cannot exceed quota for MFADevicesPerUser: ${MFA_PER_USER}`);
   }
-  if (!checkEnable(d, code1, code2, c.totpNow, c.resyncWindow)) throw new AwsError('InvalidAuthenticationCode', BAD_CODE);
+  if (!checkEnable(d, code1, code2, c.totpNow, c.resyncWindow)) throw new AwsError('InvalidAuthenticationCode',
+    BAD_CODE);
   d.user = user;
   d.enabled = c.now;
   c.changed = true;
@@ -58,7 +58,8 @@ const EnableMFADevice: Handler = (c) => {
 const ResyncMFADevice: Handler = (c) => {
   const { user, d, code1, code2 } = pairInput(c);
   if (d.user !== user) throw noSuchDevice(d.serial);
-  if (!checkResync(d, code1, code2, c.totpNow, c.resyncWindow)) throw new AwsError('InvalidAuthenticationCode', BAD_CODE);
+  if (!checkResync(d, code1, code2, c.totpNow, c.resyncWindow)) throw new AwsError('InvalidAuthenticationCode',
+    BAD_CODE);
   c.changed = true;
   return null;
 };
@@ -83,7 +84,8 @@ const DeleteVirtualMFADevice: Handler = (c) => {
   const d = c.state.mfa[serial];
   if (!d) throw noSuchDevice(serial);
   // "You must deactivate a user's virtual MFA device before you can delete it." (API reference)
-  if (d.user !== undefined) throw new AwsError('DeleteConflict', 'Cannot delete entity, must deactivate MFA device first.');
+  if (d.user !== undefined) throw new AwsError('DeleteConflict',
+    'Cannot delete entity, must deactivate MFA device first.');
   delete c.state.mfa[serial];
   c.changed = true;
   return null;
@@ -92,14 +94,16 @@ const DeleteVirtualMFADevice: Handler = (c) => {
 /** Never the seed or the QR: AWS lists SerialNumber, plus User and EnableDate once assigned. */
 function listedDevice(c: Ctx, d: MfaRec): string {
   const u = d.user !== undefined ? c.state.users[d.user] : undefined;
-  return el('SerialNumber', d.serial) + (u ? `<User>${userXml(c.state, u, false)}</User>${el('EnableDate', iso(d.enabled ?? c.now))}` : '');
+  return el('SerialNumber', d.serial) + (u ?
+    `<User>${userXml(c.state, u, false)}</User>${el('EnableDate', iso(d.enabled ?? c.now))}` : '');
 }
 
 const ListVirtualMFADevices: Handler = (c) => {
   const status = c.p.str('AssignmentStatus', { oneOf: ['Assigned', 'Unassigned', 'Any'] }) ?? 'Any';
   const { marker, maxItems } = paging(c.p);
   c.p.done();
-  const all = Object.values(c.state.mfa).filter((d) => status === 'Any' || (status === 'Assigned') === (d.user !== undefined));
+  const all = Object.values(c.state.mfa).filter((d) => status === 'Any' ||
+    (status === 'Assigned') === (d.user !== undefined));
   const pg = page(all, (d) => d.serial, marker, maxItems);
   return list('VirtualMFADevices', pg.items.map((d) => listedDevice(c, d))) + pageTail(pg);
 };
@@ -146,7 +150,8 @@ const TagMFADevice: Handler = (c) => {
     const at = next.findIndex((o) => sameKey(o.Key, t.Key));
     if (at >= 0) next[at] = t; else next.push(t);
   }
-  if (next.length > TAGS_PER_DEVICE) throw new AwsError('LimitExceeded', `Cannot exceed quota for TagsPerMFADevice: ${TAGS_PER_DEVICE}`);
+  if (next.length > TAGS_PER_DEVICE) throw new AwsError('LimitExceeded',
+    `Cannot exceed quota for TagsPerMFADevice: ${TAGS_PER_DEVICE}`);
   d.tags = next;
   c.changed = true;
   return null;
@@ -156,11 +161,14 @@ const TagMFADevice: Handler = (c) => {
 const UntagMFADevice: Handler = (c) => {
   const device = taggedDevice(c);
   const keys: string[] = [];
-  for (let i = 1; c.p.has(`TagKeys.member.${i}`); i++) keys.push(c.p.str(`TagKeys.member.${i}`, { min: 1, max: 128, pattern: P.tagKey })!);
+  for (let i = 1; c.p.has(`TagKeys.member.${i}`); i++) keys.push(
+    c.p.str(`TagKeys.member.${i}`, { min: 1, max: 128, pattern: P.tagKey })!);
   if (keys.length === 0 && !c.p.has('TagKeys')) c.p.str('TagKeys', { required: true });
   c.p.done();
   if (keys.length > TAGS_PER_DEVICE) {
-    throw new AwsError('ValidationError', `1 validation error detected: Value at 'tagKeys' failed to satisfy constraint: Member must have length less than or equal to ${TAGS_PER_DEVICE}`);
+    throw new AwsError('ValidationError',
+      `1 validation error detected: Value at 'tagKeys' failed to satisfy constraint: Member must have length less ` +
+      `than or equal to ${TAGS_PER_DEVICE}`);
   }
   const d = device();
   const kept = d.tags.filter((t) => !keys.some((k) => sameKey(k, t.Key)));

@@ -1,15 +1,15 @@
 // IAM users, access keys and roles: what the seed scenario and `provision` need around MFA.
 import { AwsError } from './errors.js';
 import { targetUser, type Ctx, type Handler } from './context.js';
-import { page, pageTail } from './paging.js';
 import { parsePolicy } from './policy.js';
 import { newId, newSecret, roleArn, userArn, type RoleRec, type State, type UserRec } from './state.js';
 import { P, paging, type Tag } from './validate.js';
-import { el, iso, list } from './xml.js';
+import { el, iso, list, page, pageTail } from './xml.js';
 
 const ACCESS_KEYS_PER_USER = 2;
 
-export const tagsXml = (tags: Tag[]) => (tags.length ? list('Tags', tags.map((t) => el('Key', t.Key) + el('Value', t.Value))) : '');
+export const tagsXml = (tags: Tag[]) => (tags.length ? list('Tags', tags.map((t) => el('Key', t.Key) + el('Value',
+  t.Value))) : '');
 
 /** The User shape; list calls leave out Tags, as IAM does. */
 export function userXml(s: State, u: UserRec, withTags = true): string {
@@ -19,7 +19,7 @@ export function userXml(s: State, u: UserRec, withTags = true): string {
 
 /** The Role shape; only GetRole carries MaxSessionDuration (CreateRole's answer has none). */
 function roleXml(s: State, r: RoleRec, withMax: boolean): string {
-  // AWS percent-encodes the document; botocore's json_decode_policies unquotes it (wire reference §2).
+  // AWS percent-encodes the document; botocore's json_decode_policies unquotes it.
   return el('Path', r.path) + el('RoleName', r.name) + el('RoleId', r.id) + el('Arn', roleArn(s, r)) +
     el('CreateDate', iso(r.created)) + el('AssumeRolePolicyDocument', encodeURIComponent(r.policy)) +
     el('Description', r.description) + (withMax ? el('MaxSessionDuration', r.maxSession) : '') + tagsXml(r.tags);
@@ -39,7 +39,8 @@ const CreateUser: Handler = (c) => {
   const tags = c.p.tags();
   c.p.done();
   // IAM names are unique regardless of case.
-  if (taken(Object.keys(c.state.users), name)) throw new AwsError('EntityAlreadyExists', `User with name ${name} already exists.`);
+  if (taken(Object.keys(c.state.users), name)) throw new AwsError('EntityAlreadyExists',
+    `User with name ${name} already exists.`);
   noBoundary(boundary);
   const u: UserRec = { name, path, id: newId('AIDA'), created: c.now, tags };
   c.state.users[name] = u;
@@ -57,7 +58,8 @@ const ListUsers: Handler = (c) => {
   const prefix = c.p.str('PathPrefix', { min: 1, max: 512, pattern: P.pathPrefix }) ?? '/';
   const { marker, maxItems } = paging(c.p);
   c.p.done();
-  const pg = page(Object.values(c.state.users).filter((u) => u.path.startsWith(prefix)), (u) => u.name, marker, maxItems);
+  const pg = page(Object.values(c.state.users).filter((u) => u.path.startsWith(prefix)), (u) => u.name, marker,
+    maxItems);
   return list('Users', pg.items.map((u) => userXml(c.state, u, false))) + pageTail(pg);
 };
 
@@ -95,15 +97,18 @@ const CreateRole: Handler = (c) => {
   const name = c.p.str('RoleName', { required: true, min: 1, max: 64, pattern: P.name });
   const doc = c.p.str('AssumeRolePolicyDocument', { required: true, min: 1, max: 131072, pattern: P.policy });
   const path = c.p.path();
-  const description = c.p.str('Description', { max: 1000, pattern: String.raw`[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*` });
+  const description = c.p.str('Description',
+    { max: 1000, pattern: String.raw`[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*` });
   const maxSession = c.p.int('MaxSessionDuration', { min: 3600, max: 43200 });
   const boundary = c.p.str('PermissionsBoundary', { min: 20, max: 2048 });
   const tags = c.p.tags();
   c.p.done();
-  if (taken(Object.keys(c.state.roles), name)) throw new AwsError('EntityAlreadyExists', `Role with name ${name} already exists.`);
+  if (taken(Object.keys(c.state.roles), name)) throw new AwsError('EntityAlreadyExists',
+    `Role with name ${name} already exists.`);
   checkPrincipals(c.state, doc);
   noBoundary(boundary);
-  const r: RoleRec = { name, path, id: newId('AROA'), created: c.now, policy: doc, maxSession: maxSession ?? 3600, tags };
+  const r: RoleRec = { name, path, id: newId('AROA'), created: c.now, policy: doc, maxSession: maxSession ?? 3600,
+    tags };
   if (description !== undefined) r.description = description;
   c.state.roles[name] = r;
   c.changed = true;
@@ -118,4 +123,5 @@ const GetRole: Handler = (c: Ctx) => {
   return `<Role>${roleXml(c.state, r, true)}</Role>`;
 };
 
-export const IAM_USERS: Record<string, Handler> = { CreateUser, GetUser, ListUsers, CreateAccessKey, CreateRole, GetRole };
+export const IAM_USERS: Record<string, Handler> =
+  { CreateUser, GetUser, ListUsers, CreateAccessKey, CreateRole, GetRole };

@@ -41,7 +41,8 @@ const otpOf = (d: MfaRec) => {
   return o;
 };
 
-const at = (d: MfaRec, code: string, step: number) => otpOf(d).verify(code, { time: step * PERIOD, window: 0 }) !== null;
+const at = (d: MfaRec, code: string, step: number) =>
+  otpOf(d).verify(code, { time: step * PERIOD, window: 0 }) !== null;
 const fresh = (d: MfaRec, step: number) => !d.used.includes(step);
 
 function consume(d: MfaRec, steps: number[], now: number, window: number): void {

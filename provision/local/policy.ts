@@ -54,9 +54,11 @@ const counted = (doc: string) => {
 
 /** Checked at CreateRole, and again before every evaluation: enough structure to evaluate, within the quota. */
 export function parsePolicy(doc: string): Statement[] {
-  if (counted(doc) > TRUST_POLICY_MAX) throw new AwsError('LimitExceeded', `Cannot exceed quota for ACLSizePerRole: ${TRUST_POLICY_MAX}`);
+  if (counted(doc) > TRUST_POLICY_MAX) throw new AwsError('LimitExceeded',
+    `Cannot exceed quota for ACLSizePerRole: ${TRUST_POLICY_MAX}`);
   let p: unknown;
-  try { p = JSON.parse(doc); } catch { throw new AwsError('MalformedPolicyDocument', 'This policy contains invalid Json'); }
+  try { p = JSON.parse(doc); } catch { throw new AwsError('MalformedPolicyDocument',
+    'This policy contains invalid Json'); }
   const st = (p as { Statement?: unknown })?.Statement;
   const list = Array.isArray(st) ? st : st && typeof st === 'object' ? [st] : null;
   if (!list || list.length === 0) throw new AwsError('MalformedPolicyDocument', 'Syntax errors in policy.');
@@ -64,8 +66,10 @@ export function parsePolicy(doc: string): Statement[] {
     if (s === null || typeof s !== 'object' || (s.Effect !== 'Allow' && s.Effect !== 'Deny')) {
       throw new AwsError('MalformedPolicyDocument', 'Syntax errors in policy.');
     }
-    if (s.Principal === undefined && s.NotPrincipal === undefined) throw new AwsError('MalformedPolicyDocument', 'Missing required field Principal');
-    if (s.Action === undefined && s.NotAction === undefined) throw new AwsError('MalformedPolicyDocument', 'Missing required field Action');
+    if (s.Principal === undefined && s.NotPrincipal === undefined) throw new AwsError('MalformedPolicyDocument',
+      'Missing required field Principal');
+    if (s.Action === undefined && s.NotAction === undefined) throw new AwsError('MalformedPolicyDocument',
+      'Missing required field Action');
   }
   return list as Statement[];
 }
@@ -122,8 +126,10 @@ export function allows(doc: string, r: Request): boolean {
   try { statements = parsePolicy(doc); } catch { return false; }
   let allowed = false;
   for (const s of statements) {
-    const who = s.NotPrincipal !== undefined ? !principalMatches(s.NotPrincipal, r.callers, r.account) : principalMatches(s.Principal, r.callers, r.account);
-    const what = s.NotAction !== undefined ? !asList(s.NotAction).some((a) => glob(a, r.action, true)) : asList(s.Action).some((a) => glob(a, r.action, true));
+    const who = s.NotPrincipal !== undefined ?
+      !principalMatches(s.NotPrincipal, r.callers, r.account) : principalMatches(s.Principal, r.callers, r.account);
+    const what = s.NotAction !== undefined ?
+      !asList(s.NotAction).some((a) => glob(a, r.action, true)) : asList(s.Action).some((a) => glob(a, r.action, true));
     if (!who || !what || !conditionsHold(s.Condition, r.ctx)) continue;
     if (s.Effect === 'Deny') return false;
     allowed = true;

@@ -41,7 +41,8 @@ export function symbolPng(modules: Uint8Array, size: number, scale: number, marg
     const my = Math.floor(y / scale) - margin;
     if (my < 0 || my >= size) continue;
     for (let mx = 0; mx < size; mx++) {
-      if (modules[my * size + mx]) raw.fill(0, y * stride + 1 + (mx + margin) * scale, y * stride + 1 + (mx + margin + 1) * scale);
+      if (modules[my * size + mx]) raw.fill(0, y * stride + 1 + (mx + margin) * scale, y * stride + 1 +
+        (mx + margin + 1) * scale);
     }
   }
   const ihdr = Buffer.alloc(13);
@@ -49,5 +50,6 @@ export function symbolPng(modules: Uint8Array, size: number, scale: number, marg
   ihdr.writeUInt32BE(px, 4);
   ihdr[8] = 8; // bit depth
   ihdr[9] = 0; // greyscale; compression, filter and interlace methods 0
-  return Buffer.concat([SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array(0))]);
+  return Buffer.concat([SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array(
+    0))]);
 }

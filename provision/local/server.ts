@@ -96,7 +96,8 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('data', over);
     req.on('end', () => res(Buffer.concat(parts)));
     req.on('error', rej);
-    req.on('close', () => rej(new AwsError('RequestTimeout', 'The client closed the connection before sending the whole request')));
+    req.on('close', () => rej(new AwsError('RequestTimeout',
+      'The client closed the connection before sending the whole request')));
   });
 }
 
@@ -112,13 +113,17 @@ export function fixtureOf(s: State): Fixture {
 export async function startLocalAws(o: LocalAwsOptions): Promise<LocalAws> {
   const clock = o.clock ?? hostClock();
   const realNow = o.realNow ?? (() => Date.now() / 1000);
-  if (o.throttle !== undefined && !(o.throttle > 0)) throw new LocalAwsError('E_USAGE', `throttle must be a positive rate per second, got ${o.throttle}`);
+  if (o.throttle !== undefined && !(o.throttle > 0)) throw new LocalAwsError('E_USAGE',
+    `throttle must be a positive rate per second, got ${o.throttle}`);
   const resyncWindow = o.resyncWindow ?? RESYNC_STEPS;
   if (!Number.isInteger(resyncWindow) || resyncWindow < 1 || resyncWindow > MAX_RESYNC_STEPS) {
-    throw new LocalAwsError('E_USAGE', `the resync window must be 1 to ${MAX_RESYNC_STEPS} steps (a day), got ${o.resyncWindow}`);
+    throw new LocalAwsError('E_USAGE',
+      `the resync window must be 1 to ${MAX_RESYNC_STEPS} steps (a day), got ${o.resyncWindow}`);
   }
   try { makeDirs(dirname(o.statePath)); } catch (e) {
-    throw new LocalAwsError('E_IO', `cannot create the directory of ${o.statePath}: ${(e as Error).message}: point XDG_STATE_HOME (or local-aws --state) at a writable place`);
+    throw new LocalAwsError('E_IO',
+      `cannot create the directory of ${o.statePath}: ${(e as Error).message}: point XDG_STATE_HOME (or local-aws ` +
+      `--state) at a writable place`);
   }
   const lock = acquireLock(lockPathOf(o.statePath), o.statePath, o.role);
   let state: State;
@@ -154,7 +159,8 @@ export async function startLocalAws(o: LocalAwsOptions): Promise<LocalAws> {
     }
     const s = state.sessions[akid];
     if (!s || token !== s.token) throw new AwsError('InvalidClientTokenId', BAD_TOKEN);
-    if (realNow() >= s.expires) throw new AwsError('ExpiredToken', 'The security token included in the request is expired');
+    if (realNow() >= s.expires) throw new AwsError('ExpiredToken',
+      'The security token included in the request is expired');
     if (s.kind === 'role') return { kind: 'role', session: s, role: state.roles[s.role!]! };
     return { kind: 'session', session: s, user: state.users[s.user!]! };
   }
@@ -189,7 +195,8 @@ export async function startLocalAws(o: LocalAwsOptions): Promise<LocalAws> {
       if (req.method === 'POST') for (const [k, v] of new URLSearchParams(body.toString('utf8'))) params.append(k, v);
       const version = params.get('Version');
       // Route by Version; without one, by the service the request was signed for.
-      const scoped = /Credential=[^/]*\/[^/]*\/[^/]*\/(iam|sts)\//.exec(req.headers.authorization ?? '')?.[1] as Service | undefined;
+      const scoped = /Credential=[^/]*\/[^/]*\/[^/]*\/(iam|sts)\//.exec(req.headers.authorization ?? '')?.[
+        1] as Service | undefined;
       service = version === VERSION.sts ? 'sts' : version === VERSION.iam ? 'iam' : scoped ?? 'iam';
       const query = Object.create(null) as Record<string, string | string[]>;
       for (const [k, v] of url.searchParams) {
@@ -199,24 +206,28 @@ export async function startLocalAws(o: LocalAwsOptions): Promise<LocalAws> {
       let path = url.pathname;
       try { path = decodeURIComponent(path); } catch { /* signed as sent */ }
       sockets.working(req, res);
-      const signed = await verifySigV4({ method: req.method ?? 'GET', path, query, headers: req.headers, body }, service, secretFor, realNow() * 1000);
+      const signed = await verifySigV4({ method: req.method ?? 'GET', path, query, headers: req.headers, body },
+        service, secretFor, realNow() * 1000);
       action = params.get('Action') ?? '';
       if (!action) throw new AwsError('MissingAction', 'Missing Action');
       const handler = HANDLERS[service].get(action);
       if (!handler || (version !== null && version !== VERSION[service])) {
-        throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${version ?? VERSION[service]}`);
+        throw new AwsError('InvalidAction',
+          `Could not find operation ${action} for version ${version ?? VERSION[service]}`);
       }
       let changed = false;
       const result = await serial(async () => {
         const ctx: Ctx = {
-          state, caller: callerOf(signed.accessKeyId, signed.token), p: new Input(params, action, service === 'sts' ? UNSUPPORTED : undefined),
+          state, caller: callerOf(signed.accessKeyId, signed.token),
+            p: new Input(params, action, service === 'sts' ? UNSUPPORTED : undefined),
           now: realNow(), totpNow: clock.now(), resyncWindow, changed: false,
         };
         try { return await handler(ctx); } finally { changed = ctx.changed; }
       }).finally(() => (changed ? persist() : undefined));
       xml = okXml(service, action, result, requestId);
     } catch (e) {
-      const err = e instanceof AwsError ? e : new AwsError(service === 'iam' ? 'ServiceFailure' : 'InternalFailure', 'An internal error occurred.');
+      const err = e instanceof AwsError ?
+        e : new AwsError(service === 'iam' ? 'ServiceFailure' : 'InternalFailure', 'An internal error occurred.');
       status = err.status;
       xml = errorXml(service, err, requestId);
     }

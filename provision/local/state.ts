@@ -58,7 +58,8 @@ export const newSessionToken = () => randomBytes(264).toString('base64');
 export const userArn = (s: State, u: UserRec) => `arn:aws:iam::${s.accountId}:user${u.path}${u.name}`;
 export const roleArn = (s: State, r: RoleRec) => `arn:aws:iam::${s.accountId}:role${r.path}${r.name}`;
 /** `mfa/` + path without its leading slash + name: AWS keeps even `//` (LocalStack's AWS snapshot). */
-export const mfaSerial = (accountId: string, path: string, name: string) => `arn:aws:iam::${accountId}:mfa/${path.slice(1)}${name}`;
+export const mfaSerial = (accountId: string, path: string, name: string) =>
+  `arn:aws:iam::${accountId}:mfa/${path.slice(1)}${name}`;
 
 export const FIXTURE = {
   accountId: '123456789012',
@@ -91,7 +92,8 @@ export function dict<T>(entries: Iterable<readonly [string, T]> = []): Record<st
 
 export function newState(now: number): State {
   const accountId = FIXTURE.accountId;
-  const key: KeyRec = { id: newId('AKIA'), secret: newSecret(), user: FIXTURE.userName, status: 'Active', created: now };
+  const key: KeyRec = { id: newId('AKIA'), secret: newSecret(), user: FIXTURE.userName, status: 'Active',
+    created: now };
   const user: UserRec = { name: FIXTURE.userName, path: FIXTURE.userPath, id: newId('AIDA'), created: now, tags: [] };
   const role: RoleRec = {
     name: FIXTURE.roleName, path: '/', id: newId('AROA'), created: now,
@@ -121,17 +123,20 @@ export function loadState(file: Journaled<State>): State | null {
     throw new LocalAwsError('E_IO', `cannot read ${path}: ${(e as Error).message}`);
   }
   if (openBits(st.mode)) {
-    throw new LocalAwsError('E_STATE_PERMS', `${path} holds secret keys and seeds but others can read it: ${chmodHint(path)}`);
+    throw new LocalAwsError('E_STATE_PERMS',
+      `${path} holds secret keys and seeds but others can read it: ${chmodHint(path)}`);
   }
   let s: State | null;
   try {
     s = file.load((text) => {
       try { return JSON.parse(text) as State; } catch {
-        throw new LocalAwsError('E_STATE_CORRUPT', `${path} is not a local-aws state file (not JSON): move it away or use another --state`);
+        throw new LocalAwsError('E_STATE_CORRUPT',
+          `${path} is not a local-aws state file (not JSON): move it away or use another --state`);
       }
     });
   } catch (e) {
-    if (e instanceof JournalError) throw new LocalAwsError(e.code === 'E_PERMS' ? 'E_STATE_PERMS' : 'E_STATE_CORRUPT', e.message);
+    if (e instanceof JournalError) throw new LocalAwsError(e.code === 'E_PERMS' ? 'E_STATE_PERMS' : 'E_STATE_CORRUPT',
+      e.message);
     if (e instanceof LocalAwsError) throw e;
     throw new LocalAwsError('E_IO', `cannot read ${path}: ${(e as Error).message}`);
   }
@@ -159,7 +164,8 @@ const PATH = like(/^\/([\u0021-\u007E]*\/)?$/);
 const TAGS: Check = (v) => Array.isArray(v) && v.length <= 50 &&
   v.every((t) => !!t && typeof t === 'object' && typeof t.Key === 'string' && typeof t.Value === 'string');
 const W = {
-  str: 'a string', num: 'a number', int: 'a whole number', name: 'an IAM name', path: 'an IAM path (/…/)', tags: 'a list of {Key, Value}',
+  str: 'a string', num: 'a number', int: 'a whole number', name: 'an IAM name', path: 'an IAM path (/…/)',
+    tags: 'a list of {Key, Value}',
 } as const;
 
 /** What each collection's records hold (fields not listed are kept as they are). */
@@ -169,12 +175,14 @@ const SHAPES: Record<string, { key: string; fields: Record<string, [Check, strin
     tags: [TAGS, W.tags], boundary: [opt(str), W.str],
   } },
   keys: { key: 'id', fields: {
-    id: [like(/^AKIA[A-Z0-9]{12,124}$/), 'an AKIA access key id'], secret: [like(/^.{16,}$/), 'a secret of 16 characters or more'],
+    id: [like(/^AKIA[A-Z0-9]{12,124}$/), 'an AKIA access key id'],
+      secret: [like(/^.{16,}$/), 'a secret of 16 characters or more'],
     user: [str, W.str], status: [oneOf('Active', 'Inactive'), 'Active or Inactive'], created: [num, W.num],
   } },
   roles: { key: 'name', fields: {
     name: [NAME, W.name], path: [PATH, W.path], id: [str, W.str], created: [num, W.num], policy: [str, W.str],
-    description: [opt(str), W.str], maxSession: [(v) => int(v) && (v as number) >= 3600 && (v as number) <= 43200, '3600 to 43200 seconds'],
+    description: [opt(str), W.str], maxSession: [(v) => int(v) && (v as number) >= 3600 && (v as number) <= 43200,
+      '3600 to 43200 seconds'],
     tags: [TAGS, W.tags], boundary: [opt(str), W.str],
   } },
   mfa: { key: 'serial', fields: {
@@ -192,12 +200,15 @@ const SHAPES: Record<string, { key: string; fields: Record<string, [Check, strin
 const show = (k: string) => JSON.stringify(k.length > 80 ? `${k.slice(0, 80)}…` : k);
 const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
-/** The loaded document as a State, its collections rebuilt without prototypes; or E_STATE_CORRUPT naming the first fault. */
+/** The loaded document as a State, its collections rebuilt without prototypes; or E_STATE_CORRUPT naming the first
+ * fault. */
 export function checkState(doc: unknown, path: string): State {
   const bad = (what: string) => new LocalAwsError('E_STATE_CORRUPT',
-    `${path} is damaged: ${what}: restore it from a backup, or move it (and its .journal) away to start a fresh account`);
+    `${path} is damaged: ${what}: restore it from a backup, or move it (and its .journal) away to start a fresh ` +
+      `account`);
   if (!isObj(doc) || doc.version !== 1) {
-    throw new LocalAwsError('E_STATE_CORRUPT', `${path} is not a local-aws state file (version 1): move it away or use another --state`);
+    throw new LocalAwsError('E_STATE_CORRUPT',
+      `${path} is not a local-aws state file (version 1): move it away or use another --state`);
   }
   if (!like(/^\d{12}$/)(doc.accountId)) throw bad('accountId is not a 12-digit account id');
   const out: Record<string, Record<string, unknown>> = {};
@@ -218,7 +229,8 @@ export function checkState(doc: unknown, path: string): State {
   }
   const s = { ...doc, ...out } as unknown as State;
   const ref = (col: 'users' | 'roles' | 'keys', k: unknown, at: string) => {
-    if (typeof k !== 'string' || !(k in s[col])) throw bad(`${at} names ${col.slice(0, -1)} ${show(String(k))}, which is not in ${col}`);
+    if (typeof k !== 'string' || !(k in s[col])) throw bad(
+      `${at} names ${col.slice(0, -1)} ${show(String(k))}, which is not in ${col}`);
   };
   for (const k of Object.values(s.keys)) ref('users', k.user, `keys[${show(k.id)}].user`);
   for (const d of Object.values(s.mfa)) if (d.user !== undefined) ref('users', d.user, `mfa[${show(d.serial)}].user`);
@@ -234,6 +246,7 @@ export function checkState(doc: unknown, path: string): State {
   ref('users', f.user, 'fixture.user');
   ref('keys', f.key, 'fixture.key');
   ref('roles', f.role, 'fixture.role');
-  if (s.keys[f.key as string]!.user !== f.user) throw bad(`fixture.key ${show(f.key as string)} is not ${show(f.user as string)}'s`);
+  if (s.keys[f.key as string]!.user !== f.user) throw bad(
+    `fixture.key ${show(f.key as string)} is not ${show(f.user as string)}'s`);
   return s;
 }

@@ -36,7 +36,8 @@ function verifyMfa(c: Ctx, serial: string | undefined, code: string | undefined)
 function issue(c: Ctx, rec: Omit<SessionRec, 'id' | 'secret' | 'token' | 'expires'>, seconds: number): SessionRec {
   // Forget sessions a day past their expiry; until then they answer ExpiredToken.
   for (const [id, s] of Object.entries(c.state.sessions)) if (s.expires < c.now - 86400) delete c.state.sessions[id];
-  const s: SessionRec = { id: newId('ASIA'), secret: newSecret(), token: newSessionToken(), expires: Math.floor(c.now) + seconds, ...rec };
+  const s: SessionRec = { id: newId('ASIA'), secret: newSecret(), token: newSessionToken(), expires: Math.floor(c.now) +
+    seconds, ...rec };
   c.state.sessions[s.id] = s;
   c.changed = true;
   return s;
@@ -50,7 +51,9 @@ const credentialsXml = (s: SessionRec) => `<Credentials>${el('AccessKeyId', s.id
  * sends one expects it to take effect.
  */
 export const UNSUPPORTED: ReadonlyMap<string, string> = new Map([
-  ['Policy', 'an inline session policy: this endpoint evaluates trust policies only, so a session policy could not narrow the session'],
+  ['Policy',
+    'an inline session policy: this endpoint evaluates trust policies only, so a session policy could not narrow the ' +
+    'session'],
   ['PolicyArns', 'managed session policies: this endpoint holds no managed policies'],
   ['ProvidedContexts', 'trusted identity propagation: no context provider can be verified offline'],
 ]);
@@ -66,7 +69,8 @@ const GetSessionToken: Handler = (c) => {
   const seconds = c.p.int('DurationSeconds', { min: 900, max: 129600 }) ?? 43200;
   const { serial, code } = mfaInput(c);
   c.p.done();
-  if (c.caller.kind !== 'user') throw new AwsError('AccessDenied', 'Cannot call GetSessionToken with session credentials');
+  if (c.caller.kind !== 'user') throw new AwsError('AccessDenied',
+    'Cannot call GetSessionToken with session credentials');
   const mfaAt = verifyMfa(c, serial, code);
   const s = issue(c, { kind: 'session', user: c.caller.user.name, ...(mfaAt !== undefined ? { mfaAt } : {}) }, seconds);
   return credentialsXml(s);
@@ -80,7 +84,8 @@ function principalTags(k: Caller): Tag[] {
   return [...own.values()];
 }
 
-/** Request context keys (lower case). MultiFactorAuth* exist only for temporary credentials or a code in this request. */
+/** Request context keys (lower case). MultiFactorAuth* exist only for temporary credentials or a code in this request.
+ * */
 function context(c: Ctx, mfaAt: number | undefined, extra: [string, string][]): Context {
   const k = c.caller;
   const ctx: Context = new Map([['aws:principalaccount', c.state.accountId], ...extra]);
@@ -110,15 +115,20 @@ const badTags = (m: string) => new AwsError('InvalidParameterValue', m);
  * The new session's tags: those passed, plus the calling session's transitive ones, which a
  * request may not set again. Transitive keys must name passed tags; keys ignore case throughout.
  */
-function sessionTags(tags: Tag[], transitive: string[], from: SessionRec | undefined): { tags: Tag[]; transitive: string[] } {
+function sessionTags(tags: Tag[], transitive: string[], from: SessionRec | undefined): {
+  tags: Tag[]; transitive: string[] } {
   const passed = new Set(tags.map((t) => t.Key.toLowerCase()));
   const inherited = new Set(from?.transitive ?? []);
   if (tags.some((t) => inherited.has(t.Key.toLowerCase()))) {
-    throw badTags("One of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the calling session.");
+    throw badTags(
+      "One of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the " +
+      "calling session.");
   }
-  if (transitive.some((k) => !passed.has(k.toLowerCase()))) throw badTags('The specified transitive tag key must be included in the requested tags.');
+  if (transitive.some((k) => !passed.has(k.toLowerCase()))) throw badTags(
+    'The specified transitive tag key must be included in the requested tags.');
   const carried = (from?.tags ?? []).filter((t) => inherited.has(t.Key.toLowerCase()));
-  return { tags: [...tags, ...carried], transitive: [...new Set([...transitive.map((k) => k.toLowerCase()), ...inherited])] };
+  return { tags: [...tags, ...carried], transitive: [...new Set([...transitive.map((k) => k.toLowerCase()),
+    ...inherited])] };
 }
 
 const AssumeRole: Handler = (c) => {
@@ -137,7 +147,8 @@ const AssumeRole: Handler = (c) => {
   const session = sessionTags(tags, transitive, from);
   // A source identity, once set, stays for the whole role chain.
   if (sourceIdentity !== undefined && from?.sourceIdentity !== undefined && sourceIdentity !== from.sourceIdentity) {
-    throw new AwsError('ValidationError', `SourceIdentity cannot be changed in a role chain: the calling session's is ${from.sourceIdentity}`);
+    throw new AwsError('ValidationError',
+      `SourceIdentity cannot be changed in a role chain: the calling session's is ${from.sourceIdentity}`);
   }
   const source = sourceIdentity ?? from?.sourceIdentity;
 
@@ -153,22 +164,27 @@ const AssumeRole: Handler = (c) => {
   for (const t of tags) extra.push([`aws:requesttag/${t.Key.toLowerCase()}`, t.Value]);
   const ctx = context(c, mfaAt, extra);
   // Tagging the session and setting its source identity are permissions of their own in the trust policy.
-  const actions = ['sts:AssumeRole', ...(tags.length ? ['sts:TagSession'] : []), ...(source !== undefined ? ['sts:SetSourceIdentity'] : [])];
+  const actions = ['sts:AssumeRole', ...(tags.length ? ['sts:TagSession'] : []),
+    ...(source !== undefined ? ['sts:SetSourceIdentity'] : [])];
   for (const action of actions) {
-    if (!allows(role.policy, { action, callers, account: c.state.accountId, ctx })) throw notAuthorized(who, action, arn);
+    if (!allows(role.policy, { action, callers, account: c.state.accountId, ctx })) throw notAuthorized(who, action,
+      arn);
   }
   if (k.kind === 'role' && seconds !== undefined && seconds > CHAIN_MAX) {
-    throw new AwsError('ValidationError', 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
+    throw new AwsError('ValidationError',
+      'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
   }
   if (seconds !== undefined && seconds > role.maxSession) {
-    throw new AwsError('ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
+    throw new AwsError('ValidationError',
+      'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
   }
   const inherited = mfaAt ?? (k.kind === 'user' ? undefined : k.session.mfaAt);
   const user = callerUser(k)?.name ?? (k.kind === 'role' ? k.session.user : undefined);
   const s = issue(c, {
     kind: 'role', role: role.name, sessionName: name,
     ...(user !== undefined ? { user } : {}), ...(inherited !== undefined ? { mfaAt: inherited } : {}),
-    ...(session.tags.length ? { tags: session.tags } : {}), ...(session.transitive.length ? { transitive: session.transitive } : {}),
+    ...(session.tags.length ? { tags: session.tags } : {}),
+      ...(session.transitive.length ? { transitive: session.transitive } : {}),
     ...(source !== undefined ? { sourceIdentity: source } : {}),
   }, seconds ?? Math.min(3600, role.maxSession));
   return credentialsXml(s) +

@@ -1,5 +1,5 @@
-// Server-side model validation. The JS SDK checks nothing and botocore only `required`/`min`
-// (wire reference §1), so every length, pattern, range and enum is enforced here, reported the way
+// Server-side model validation. The JS SDK checks nothing and botocore only `required`/`min`,
+// so every length, pattern, range and enum is enforced here, reported the way
 // AWS does: "2 validation errors detected: Value 'x' at 'userName' failed to satisfy constraint: …; …".
 import { AwsError } from './errors.js';
 
@@ -71,7 +71,8 @@ export class Input {
   }
 
   private violations(at: string, v: string, r: StrRule): void {
-    const fail = (what: string) => this.errs.push(`Value '${v}' at '${at}' failed to satisfy constraint: Member must ${what}`);
+    const fail = (what: string) => this.errs.push(
+      `Value '${v}' at '${at}' failed to satisfy constraint: Member must ${what}`);
     const n = [...v].length;
     if (r.max !== undefined && n > r.max) fail(`have length less than or equal to ${r.max}`);
     if (r.min !== undefined && n < r.min) fail(`have length greater than or equal to ${r.min}`);
@@ -84,7 +85,8 @@ export class Input {
   str(wire: string, r: StrRule = {}): string | undefined {
     const v = this.get(wire);
     if (v === null) {
-      if (r.required) this.errs.push(`Value null at '${member(wire)}' failed to satisfy constraint: Member must not be null`);
+      if (r.required) this.errs.push(
+        `Value null at '${member(wire)}' failed to satisfy constraint: Member must not be null`);
       return undefined as unknown as string;
     }
     this.violations(member(wire), v, r);
@@ -103,8 +105,10 @@ export class Input {
       return undefined;
     }
     const n = Number(v);
-    if (r.max !== undefined && n > r.max) this.errs.push(`Value '${n}' at '${at}' failed to satisfy constraint: Member must have value less than or equal to ${r.max}`);
-    if (r.min !== undefined && n < r.min) this.errs.push(`Value '${n}' at '${at}' failed to satisfy constraint: Member must have value greater than or equal to ${r.min}`);
+    if (r.max !== undefined && n > r.max) this.errs.push(
+      `Value '${n}' at '${at}' failed to satisfy constraint: Member must have value less than or equal to ${r.max}`);
+    if (r.min !== undefined && n < r.min) this.errs.push(
+      `Value '${n}' at '${at}' failed to satisfy constraint: Member must have value greater than or equal to ${r.min}`);
     return n;
   }
 
@@ -112,7 +116,8 @@ export class Input {
   path(wire = 'Path'): string {
     const v = this.get(wire);
     if (v === null) return '/';
-    if ([...v].length > 512) this.errs.push(`Value at '${member(wire)}' failed to satisfy constraint: Member must have length less than or equal to 512`);
+    if ([...v].length > 512) this.errs.push(
+      `Value at '${member(wire)}' failed to satisfy constraint: Member must have length less than or equal to 512`);
     else if (!re(P.path).test(v)) this.after.push(new AwsError('ValidationError', PATH_TEXT));
     return v;
   }
@@ -127,7 +132,9 @@ export class Input {
       this.violations(`${member(wire)}.${i}.member`, v, r);
       out.push(v);
     }
-    if (out.length > maxItems) this.errs.push(`Value at '${member(wire)}' failed to satisfy constraint: Member must have length less than or equal to ${maxItems}`);
+    if (out.length > maxItems) this.errs.push(
+      `Value at '${member(wire)}' failed to satisfy constraint: Member must have length less than or equal to ` +
+      `${maxItems}`);
     return out;
   }
 
@@ -144,15 +151,18 @@ export class Input {
       const at = `${member(wire)}.${i}.member`;
       if (k === null) this.errs.push(`Value null at '${at}.key' failed to satisfy constraint: Member must not be null`);
       else this.violations(`${at}.key`, k, { min: 1, max: 128, pattern: P.tagKey });
-      if (v === null) this.errs.push(`Value null at '${at}.value' failed to satisfy constraint: Member must not be null`);
+      if (v === null) this.errs.push(
+        `Value null at '${at}.value' failed to satisfy constraint: Member must not be null`);
       else this.violations(`${at}.value`, v, { max: 256, pattern: P.tagValue });
       out.push({ Key: k ?? '', Value: v ?? '' });
     }
-    if (out.length > 50) this.errs.push(`Value at '${member(wire)}' failed to satisfy constraint: Member must have length less than or equal to 50`);
+    if (out.length > 50) this.errs.push(
+      `Value at '${member(wire)}' failed to satisfy constraint: Member must have length less than or equal to 50`);
     const seen = new Set<string>();
     for (const t of out) {
       const k = t.Key.toLowerCase();
-      if (seen.has(k)) { this.after.push(new AwsError(duplicate, 'Duplicate tag keys found. Please note that Tag keys are case insensitive.')); break; }
+      if (seen.has(k)) { this.after.push(new AwsError(duplicate,
+        'Duplicate tag keys found. Please note that Tag keys are case insensitive.')); break; }
       seen.add(k);
     }
     return out;
@@ -161,15 +171,19 @@ export class Input {
   /** Throws every collected model violation at once, then the first semantic one, then the first unread parameter. */
   done(): void {
     const n = this.errs.length;
-    if (n) throw new AwsError('ValidationError', `${n} validation error${n > 1 ? 's' : ''} detected: ${this.errs.join('; ')}`);
+    if (n) throw new AwsError('ValidationError',
+      `${n} validation error${n > 1 ? 's' : ''} detected: ${this.errs.join('; ')}`);
     if (this.after.length) throw this.after[0]!;
     const name = this.action === undefined ? undefined : this.unread()[0];
     if (name === undefined) return;
     const top = name.split('.')[0]!, why = this.unsupported?.get(top);
     if (why !== undefined) {
-      throw new AwsError('UnsupportedParameter', `${this.action}: the local endpoint does not support ${top} (${why}). Leave ${top} out.`);
+      throw new AwsError('UnsupportedParameter',
+        `${this.action}: the local endpoint does not support ${top} (${why}). Leave ${top} out.`);
     }
-    throw new AwsError('ValidationError', `${this.action} does not take the parameter ${name.slice(0, 128)}: this endpoint refuses what it would otherwise ignore`);
+    throw new AwsError('ValidationError',
+      `${this.action} does not take the parameter ${name.slice(0, 128)}: this endpoint refuses what it would ` +
+      `otherwise ignore`);
   }
 }
 

@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostClock } from '../../lib/clock.js';
-import { startLocalAws, type LocalAws } from '../../provision/local/index.js';
+import { startLocalAws, type LocalAws } from '../../provision/local/server.js';
 import { oracle, PROVISION, tempDir } from '../helpers.js';
 import { exec as run } from '../provision/local-helpers.js';
 

@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostClock } from '../../lib/clock.js';
-import { startLocalAws, type LocalAws } from '../../provision/local/index.js';
+import { startLocalAws, type LocalAws } from '../../provision/local/server.js';
 import { PROVISION, TOKEN, answerOnTty, oracle } from '../helpers.js';
 import { ACCOUNT, ROLE, T0, USER, box, expectExit, serialOf, type Box } from '../provision/lib.js';
 

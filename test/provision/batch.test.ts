@@ -6,7 +6,7 @@ import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { PROVISION, TOKEN, node, oracle, run } from '../helpers.js';
-import { startLocalAws } from '../../provision/local/index.js';
+import { startLocalAws } from '../../provision/local/server.js';
 import { hostClock } from '../../lib/clock.js';
 import { openToken } from '../../device/host/api.js';
 import { randomBytes } from 'node:crypto';

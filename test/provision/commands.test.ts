@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateVirtualMFADeviceCommand, IAMClient } from '@aws-sdk/client-iam';
 import { hostClock } from '../../lib/clock.js';
-import { startLocalAws } from '../../provision/local/index.js';
+import { startLocalAws } from '../../provision/local/server.js';
 import { ACCOUNT, ROLE, USER, at, expectExit, localAws, serialOf, boxEach } from './lib.js';
 
 const S = suite('provision commands against the local endpoint');

@@ -15,7 +15,7 @@ import {
   ListMFADeviceTagsCommand, ListUsersCommand, TagMFADeviceCommand, UntagMFADeviceCommand,
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { localAwsHolder, lockPathOf, startLocalAws } from '../../provision/local/index.js';
+import { localAwsHolder, lockPathOf, startLocalAws } from '../../provision/local/server.js';
 import { readMapping, updateMapping } from '../../provision/mapping.js';
 import { freePort, PROVISION, tempDir } from '../helpers.js';
 import { failure, localAws, type Creds, type Local } from './local-helpers.js';

@@ -6,7 +6,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
 import { totp } from '../../device/core/index.js';
 import { hostClock, type HostClock } from '../../lib/clock.js';
-import { startLocalAws, type LocalAws, type LocalAwsOptions } from '../../provision/local/index.js';
+import { startLocalAws, type LocalAws, type LocalAwsOptions } from '../../provision/local/server.js';
 import { tempDir, type Run } from '../helpers.js';
 
 /** A fixed TOTP instant 10 s into a step, so T-1/T/T+1 are unambiguous. */

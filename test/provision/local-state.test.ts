@@ -6,7 +6,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { CreateVirtualMFADeviceCommand, EnableMFADeviceCommand, ListVirtualMFADevicesCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { localAwsHolder, lockPathOf, startLocalAws, LocalAwsError } from '../../provision/local/index.js';
+import { localAwsHolder, lockPathOf, startLocalAws } from '../../provision/local/server.js';
+import { LocalAwsError } from '../../provision/local/errors.js';
 import { tempDir } from '../helpers.js';
 import { codeAt, failure, localAws, seedOf, STEP0 } from './local-helpers.js';
 

@@ -5,7 +5,7 @@ import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { ROOT, run, tempDir } from '../helpers.js';
 import { readMapping, updateMapping } from '../../provision/mapping.js';
-import { fitLabel, labelFor, MAX_ID } from '../../provision/label.js';
+import { fitLabel, labelFor, MAX_ID } from '../../provision/credential.js';
 import { parseList, checkItems } from '../../provision/batch.js';
 import { ProvisionError } from '../../provision/errors.js';
 import { joinRows, formatRows } from '../../provision/list.js';
