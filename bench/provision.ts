@@ -32,7 +32,7 @@ function proc(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<numb
 /** `provision local-aws --json` as a child process. */
 function localAwsProcess(state: string, env: NodeJS.ProcessEnv): Promise<{ endpoint: string; accessKeyId: string; secretAccessKey: string; stop(): Promise<void> }> {
   return new Promise((res, rej) => {
-    const c = spawn(process.execPath, [join(ROOT, 'dist/provision/cli.js'), 'local-aws', '--port', '0', '--json', '--state', state], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(process.execPath, [join(ROOT, 'dist/provision/cli.cjs'), 'local-aws', '--port', '0', '--json', '--state', state], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '', err = '';
     c.stderr.on('data', (d) => (err += d));
     c.on('exit', (code) => rej(new Error(`local-aws exited ${code}: ${err}`)));
@@ -81,9 +81,9 @@ export async function bench(): Promise<string> {
     };
     const cli: number[] = [];
     for (let i = 0; i < 7; i++) {
-      cli.push(await proc(process.execPath, [join(ROOT, 'dist/provision/cli.js'), 'create', `cli-${i}`, '--user', `u${u++}`, '--device-dir', join(t.dir, 'cli')], cliEnv));
+      cli.push(await proc(process.execPath, [join(ROOT, 'dist/provision/cli.cjs'), 'create', `cli-${i}`, '--user', `u${u++}`, '--device-dir', join(t.dir, 'cli')], cliEnv));
     }
-    lines.push(`  as a CLI process (node dist/…/cli.js)  median ${median(cli).toFixed(0)} ms`);
+    lines.push(`  as a CLI process (node dist/…/cli.cjs)  median ${median(cli).toFixed(0)} ms`);
 
     // 3. Batch: --concurrency 8, one token store per device, with and without enabling; the
     //    endpoint in its own process (`provision local-aws`), as AWS would be elsewhere. Under the

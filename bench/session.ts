@@ -10,7 +10,7 @@ import { hostClock } from '../lib/clock.js';
 import { startLocalAws } from '../provision/local/server.js';
 import { ROOT, tempDir } from '../test/helpers.js';
 
-const PROVISION = join(ROOT, 'dist/provision/cli.js');
+const PROVISION = join(ROOT, 'dist/provision/cli.cjs');
 const TOKEN = join(ROOT, 'dist/device/host/cli.cjs');
 // A simulated instant in the past: codes match the endpoint's clock, and entries (which expire on
 // STS's real clock) stay fresh, as a simulated time can only bring expiry closer.

@@ -163,7 +163,7 @@ export function fastSession(argv: readonly string[], env: NodeJS.ProcessEnv, now
 /** package.json's version, read as text: `provision --version` needs nothing else. */
 export function packageVersion(): string {
   const { readFileSync, realpathSync } = builtin<typeof import('node:fs')>('node:fs');
-  // Two levels above the running script (dist/provision/cli.js, through an npm bin link), whether
+  // Two levels above the running script (dist/provision/cli.cjs, through an npm bin link), whether
   // it runs as ES modules or bundled into one CommonJS file, where import.meta is empty.
   const { dirname, join } = builtin<typeof import('node:path')>('node:path');
   const text = readFileSync(join(dirname(realpathSync(process.argv[1]!)), '..', '..', 'package.json'), 'utf8');

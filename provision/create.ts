@@ -91,15 +91,16 @@ export async function createOne(d: CreateDeps, r: CreateRequest): Promise<Create
   if (!dev || !serial) throw new ProvisionError('E_AWS', 'CreateVirtualMFADevice returned no SerialNumber');
   undo.push({
     undone: `deleted IAM device ${serial}`, kept: `IAM device ${serial}`,
-    run: () => call('DeleteVirtualMFADevice', aws.iam.send(new aws.I.DeleteVirtualMFADeviceCommand({
-      SerialNumber: serial })), { serial, user: r.user }),
+    run: () => call('DeleteVirtualMFADevice',
+      aws.iam.send(new aws.I.DeleteVirtualMFADeviceCommand({ SerialNumber: serial })), { serial, user: r.user }),
   });
   let credential = '';
   let enabled = false;
   try {
     inject('create');
-    d.onStep?.('create', { serial, seedChars: dev.Base32StringSeed?.length ?? 0, pngBytes: dev.QRCodePNG?.length ??
-      0 });
+    d.onStep?.('create', {
+      serial, seedChars: dev.Base32StringSeed?.length ?? 0, pngBytes: dev.QRCodePNG?.length ?? 0,
+    });
 
     // 2. The seed: base32 ASCII of any length (AWS and moto 64, LocalStack 32).
     decodeSeed(dev.Base32StringSeed);

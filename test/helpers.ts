@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const TOKEN = join(ROOT, 'dist/device/host/cli.cjs');
-export const PROVISION = join(ROOT, 'dist/provision/cli.js');
+export const PROVISION = join(ROOT, 'dist/provision/cli.cjs');
 
 export function tempDir(prefix = 'fob-'): { dir: string; done(): void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));

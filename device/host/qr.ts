@@ -61,7 +61,7 @@ function checkInterlacedSize(b: Uint8Array, h: PngHeader): void {
  * decode included: jsQR cannot be interrupted, only killed. Wall time is capped at WALL_FACTOR
  * times that, so that a starved machine still answers.
  */
-export const QR_BUDGET_MS = 1500;
+export const QR_BUDGET_MS = 1000;
 const WALL_FACTOR = 4;
 /** The worker's heap: jsQR keeps its finder candidates as objects, a tiling of finder patterns makes millions. */
 const WORKER_HEAP_MB = 256;

@@ -1,4 +1,4 @@
-// Every `provision` command as a real process (dist/provision/cli.js) against the local endpoint
+// Every `provision` command as a real process (dist/provision/cli.cjs) against the local endpoint
 // (--local: started in-process by each run over the state in $XDG_STATE_HOME), with a real token.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';

@@ -1,4 +1,4 @@
-// `provision local-aws` as users run it: the real CLI (dist/provision/cli.js) in its own process.
+// `provision local-aws` as users run it: the real CLI (dist/provision/cli.cjs) in its own process.
 // Its banner, its --json line, Ctrl-C, a second server on the same state, usage errors, and how
 // `provision --local` shares (or waits for) the state.
 import { test } from 'uvu';

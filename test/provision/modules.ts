@@ -1,4 +1,5 @@
-// Which modules a CLI run loads, as node's ESM loader resolves them (a resolve hook that logs).
+// Which modules a CLI run loads: what node's ESM loader resolves (a resolve hook that logs) and what
+// require's cache holds at exit.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +10,13 @@ export function hitModules(dir: string, argv: string[], env: NodeJS.ProcessEnv):
   const hooks = join(dir, 'log-hooks.mjs'), reg = join(dir, 'log-register.mjs');
   writeFileSync(hooks, `import { writeSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); writeSync(2, 'LOADED ' + r.url + '\\n'); return r; }\n`);
   writeFileSync(reg, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
-  const r = spawnSync(process.execPath, ['--import', pathToFileURL(reg).href, ...argv], { env, encoding: 'utf8', timeout: 30_000 });
+  // CommonJS modules never meet the resolve hook: a preload lists require's cache as the process exits.
+  const cjs = join(dir, 'log-require.cjs');
+  writeFileSync(cjs, `const { writeSync } = require('node:fs'); const { pathToFileURL } = require('node:url');\n` +
+    `process.on('exit', () => { for (const f of Object.keys(require.cache)) if (f !== __filename) ` +
+    `writeSync(2, 'LOADED ' + pathToFileURL(f).href + '\\n'); });\n`);
+  const r = spawnSync(process.execPath, ['--require', cjs, '--import', pathToFileURL(reg).href, ...argv],
+    { env, encoding: 'utf8', timeout: 30_000 });
   if (r.status !== 0) throw new Error(`exit ${r.status}: ${r.stderr}`);
   return [...new Set(r.stderr.split('\n').filter((l) => l.startsWith('LOADED ')).map((l) => l.slice(7)))];
 }
