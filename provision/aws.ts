@@ -118,7 +118,8 @@ function noCredentials(e: unknown, profile: string | undefined, env: NodeJS.Proc
   const config = configFile(env), creds = credentialsFile(env);
   if (![...profilesIn(config, true), ...profilesIn(creds, false)].includes(profile)) {
     return new ProvisionError('E_CREDENTIALS',
-      `profile '${profile}' was not found in ${config} or ${creds}: check its name (\`aws configure list-profiles\`), ` +
+      `profile '${profile}' was not found in ${config} or ${creds}: ` +
+      `check its name (\`aws configure list-profiles\`), ` +
       `or set AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE`);
   }
   return new ProvisionError('E_CREDENTIALS',

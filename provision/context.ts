@@ -44,7 +44,8 @@ export interface ProvisionCtx {
 export interface LocalEndpoint {
   endpoint: string;
   fixture: {
-    accountId: string; userName: string; userArn: string; accessKeyId: string; secretAccessKey: string; roleArn: string };
+    accountId: string; userName: string; userArn: string; accessKeyId: string; secretAccessKey: string;
+    roleArn: string };
   close(): Promise<void> | void;
 }
 

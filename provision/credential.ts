@@ -34,7 +34,9 @@ export function labelFor(name: string, account: string): Label {
   if (!l) {
     const room = MAX_ID - bytes(`${SHORT_ISSUER}:@${account}`);
     throw new ProvisionError('E_ID_TOO_LONG',
-      `device name '${name}' is too long for a token credential: '${SHORT_ISSUER}:${name}@${account}' is ${bytes(`${SHORT_ISSUER}:${name}@${account}`)} bytes, the limit is ${MAX_ID}; use a name of at most ${room} bytes`);
+      `device name '${name}' is too long for a token credential: '${SHORT_ISSUER}:${name}@${account}' ` +
+      `is ${bytes(`${SHORT_ISSUER}:${name}@${account}`)} bytes, the limit is ${MAX_ID}; ` +
+      `use a name of at most ${room} bytes`);
   }
   return l;
 }

@@ -55,7 +55,8 @@ async function main(): Promise<number> {
         if (step === 'qr') {
           const l = d.label as { issuer?: string; account: string } | null;
           say(l ?
-            `   QR decodes to otpauth://totp/${encodeURIComponent(l.issuer ?? '')}:${l.account}?secret=…; its secret equals the seed (constant-time compare)`
+            `   QR decodes to otpauth://totp/${encodeURIComponent(l.issuer ?? '')}:${l.account}?secret=…; ` +
+            `its secret equals the seed (constant-time compare)`
             : '   QR unreadable: using the seed');
         }
         if (step === 'enroll') say(`3. Burned into token ${d.token} as '${d.id}' (the seed never leaves it again)`);

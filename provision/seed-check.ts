@@ -63,7 +63,8 @@ export async function bootstrap(seed: Uint8Array | undefined, png: Uint8Array | 
   }
   if (uri.type !== 'totp' || uri.algorithm !== 'SHA1' || uri.digits !== 6 || uri.period !== 30) {
     throw new ProvisionError('E_QR_URI',
-      `the QR code asks for ${uri.type} ${uri.algorithm} ${uri.digits} digits ${uri.period} s; AWS verifies TOTP SHA1 ` +
+      `the QR code asks for ${uri.type} ${uri.algorithm} ${uri.digits} digits ${uri.period} s; ` +
+      `AWS verifies TOTP SHA1 ` +
       `6 digits 30 s: not enrolling`);
   }
   if (!sameSecret(uri.secret, secret)) {

@@ -18,7 +18,8 @@ export const newSeed = () => base32Encode(randomBytes(40));
 
 /** What real AWS QR codes decode to (aws-iam-mfa.md §1), not the doc's issuer-less template. */
 export const otpauthUri = (name: string, account: string, seed: string) =>
-  `otpauth://totp/Amazon%20Web%20Services:${encodeURIComponent(name)}@${account}?secret=${seed}&issuer=Amazon%20Web%20Services`;
+  `otpauth://totp/Amazon%20Web%20Services:${encodeURIComponent(name)}@${account}?secret=${seed}` +
+  `&issuer=Amazon%20Web%20Services`;
 
 /** QR pixels per module: a 171-pixel square for AWS's URI, read as easily as a bigger one. */
 export const QR_SCALE = 3;

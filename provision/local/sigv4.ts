@@ -85,7 +85,8 @@ export async function verifySigV4(req: Incoming, service: string, secretFor: (ak
   }
   if (skew > SKEW_S) {
     throw new AwsError('SignatureDoesNotMatch',
-      `Signature not yet current: ${xDate} is still later than ${amzDate(new Date(nowMs + SKEW_S * 1000))} (${nowS} + ` +
+      `Signature not yet current: ${xDate} is still later than ` +
+      `${amzDate(new Date(nowMs + SKEW_S * 1000))} (${nowS} + ` +
       `15 min.)`);
   }
 

@@ -188,7 +188,8 @@ const AssumeRole: Handler = (c) => {
     ...(source !== undefined ? { sourceIdentity: source } : {}),
   }, seconds ?? Math.min(3600, role.maxSession));
   return credentialsXml(s) +
-    `<AssumedRoleUser>${el('AssumedRoleId', `${role.id}:${name}`)}${el('Arn', assumedRoleArn(c.state, role.name, name))}</AssumedRoleUser>` +
+    `<AssumedRoleUser>${el('AssumedRoleId', `${role.id}:${name}`)}` +
+    `${el('Arn', assumedRoleArn(c.state, role.name, name))}</AssumedRoleUser>` +
     el('SourceIdentity', source);
 };
 
