@@ -1,7 +1,7 @@
 // Where this project keeps its files: the XDG base directories, each with a totp-fob folder.
 // Only an absolute XDG_*_HOME counts (the XDG spec ignores a relative one); without one, the
 // default under $HOME, and node:os (which costs a start) only when $HOME is unset too.
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { builtin } from './builtin.js';
 
 export type Kind = 'state' | 'cache' | 'config';
@@ -25,3 +25,19 @@ export function xdgDir(kind: Kind, env: NodeJS.ProcessEnv = process.env): string
 
 /** $XDG_STATE_HOME/totp-fob (XDG default ~/.local/state/totp-fob): the token, records, local state. */
 export const stateDir = (env: NodeJS.ProcessEnv = process.env): string => xdgDir('state', env);
+
+/**
+ * The version in this project's package.json, found by walking up from `start` (a script or module
+ * path: dist/provision/cli.cjs is two levels below it, dist/device/host/ three, the sources two).
+ */
+export function packageVersion(start: string): string {
+  const { readFileSync, realpathSync } = builtin<typeof import('node:fs')>('node:fs');
+  let dir = dirname(realpathSync(start));
+  for (let up = 0; up < 4; up++, dir = dirname(dir)) {
+    try {
+      const p = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (p.name === 'totp-fob' && p.version) return p.version;
+    } catch { /* not this level */ }
+  }
+  return 'unknown';
+}

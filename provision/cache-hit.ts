@@ -4,7 +4,6 @@
 // missing or odd value, --local, a stale, corrupt or open entry) goes to the full program, which
 // answers it the same way or says what is wrong.
 import { devicePath } from '../device/host/device-path.js';
-import { builtin } from '../lib/builtin.js';
 import { cacheDir, entryPath, fresh, parseWindow, readEntry, REFRESH_WINDOW, type Creds, type Key } from './cache.js';
 import { endpointsOf, staticKeyId } from './shared-config.js';
 
@@ -160,12 +159,3 @@ export function fastSession(argv: readonly string[], env: NodeJS.ProcessEnv, now
   return true;
 }
 
-/** package.json's version, read as text: `provision --version` needs nothing else. */
-export function packageVersion(): string {
-  const { readFileSync, realpathSync } = builtin<typeof import('node:fs')>('node:fs');
-  // Two levels above the running script (dist/provision/cli.cjs, through an npm bin link), whether
-  // it runs as ES modules or bundled into one CommonJS file, where import.meta is empty.
-  const { dirname, join } = builtin<typeof import('node:path')>('node:path');
-  const text = readFileSync(join(dirname(realpathSync(process.argv[1]!)), '..', '..', 'package.json'), 'utf8');
-  return (JSON.parse(text) as { version?: string }).version ?? '0.0.0';
-}

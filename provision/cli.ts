@@ -9,11 +9,12 @@
 // A credential_process runs this once per `aws` call: a cached session and --version are answered
 // here, before commander or the AWS SDK loads (cache-hit.ts); everything else is program.ts.
 import { hostClock } from '../lib/clock.js';
-import { fastSession, packageVersion } from './cache-hit.js';
+import { packageVersion } from '../lib/paths.js';
+import { fastSession } from './cache-hit.js';
 
 function fast(argv: string[]): boolean {
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-    try { process.stdout.write(`${packageVersion()}\n`); return true; } catch { return false; }
+    try { process.stdout.write(`${packageVersion(process.argv[1]!)}\n`); return true; } catch { return false; }
   }
   let now: number;
   try { now = hostClock(process.env.TOTP_FOB_NOW).now(); } catch { return false; }

@@ -12,7 +12,8 @@ import { ProvisionError, usage } from './errors.js';
 import { stdio, type Io } from './io.js';
 import { STEPS } from './create.js';
 import { EXAMPLES } from './examples.js';
-import { packageVersion, render, type SessionOptions } from './cache-hit.js';
+import { packageVersion } from '../lib/paths.js';
+import { render, type SessionOptions } from './cache-hit.js';
 import { parseWindow } from './cache.js';
 
 const io: Io = stdio();
@@ -57,7 +58,7 @@ function pairLine(r: PairOutcome, json?: boolean): string {
 function program(): Command {
   const p = common(new Command('provision'))
     .description('Create AWS IAM virtual MFA devices, burn them into the token, enable them, and use them with STS.')
-    .version(packageVersion(), '-V, --version', 'print provision\'s version')
+    .version(packageVersion(process.argv[1]!), '-V, --version', 'print provision\'s version')
     .showSuggestionAfterError()
     .exitOverride()
     .configureOutput({ outputError: (s, write) => write(`provision: ${s.replace(/^error: /, '')}`) })

@@ -1,5 +1,6 @@
 // Every `token` command on commander (loaded lazily: `token show` takes a faster road, cli.ts).
-import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { packageVersion } from '../../lib/paths.js';
 import { Command, CommanderError, Option } from 'commander';
 import { access } from './commands/access.js';
 import { code, press } from './commands/code.js';
@@ -9,17 +10,6 @@ import { show } from './commands/show.js';
 import { apdu, selftest } from './commands/tools.js';
 import { context, type TokenCtx, type Globals } from './context.js';
 import { ABOUT, EXAMPLES, examplesOf } from './help.js';
-
-/** The package's version: its package.json is two levels up from the sources, three from dist/. */
-function version(): string {
-  for (const up of ['../../package.json', '../../../package.json']) {
-    try {
-      const p = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (p.name === 'totp-fob' && p.version) return p.version;
-    } catch { /* not this level */ }
-  }
-  return 'unknown';
-}
 
 type Action<O> = (ctx: TokenCtx, args: string[], opts: O) => Promise<void>;
 
@@ -38,7 +28,7 @@ export function program(): Command {
     .option('--at <time>',
       'simulated host time for this command: ISO 8601, Unix seconds, or +30d / -2h (like TOTP_FOB_NOW)')
     .option('--trace', 'log every APDU pair to stderr (PUT and SET CODE data redacted)')
-    .version(version(), '-V, --version', 'print the version')
+    .version(packageVersion(fileURLToPath(import.meta.url)), '-V, --version', 'print the version')
     .addHelpText('after', EXAMPLES)
     .showSuggestionAfterError(true)
     .exitOverride()
