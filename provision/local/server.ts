@@ -41,6 +41,8 @@ export interface LocalAwsOptions {
   log?: (line: string) => void;
   /** Who holds the state, as the lock tells others (default a `provision local-aws` server). */
   role?: Role;
+  /** Allow every signed caller every action, as before identity policies were enforced (`local-aws --open`). */
+  open?: boolean;
   /** Deadlines and socket caps (defaults: defaultLimits(), from the descriptor limit). */
   limits?: Partial<Limits>;
 }

@@ -8,9 +8,18 @@ import { Journaled, JournalError } from '../../lib/journal.js';
 import { LocalAwsError } from './errors.js';
 import type { Tag } from './validate.js';
 
-export interface UserRec { name: string; path: string; id: string; created: number; tags: Tag[]; boundary?: string }
+/** Identity policies a user or role holds: inline documents by name, and the ARNs of managed ones attached. */
+export interface Holder {
+  /** PolicyName → document (as sent, whitespace kept); a dict (no prototype). */
+  inline?: Record<string, string>;
+  /** Managed policy ARNs, in attachment order: customer-managed (in `State.policies`) or AWS-managed. */
+  attached?: string[];
+}
+export interface UserRec extends Holder {
+  name: string; path: string; id: string; created: number; tags: Tag[]; boundary?: string;
+}
 export interface KeyRec { id: string; secret: string; user: string; status: 'Active' | 'Inactive'; created: number }
-export interface RoleRec {
+export interface RoleRec extends Holder {
   name: string; path: string; id: string; created: number; policy: string;
   description?: string; maxSession: number; tags: Tag[]; boundary?: string;
 }
@@ -33,6 +42,15 @@ export interface SessionRec {
   /** Role sessions: session tags (passed and inherited), the transitive keys (lower case), the source identity. */
   tags?: Tag[]; transitive?: string[]; sourceIdentity?: string;
 }
+export interface PolicyVersionRec { id: string; doc: string; created: number }
+/** A customer-managed policy, keyed in `State.policies` by its ARN. */
+export interface ManagedPolicyRec {
+  arn: string; name: string; path: string; id: string; created: number; updated: number;
+  description?: string; tags: Tag[];
+  /** Oldest first; at most 5, as IAM keeps. */
+  versions: PolicyVersionRec[];
+  defaultVersion: string;
+}
 export interface State {
   version: 1;
   accountId: string;
@@ -41,6 +59,7 @@ export interface State {
   roles: Record<string, RoleRec>;
   mfa: Record<string, MfaRec>;
   sessions: Record<string, SessionRec>;
+  policies: Record<string, ManagedPolicyRec>;
   fixture: { user: string; key: string; role: string };
 }
 
@@ -107,12 +126,13 @@ export function newState(now: number): State {
     roles: dict([[role.name, role]]),
     mfa: dict(),
     sessions: dict(),
+    policies: dict(),
     fixture: { user: FIXTURE.userName, key: key.id, role: FIXTURE.roleName },
   };
 }
 
 /** The account on disk: a snapshot plus a journal of changed records (lib/journal.ts says why). */
-export const stateFile = (path: string) => new Journaled<State>(path, ['users', 'keys', 'roles', 'mfa', 'sessions']);
+export const stateFile = (path: string) => new Journaled<State>(path, ['users', 'keys', 'roles', 'mfa', 'sessions', 'policies']);
 
 /** Reads the state; null when the file does not exist yet. */
 export function loadState(file: Journaled<State>): State | null {
@@ -168,11 +188,16 @@ const W = {
     tags: 'a list of {Key, Value}',
 } as const;
 
+const HOLDER: Record<string, [Check, string]> = {
+  inline: [opt((v) => isObj(v) && Object.values(v).every(str)), 'a map of policy names to documents'],
+  attached: [opt((v) => Array.isArray(v) && v.every(str)), 'a list of policy ARNs'],
+};
+
 /** What each collection's records hold (fields not listed are kept as they are). */
 const SHAPES: Record<string, { key: string; fields: Record<string, [Check, string]> }> = {
   users: { key: 'name', fields: {
     name: [NAME, W.name], path: [PATH, W.path], id: [str, W.str], created: [num, W.num],
-    tags: [TAGS, W.tags], boundary: [opt(str), W.str],
+    tags: [TAGS, W.tags], boundary: [opt(str), W.str], ...HOLDER,
   } },
   keys: { key: 'id', fields: {
     id: [like(/^AKIA[A-Z0-9]{12,124}$/), 'an AKIA access key id'],
@@ -183,7 +208,7 @@ const SHAPES: Record<string, { key: string; fields: Record<string, [Check, strin
     name: [NAME, W.name], path: [PATH, W.path], id: [str, W.str], created: [num, W.num], policy: [str, W.str],
     description: [opt(str), W.str], maxSession: [(v) => int(v) && (v as number) >= 3600 && (v as number) <= 43200,
       '3600 to 43200 seconds'],
-    tags: [TAGS, W.tags], boundary: [opt(str), W.str],
+    tags: [TAGS, W.tags], boundary: [opt(str), W.str], ...HOLDER,
   } },
   mfa: { key: 'serial', fields: {
     serial: [str, W.str], name: [NAME, W.name], path: [PATH, W.path], seed: [like(/^[A-Z2-7]{16,}$/), 'a base32 seed'],
@@ -194,6 +219,13 @@ const SHAPES: Record<string, { key: string; fields: Record<string, [Check, strin
     id: [like(/^ASIA[A-Z0-9]{12,124}$/), 'an ASIA access key id'], secret: [str, W.str], token: [str, W.str],
     expires: [num, W.num], kind: [oneOf('session', 'role'), 'session or role'], user: [opt(str), W.str],
     role: [opt(str), W.str], sessionName: [opt(str), W.str], mfaAt: [opt(num), W.num],
+  } },
+  policies: { key: 'arn', fields: {
+    arn: [like(/^arn:aws:iam::\d{12}:policy\//), 'a policy ARN'], name: [NAME, W.name], path: [PATH, W.path],
+    id: [str, W.str], created: [num, W.num], updated: [num, W.num], description: [opt(str), W.str],
+    tags: [TAGS, W.tags], defaultVersion: [str, W.str],
+    versions: [(v) => Array.isArray(v) && v.length >= 1 && v.length <= 5 && v.every((x) => isObj(x) &&
+      typeof x.id === 'string' && typeof x.doc === 'string' && num(x.created)), 'a list of 1 to 5 {id, doc, created}'],
   } },
 };
 
@@ -213,7 +245,8 @@ export function checkState(doc: unknown, path: string): State {
   if (!like(/^\d{12}$/)(doc.accountId)) throw bad('accountId is not a 12-digit account id');
   const out: Record<string, Record<string, unknown>> = {};
   for (const [name, shape] of Object.entries(SHAPES)) {
-    const col = doc[name];
+    // Files written before managed policies existed have no `policies`: an empty collection.
+    const col = doc[name] ?? (name === 'policies' ? {} : undefined);
     if (!isObj(col)) throw bad(`${name} is not a collection of records`);
     const d = dict<unknown>();
     for (const [k, rec] of Object.entries(col)) {
@@ -223,7 +256,8 @@ export function checkState(doc: unknown, path: string): State {
         if (!ok(rec[f])) throw bad(`${at}.${f} ${rec[f] === undefined ? 'is missing' : 'is not'} ${want}`);
       }
       if (rec[shape.key] !== k) throw bad(`${at}.${shape.key} is ${show(String(rec[shape.key]))}, not its own key`);
-      d[k] = rec;
+      // Inline policies are keyed by the caller's names: rebuilt without a prototype.
+      d[k] = isObj(rec.inline) ? { ...rec, inline: dict(Object.entries(rec.inline)) } : rec;
     }
     out[name] = d;
   }
@@ -249,4 +283,37 @@ export function checkState(doc: unknown, path: string): State {
   if (s.keys[f.key as string]!.user !== f.user) throw bad(
     `fixture.key ${show(f.key as string)} is not ${show(f.user as string)}'s`);
   return s;
+}
+
+export const policyArn = (accountId: string, path: string, name: string) =>
+  `arn:aws:iam::${accountId}:policy${path}${name}`;
+
+/** One identity policy as the evaluator sees it: where it came from (for messages and Simulate*) and its text. */
+export interface PolicySource {
+  /** The inline policy's name, or the managed policy's ARN. */
+  id: string;
+  /** Simulate*'s SourcePolicyType. */
+  type: 'user' | 'role' | 'user-managed' | 'aws-managed';
+  doc: string;
+}
+
+/**
+ * A user's or role's identity policies: inline ones, then attached managed ones (their default
+ * version). AWS-managed ARNs resolve through `awsManaged`; an ARN that resolves to nothing adds nothing.
+ */
+export function identityPolicies(s: State, h: Holder, kind: 'user' | 'role',
+  awsManaged: (arn: string) => string | undefined = () => undefined): PolicySource[] {
+  const out: PolicySource[] = [];
+  for (const [id, doc] of Object.entries(h.inline ?? {})) out.push({ id, type: kind, doc });
+  for (const arn of h.attached ?? []) {
+    const p = s.policies[arn];
+    if (p) {
+      const v = p.versions.find((x) => x.id === p.defaultVersion);
+      if (v) out.push({ id: arn, type: 'user-managed', doc: v.doc });
+    } else {
+      const doc = awsManaged(arn);
+      if (doc !== undefined) out.push({ id: arn, type: 'aws-managed', doc });
+    }
+  }
+  return out;
 }
