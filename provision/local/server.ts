@@ -13,7 +13,8 @@ import { defaultLimits, guard, serverOptions, type Guard, type Limits } from './
 import { acquireLock, lockHolder, type Holder, type Role } from './lock.js';
 import { MAX_RESYNC_STEPS, RESYNC_STEPS } from './mfa.js';
 import { BAD_TOKEN, verifySigV4 } from './sigv4.js';
-import { loadState, newState, roleArn, saveState, stateFile, userArn, type State } from './state.js';
+import { newState, upgradeFixture } from './fixture.js';
+import { loadState, roleArn, saveState, stateFile, userArn, type State } from './state.js';
 import { STS, UNSUPPORTED } from './sts.js';
 import { Input } from './validate.js';
 import { errorXml, okXml, type Service } from './xml.js';
@@ -50,6 +51,8 @@ export interface LocalAwsOptions {
 export interface Fixture {
   accountId: string; userName: string; userArn: string;
   accessKeyId: string; secretAccessKey: string; roleArn: string;
+  /** The administrator (AdministratorAccess) for setup work the seed user's policy does not allow. */
+  adminUserName: string; adminUserArn: string; adminAccessKeyId: string; adminSecretAccessKey: string;
 }
 
 export interface LocalAws {
@@ -106,9 +109,12 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 /** The seed scenario's user, key and role (checkState made sure all three exist). */
 export function fixtureOf(s: State): Fixture {
   const key = s.keys[s.fixture.key]!;
+  const admin = s.keys[s.fixture.adminKey!]!;
   return {
     accountId: s.accountId, userName: s.fixture.user, userArn: userArn(s, s.users[s.fixture.user]!),
     accessKeyId: key.id, secretAccessKey: key.secret, roleArn: roleArn(s, s.roles[s.fixture.role]!),
+    adminUserName: admin.user, adminUserArn: userArn(s, s.users[admin.user]!), adminAccessKeyId: admin.id,
+    adminSecretAccessKey: admin.secret,
   };
 }
 
@@ -134,7 +140,7 @@ export async function startLocalAws(o: LocalAwsOptions): Promise<LocalAws> {
   try {
     const loaded = loadState(file);
     state = loaded ?? newState(Math.floor(realNow()));
-    if (!loaded) await saveState(file, state);
+    if (!loaded || upgradeFixture(state, Math.floor(realNow()))) await saveState(file, state);
     fixture = fixtureOf(state);
   } catch (e) { lock.release(); throw e; }
   const limits: Limits = { ...defaultLimits(), ...o.limits };

@@ -60,7 +60,8 @@ export interface State {
   mfa: Record<string, MfaRec>;
   sessions: Record<string, SessionRec>;
   policies: Record<string, ManagedPolicyRec>;
-  fixture: { user: string; key: string; role: string };
+  /** The seed scenario's user, its key and role; the administrator and its key (fixture.ts). */
+  fixture: { user: string; key: string; role: string; admin?: string; adminKey?: string };
 }
 
 const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -68,8 +69,8 @@ const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 /** Unbiased random characters (256 is a multiple of both alphabet sizes). */
 const pick = (alpha: string, n: number) => [...randomBytes(n)].map((b) => alpha[b % alpha.length]).join('');
 
-/** IAM unique ids: AIDA (user), AROA (role) + 17; access keys: AKIA (long-term), ASIA (session) + 16. */
-const ID_LEN = { AIDA: 17, AROA: 17, AKIA: 16, ASIA: 16 } as const;
+/** IAM unique ids: AIDA (user), AROA (role), ANPA (managed policy) + 17; access keys: AKIA (long-term), ASIA (session) + 16. */
+const ID_LEN = { AIDA: 17, AROA: 17, ANPA: 17, AKIA: 16, ASIA: 16 } as const;
 export const newId = (prefix: keyof typeof ID_LEN) => prefix + pick(B32, ID_LEN[prefix]);
 export const newSecret = () => pick(B64, 40);
 export const newSessionToken = () => randomBytes(264).toString('base64');
@@ -80,24 +81,6 @@ export const roleArn = (s: State, r: RoleRec) => `arn:aws:iam::${s.accountId}:ro
 export const mfaSerial = (accountId: string, path: string, name: string) =>
   `arn:aws:iam::${accountId}:mfa/${path.slice(1)}${name}`;
 
-export const FIXTURE = {
-  accountId: '123456789012',
-  userName: 'kjh-SuperDuperUser',
-  userPath: '/service-user/',
-  roleName: 'kjh-DuperRole',
-} as const;
-
-/** The seed post's trust policy: that user, sts:AssumeRole, only with MFA. */
-export const fixtureTrustPolicy = (accountId: string) => JSON.stringify({
-  Version: '2012-10-17',
-  Statement: [{
-    Effect: 'Allow',
-    Principal: { AWS: `arn:aws:iam::${accountId}:user${FIXTURE.userPath}${FIXTURE.userName}` },
-    Action: 'sts:AssumeRole',
-    Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
-  }],
-}, null, 2);
-
 /**
  * A collection keyed by names the caller chose: no prototype, so `toString`, `hasOwnProperty` and
  * `__proto__` are names like any other (on a plain object they find Object.prototype's members,
@@ -107,28 +90,6 @@ export function dict<T>(entries: Iterable<readonly [string, T]> = []): Record<st
   const d = Object.create(null) as Record<string, T>;
   for (const [k, v] of entries) d[k] = v;
   return d;
-}
-
-export function newState(now: number): State {
-  const accountId = FIXTURE.accountId;
-  const key: KeyRec = { id: newId('AKIA'), secret: newSecret(), user: FIXTURE.userName, status: 'Active',
-    created: now };
-  const user: UserRec = { name: FIXTURE.userName, path: FIXTURE.userPath, id: newId('AIDA'), created: now, tags: [] };
-  const role: RoleRec = {
-    name: FIXTURE.roleName, path: '/', id: newId('AROA'), created: now,
-    policy: fixtureTrustPolicy(accountId), maxSession: 3600, tags: [],
-  };
-  return {
-    version: 1,
-    accountId,
-    users: dict([[user.name, user]]),
-    keys: dict([[key.id, key]]),
-    roles: dict([[role.name, role]]),
-    mfa: dict(),
-    sessions: dict(),
-    policies: dict(),
-    fixture: { user: FIXTURE.userName, key: key.id, role: FIXTURE.roleName },
-  };
 }
 
 /** The account on disk: a snapshot plus a journal of changed records (lib/journal.ts says why). */
@@ -282,6 +243,12 @@ export function checkState(doc: unknown, path: string): State {
   ref('roles', f.role, 'fixture.role');
   if (s.keys[f.key as string]!.user !== f.user) throw bad(
     `fixture.key ${show(f.key as string)} is not ${show(f.user as string)}'s`);
+  if (f.admin !== undefined || f.adminKey !== undefined) {
+    ref('users', f.admin, 'fixture.admin');
+    ref('keys', f.adminKey, 'fixture.adminKey');
+    if (s.keys[f.adminKey as string]!.user !== f.admin) throw bad(
+      `fixture.adminKey ${show(f.adminKey as string)} is not ${show(f.admin as string)}'s`);
+  }
   return s;
 }
 

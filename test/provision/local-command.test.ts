@@ -37,12 +37,15 @@ const clients = (j: { endpoint: string; accessKeyId: string; secretAccessKey: st
   return { iam: new IAMClient(cfg), sts: new STSClient(cfg) };
 };
 
-test('--json prints one line {endpoint, accountId, userName, userArn, accessKeyId, secretAccessKey, roleArn}; SIGTERM stops it with 0 and frees the lock', async () => {
+test('--json prints one line {endpoint, the seed user, its key, the role, the administrator and its key}; SIGTERM stops it with 0 and frees the lock', async () => {
   const t = tempDir();
   const state = join(t.dir, 'state.json');
   const s = await serve(['--json', '--port', '0', '--state', state]);
   const j = JSON.parse(s.stdout().split('\n')[0]!);
-  assert.equal(Object.keys(j), ['endpoint', 'accountId', 'userName', 'userArn', 'accessKeyId', 'secretAccessKey', 'roleArn']);
+  assert.equal(Object.keys(j), ['endpoint', 'accountId', 'userName', 'userArn', 'accessKeyId', 'secretAccessKey', 'roleArn',
+    'adminUserName', 'adminUserArn', 'adminAccessKeyId', 'adminSecretAccessKey']);
+  assert.is(j.adminUserArn, 'arn:aws:iam::123456789012:user/local-admin');
+  assert.is.not(j.adminAccessKeyId, j.accessKeyId);
   assert.match(j.endpoint, /^http:\/\/127\.0\.0\.1:\d+$/);
   assert.is(j.roleArn, 'arn:aws:iam::123456789012:role/kjh-DuperRole');
   assert.is((await clients(j).sts.send(new GetCallerIdentityCommand({}))).Arn, j.userArn);
@@ -63,15 +66,16 @@ test('the banner: endpoint, access key, and ~/.aws lines that work as pasted (pr
     const text = s.stdout();
     const endpoint = /^local IAM\/STS on (http:\/\/127\.0\.0\.1:\d+) \(account 123456789012\); Ctrl-C stops it$/m.exec(text)?.[1];
     assert.ok(endpoint, text);
-    const key = /^access key (AKIA[A-Z2-7]{16}) for arn:aws:iam::123456789012:user\/service-user\/kjh-SuperDuperUser$/m.exec(text)?.[1];
+    const key = /^access key (AKIA[A-Z2-7]{16}) for arn:aws:iam::123456789012:user\/service-user\/kjh-SuperDuperUser \(policy SelfManageMFA: its own MFA device\)$/m.exec(text)?.[1];
     assert.ok(key, text);
+    assert.match(text, /^admin key AKIA[A-Z2-7]{16} for arn:aws:iam::123456789012:user\/local-admin \(AdministratorAccess: setup work\)$/m);
     assert.match(text, `# ~/.aws/credentials\n[kjh-SuperDuperUser]\naws_access_key_id = ${key}\naws_secret_access_key = `);
     assert.match(text, `# ~/.aws/config\n[profile kjh-SuperDuperUser]\nregion = us-east-1\nendpoint_url = ${endpoint}\n`);
     assert.match(text, '[profile kjh-DuperRole]\nrole_arn = arn:aws:iam::123456789012:role/kjh-DuperRole\nsource_profile = kjh-SuperDuperUser\nmfa_serial = arn:aws:iam::123456789012:mfa/service-user/kjh-SuperDuperUser\n');
     assert.match(text, `export AWS_ENDPOINT_URL_IAM=${endpoint} AWS_ENDPOINT_URL_STS=${endpoint}`);
     assert.is(s.stderr(), '', 'no request log off a TTY');
     // The two blocks, pasted into the files the SDK reads, are enough for provision --profile.
-    const block = (head: string) => text.slice(text.indexOf(head) + head.length + 1).split('\n\n')[0] + '\n';
+    const block = (head: string) => text.slice(text.indexOf(head) + head.length + 1).split('\n# ')[0]!;
     writeFileSync(b.env.AWS_SHARED_CREDENTIALS_FILE!, block('# ~/.aws/credentials'));
     writeFileSync(b.env.AWS_CONFIG_FILE!, text.slice(text.indexOf('# ~/.aws/config') + 16, text.indexOf('# or, for tools')));
     expectExit(await b.t(['init']), 0, 'token init');

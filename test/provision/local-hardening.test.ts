@@ -78,7 +78,7 @@ P('users and roles named after prototype keys are created, listed, fetched and s
       assert.equal(u.User!.Tags, [{ Key: 'k', Value: n }], n);
       assert.is((await back.iam().send(new GetRoleCommand({ RoleName: n }))).Role!.RoleName, n);
     }
-    assert.is((await back.iam().send(new ListUsersCommand({}))).Users!.length, PROTO_NAMES.length + 1);
+    assert.is((await back.iam().send(new ListUsersCommand({}))).Users!.length, PROTO_NAMES.length + 2, 'the seed user, the administrator and these');
   } finally { await back.srv.close(); }
   l = await localAws();
 });

@@ -26,9 +26,14 @@ test('a new state file gets the fixture with a random AKIA key and 40-char secre
     assert.is.not(a.srv.fixture.accessKeyId, b.srv.fixture.accessKeyId);
     assert.is.not(a.srv.fixture.secretAccessKey, b.srv.fixture.secretAccessKey);
     assert.is.not(a.srv.fixture.accessKeyId, 'AKIAIOSFODNN7EXAMPLE');
-    assert.equal({ ...a.srv.fixture, accessKeyId: '', secretAccessKey: '' }, {
+    assert.match(a.srv.fixture.adminAccessKeyId, /^AKIA[A-Z2-7]{16}$/);
+    assert.is(a.srv.fixture.adminSecretAccessKey.length, 40);
+    assert.is.not(a.srv.fixture.adminAccessKeyId, a.srv.fixture.accessKeyId);
+    assert.equal({ ...a.srv.fixture, accessKeyId: '', secretAccessKey: '', adminAccessKeyId: '', adminSecretAccessKey: '' }, {
       accountId: '123456789012', userName: 'kjh-SuperDuperUser', userArn: 'arn:aws:iam::123456789012:user/service-user/kjh-SuperDuperUser',
       accessKeyId: '', secretAccessKey: '', roleArn: 'arn:aws:iam::123456789012:role/kjh-DuperRole',
+      adminUserName: 'local-admin', adminUserArn: 'arn:aws:iam::123456789012:user/local-admin',
+      adminAccessKeyId: '', adminSecretAccessKey: '',
     });
   } finally { await a.done(); await b.done(); }
 });
