@@ -41,3 +41,10 @@ export function packageVersion(start: string): string {
   }
   return 'unknown';
 }
+
+/** The token: `--device`, then TOKEN_DEVICE, then $XDG_STATE_HOME/totp-fob/token.dev (XDG default ~/.local/state). */
+export function devicePath(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (flag) return flag;
+  if (env.TOKEN_DEVICE) return env.TOKEN_DEVICE;
+  return join(stateDir(env), 'token.dev');
+}

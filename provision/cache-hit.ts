@@ -3,7 +3,7 @@
 // does. Only plain argv shapes are taken; anything else (a flag this parser does not know, a
 // missing or odd value, --local, a stale, corrupt or open entry) goes to the full program, which
 // answers it the same way or says what is wrong.
-import { devicePath } from '../device/host/device-path.js';
+import { devicePath } from '../lib/paths.js';
 import { cacheDir, entryPath, fresh, parseWindow, readEntry, REFRESH_WINDOW, type Creds, type Key } from './cache.js';
 import { endpointsOf, staticKeyId } from './shared-config.js';
 

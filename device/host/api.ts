@@ -15,7 +15,7 @@ export type { DeviceInfo } from './oath-client.js';
 
 
 import { stateDir } from '../../lib/paths.js';
-import { devicePath } from './device-path.js';
+import { devicePath } from '../../lib/paths.js';
 export { devicePath };
 
 /**
