@@ -3,6 +3,8 @@
 // IAM's grammar and quotas with its own words, and all of it surviving a restart.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import {
   AttachRolePolicyCommand, AttachUserPolicyCommand, CreatePolicyCommand, CreatePolicyVersionCommand, CreateRoleCommand,
   CreateUserCommand, DeletePolicyCommand, DeletePolicyVersionCommand, DeleteRolePolicyCommand, DeleteUserPolicyCommand,
@@ -12,7 +14,8 @@ import {
   PutRolePolicyCommand, PutUserPolicyCommand, SetDefaultPolicyVersionCommand, paginateListPolicies,
   paginateListUserPolicies, type IAMClient,
 } from '@aws-sdk/client-iam';
-import { failure, localAws, type Local } from './local-helpers.js';
+import { PROVISION, oracle, tempDir } from '../helpers.js';
+import { exec, failure, localAws, type Local } from './local-helpers.js';
 
 const ACCOUNT = '123456789012';
 const SEED = 'kjh-SuperDuperUser';
@@ -363,3 +366,66 @@ R('inline policies (named __proto__ and toString too), managed policies, version
 });
 
 R.run();
+
+// ---------------------------------------------------------------------------------------------
+const C = suite('the AWS CLI against `provision local-aws`: put/get user policies, attach and list');
+const hasCli = spawnSync('python3', ['-c', 'import awscli'], { stdio: 'ignore' }).status === 0;
+let served: { child: ChildProcess; exit: Promise<number | null>; j: Record<string, string> } | undefined;
+let box: { dir: string; done(): void };
+
+C.before(async () => {
+  if (!oracle('aws-cli', hasCli, 'python3 cannot import awscli')) return;
+  box = tempDir();
+  const child = spawn(process.execPath, [PROVISION, 'local-aws', '--json', '--port', '0', '--state', join(box.dir, 'state.json')],
+    { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exit = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  let out = '';
+  const line = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (b) => { out += b; if (out.includes('\n')) resolve(out.split('\n')[0]!); });
+    void exit.then(() => reject(new Error('provision local-aws exited before printing its --json line')));
+  });
+  served = { child, exit, j: JSON.parse(line) };
+});
+
+C.after(async () => {
+  if (served) { served.child.kill('SIGTERM'); await served.exit; }
+  box?.done();
+});
+
+const aws = (args: string[]) => exec('python3', ['-m', 'awscli', 'iam', ...args, '--output', 'json'], { env: {
+  PATH: process.env.PATH, HOME: box.dir, AWS_CONFIG_FILE: join(box.dir, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(box.dir, 'none'),
+  AWS_ACCESS_KEY_ID: served!.j.adminAccessKeyId, AWS_SECRET_ACCESS_KEY: served!.j.adminSecretAccessKey,
+  AWS_DEFAULT_REGION: 'us-east-1', AWS_ENDPOINT_URL_IAM: served!.j.endpoint, AWS_PAGER: '',
+} });
+
+C('put-user-policy, then get-user-policy shows the document as JSON (botocore decodes what the JS SDK gets encoded)', async () => {
+  if (!served) return;
+  const doc = policy([{ Effect: 'Allow', Action: ['iam:Get*', 'iam:List*'], Resource: '*' }]);
+  const put = await aws(['put-user-policy', '--user-name', SEED, '--policy-name', 'cli-read', '--policy-document', doc]);
+  assert.is(put.code, 0, put.stderr);
+  assert.is(put.stdout, '');
+  const got = await aws(['get-user-policy', '--user-name', SEED, '--policy-name', 'cli-read']);
+  assert.is(got.code, 0, got.stderr);
+  assert.equal(JSON.parse(got.stdout), { UserName: SEED, PolicyName: 'cli-read', PolicyDocument: JSON.parse(doc) });
+  const missing = await aws(['get-user-policy', '--user-name', SEED, '--policy-name', 'nope']);
+  assert.is(missing.code, 255);
+  assert.match(missing.stderr, 'An error occurred (NoSuchEntity) when calling the GetUserPolicy operation: The user policy with name nope cannot be found.');
+});
+
+C('attach-user-policy with an AWS-managed ARN, then list-attached-user-policies; a malformed document is refused in IAM\'s words', async () => {
+  if (!served) return;
+  const ro = 'arn:aws:iam::aws:policy/IAMReadOnlyAccess';
+  const att = await aws(['attach-user-policy', '--user-name', SEED, '--policy-arn', ro]);
+  assert.is(att.code, 0, att.stderr);
+  const listed = await aws(['list-attached-user-policies', '--user-name', SEED]);
+  assert.is(listed.code, 0, listed.stderr);
+  assert.equal(JSON.parse(listed.stdout).AttachedPolicies, [
+    { PolicyName: 'IAMReadOnlyAccess', PolicyArn: ro },
+    { PolicyName: 'SelfManageMFA', PolicyArn: `arn:aws:iam::${ACCOUNT}:policy/SelfManageMFA` },
+  ]);
+  const bad = await aws(['create-policy', '--policy-name', 'x', '--policy-document', policy([{ Effect: 'Allow', Action: 's3:*' }])]);
+  assert.is.not(bad.code, 0);
+  assert.match(bad.stderr, 'An error occurred (MalformedPolicyDocument) when calling the CreatePolicy operation: Policy statement must contain resources.');
+});
+
+C.run();
