@@ -8,6 +8,8 @@ import { makeDirs } from '../../lib/files.js';
 import { AwsError, LocalAwsError } from './errors.js';
 import type { Caller, Ctx, Handler } from './context.js';
 import { IAM_USERS } from './iam.js';
+import { IAM_MANAGED } from './iam-managed.js';
+import { IAM_INLINE } from './iam-policy.js';
 import { IAM_MFA } from './iam-mfa.js';
 import { defaultLimits, guard, serverOptions, type Guard, type Limits } from './limits.js';
 import { acquireLock, lockHolder, type Holder, type Role } from './lock.js';
@@ -22,7 +24,7 @@ import { errorXml, okXml, type Service } from './xml.js';
 const VERSION: Record<Service, string> = { iam: '2010-05-08', sts: '2011-06-15' };
 // Keyed by the caller's Action: a Map, so `toString` or `constructor` is not a handler.
 const HANDLERS: Record<Service, Map<string, Handler>> = {
-  iam: new Map(Object.entries({ ...IAM_USERS, ...IAM_MFA })), sts: new Map(Object.entries(STS)),
+  iam: new Map(Object.entries({ ...IAM_USERS, ...IAM_MFA, ...IAM_INLINE, ...IAM_MANAGED })), sts: new Map(Object.entries(STS)),
 };
 const MAX_BODY = 1 << 20;
 

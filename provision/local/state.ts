@@ -50,6 +50,8 @@ export interface ManagedPolicyRec {
   /** Oldest first; at most 5, as IAM keeps. */
   versions: PolicyVersionRec[];
   defaultVersion: string;
+  /** The number the next CreatePolicyVersion takes: ids are never reused (absent: one past the highest). */
+  nextVersion?: number;
 }
 export interface State {
   version: 1;
@@ -184,7 +186,7 @@ const SHAPES: Record<string, { key: string; fields: Record<string, [Check, strin
   policies: { key: 'arn', fields: {
     arn: [like(/^arn:aws:iam::\d{12}:policy\//), 'a policy ARN'], name: [NAME, W.name], path: [PATH, W.path],
     id: [str, W.str], created: [num, W.num], updated: [num, W.num], description: [opt(str), W.str],
-    tags: [TAGS, W.tags], defaultVersion: [str, W.str],
+    tags: [TAGS, W.tags], defaultVersion: [str, W.str], nextVersion: [opt(int), W.int],
     versions: [(v) => Array.isArray(v) && v.length >= 1 && v.length <= 5 && v.every((x) => isObj(x) &&
       typeof x.id === 'string' && typeof x.doc === 'string' && num(x.created)), 'a list of 1 to 5 {id, doc, created}'],
   } },

@@ -1,13 +1,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { CreateVirtualMFADeviceCommand, EnableMFADeviceCommand, ListVirtualMFADevicesCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { localAwsHolder, lockPathOf, startLocalAws } from '../../provision/local/server.js';
 import { LocalAwsError } from '../../provision/local/errors.js';
+import { loadState, stateFile } from '../../provision/local/state.js';
 import { tempDir } from '../helpers.js';
 import { codeAt, failure, localAws, seedOf, STEP0 } from './local-helpers.js';
 
@@ -135,6 +136,36 @@ test('keys, devices, assignments and spent codes survive a restart; no temp file
     assert.equal(readdirSync(l.dir).sort(), ['state.json', 'state.json.journal', 'state.json.lock']);
     assert.is(statSync(l.statePath + '.journal').mode & 0o777, 0o600, 'the journal holds seeds too');
   } finally { await again.done(); await l.done(); }
+});
+
+test('a state file written before identity policies (no policies, no administrator, a seed user without attached) loads, gains the administrator, SelfManageMFA (on the seed user) and ForceMFA, and is saved', async () => {
+  const t = tempDir();
+  const statePath = join(t.dir, 'state.json');
+  const first = await startLocalAws({ statePath, port: 0 });
+  await first.close();
+  const old = loadState(stateFile(statePath))!;
+  const { admin, adminKey, ...fixture } = old.fixture;
+  const users = { ...old.users };
+  delete users[admin!];
+  const { attached: _, ...seed } = users[fixture.user]!;
+  users[fixture.user] = seed;
+  const keys = { ...old.keys };
+  delete keys[adminKey!];
+  const { policies: _p, ...rest } = old;
+  writeFileSync(statePath, JSON.stringify({ ...rest, users, keys, fixture }), { mode: 0o600 });
+  rmSync(`${statePath}.journal`, { force: true });
+
+  const again = await startLocalAws({ statePath, port: 0 });
+  await again.close();
+  const s = loadState(stateFile(statePath))!;
+  assert.is(s.fixture.admin, 'local-admin');
+  assert.is(s.keys[s.fixture.adminKey!]!.user, 'local-admin');
+  assert.equal(s.users['local-admin']!.attached, ['arn:aws:iam::aws:policy/AdministratorAccess']);
+  assert.equal(Object.keys(s.policies).sort(), ['arn:aws:iam::123456789012:policy/ForceMFA', 'arn:aws:iam::123456789012:policy/SelfManageMFA']);
+  assert.equal(s.users[fixture.user]!.attached, ['arn:aws:iam::123456789012:policy/SelfManageMFA']);
+  assert.equal(again.fixture.adminAccessKeyId, s.fixture.adminKey);
+  assert.is(s.fixture.key, old.fixture.key, 'the seed key is kept');
+  t.done();
 });
 
 test.run();

@@ -1,0 +1,138 @@
+// The gate IAM puts in front of identity policies (PutUserPolicy, PutRolePolicy, CreatePolicy,
+// CreatePolicyVersion): a document that fails it is MalformedPolicyDocument with IAM's own sentence,
+// checked in IAM's order (syntax, version, legacy parsing, Sid uniqueness, actions, resource format,
+// resources, action vendors). Evaluation compiles documents elsewhere; this only says yes or no.
+//
+// The work is bounded: callers check the size quota (non-whitespace characters, a few thousand)
+// before calling, the document is at most 131072 characters by the model, and the walk below has a
+// fixed depth (policy, statement, condition operator, key, values) whatever the document nests.
+import { AwsError } from './errors.js';
+
+/** Characters IAM counts against its policy quotas: everything but whitespace. */
+export function policySize(doc: string): number {
+  let n = 0;
+  for (let i = 0; i < doc.length; i++) {
+    const c = doc.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) n++;
+  }
+  return n;
+}
+
+const TOP = new Set(['Version', 'Id', 'Statement']);
+const ELEMENTS = new Set(['Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Resource',
+  'NotResource', 'Condition']);
+const OPERATORS = new Set([
+  'StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike',
+  'StringNotLike', 'NumericEquals', 'NumericNotEquals', 'NumericLessThan', 'NumericLessThanEquals',
+  'NumericGreaterThan', 'NumericGreaterThanEquals', 'DateEquals', 'DateNotEquals', 'DateLessThan',
+  'DateLessThanEquals', 'DateGreaterThan', 'DateGreaterThanEquals', 'Bool', 'BinaryEquals', 'IpAddress',
+  'NotIpAddress', 'ArnEquals', 'ArnLike', 'ArnNotEquals', 'ArnNotLike', 'Null',
+]);
+
+const malformed = (m: string) => new AwsError('MalformedPolicyDocument', m);
+export const GRAMMAR = {
+  json: 'This policy contains invalid Json',
+  syntax: 'Syntax errors in policy.',
+  principal: 'Policy document should not specify a principal.',
+  version: 'Policy document must be version 2012-10-17 or greater.',
+  legacy: 'The policy failed legacy parsing',
+  sid: 'Statement IDs (SID) in a single policy must be unique.',
+  actions: 'Policy statement must contain actions.',
+  resources: 'Policy statement must contain resources.',
+  vendor: 'Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.',
+  colons: 'Actions/Condition can contain only one colon.',
+} as const;
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
+const strings = (v: unknown) => typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
+const asList = (v: unknown): string[] => (Array.isArray(v) ? v as string[] : v === undefined ? [] : [v as string]);
+
+/** `ForAnyValue:StringLikeIfExists` → `StringLike`. */
+const baseOperator = (op: string) => op.replace(/^For(AnyValue|AllValues):/, '').replace(/IfExists$/, '');
+
+function syntaxOk(p: unknown): Obj[] | null {
+  if (!isObj(p) || !Object.keys(p).every((k) => TOP.has(k))) return null;
+  if (p.Version !== undefined && p.Version !== '2012-10-17' && p.Version !== '2008-10-17') return null;
+  if (p.Id !== undefined && typeof p.Id !== 'string') return null;
+  const list = Array.isArray(p.Statement) ? p.Statement : isObj(p.Statement) ? [p.Statement] : null;
+  if (!list || list.length === 0) return null;
+  for (const s of list) {
+    if (!isObj(s) || !Object.keys(s).every((k) => ELEMENTS.has(k))) return null;
+    if ((s.Action !== undefined && s.NotAction !== undefined) ||
+      (s.Resource !== undefined && s.NotResource !== undefined)) return null;
+    if (typeof s.Effect !== 'string' || !/^(allow|deny)$/i.test(s.Effect)) return null;
+    for (const k of ['Action', 'NotAction', 'Resource', 'NotResource'] as const) {
+      if (s[k] !== undefined && !strings(s[k])) return null;
+    }
+    if (s.Sid !== undefined && typeof s.Sid !== 'string') return null;
+    if (s.Condition !== undefined) {
+      if (!isObj(s.Condition)) return null;
+      for (const [op, block] of Object.entries(s.Condition)) {
+        if (!isObj(block)) return null;
+        if (!Object.values(block).every((v) => typeof v === 'string' || typeof v === 'boolean' ||
+          (Array.isArray(v) && v.every((x) => ['string', 'boolean', 'number'].includes(typeof x))))) return null;
+        if (!OPERATORS.has(baseOperator(op)) && Object.keys(block).length > 0) return null;
+      }
+    }
+  }
+  return list as Obj[];
+}
+
+/** The first resource IAM refuses for its shape, as IAM words it; or null. */
+function resourceError(statements: Obj[]): string | null {
+  for (const s of statements) {
+    for (const r of [...asList(s.Resource), ...asList(s.NotResource)]) {
+      if (r !== '*' && !r.includes(':')) return `Resource ${r} must be in ARN format or "*".`;
+    }
+  }
+  return null;
+}
+
+/**
+ * Throws MalformedPolicyDocument unless `doc` is an identity policy IAM would store. Managed
+ * policies (CreatePolicy, CreatePolicyVersion) must say Version 2012-10-17; inline ones may omit
+ * it or say 2008-10-17, as IAM still accepts there.
+ */
+export function checkIdentityPolicy(doc: string, kind: 'inline' | 'managed'): void {
+  if (!/^\s*\{/.test(doc)) throw malformed(GRAMMAR.json);
+  let p: unknown;
+  try { p = JSON.parse(doc); } catch { throw malformed(GRAMMAR.syntax); }
+  const statements = syntaxOk(p);
+  if (!statements) throw malformed(GRAMMAR.syntax);
+  if (statements.some((s) => s.Principal !== undefined || s.NotPrincipal !== undefined)) {
+    throw malformed(GRAMMAR.principal);
+  }
+  if (kind === 'managed' && (p as Obj).Version !== '2012-10-17') throw malformed(GRAMMAR.version);
+  // Legacy parsing is case-sensitive where the syntax check is not, and wants an ARN's service.
+  for (const s of statements) {
+    if (s.Effect !== 'Allow' && s.Effect !== 'Deny') throw malformed(GRAMMAR.legacy);
+    for (const r of [...asList(s.Resource), ...asList(s.NotResource)]) {
+      if (r !== '*' && r.includes(':') && ((r.includes('::') && r.split(':').length < 6) || r.split(':')[2] === '')) {
+        throw malformed(GRAMMAR.legacy);
+      }
+    }
+  }
+  const sids = new Set<string>();
+  for (const s of statements) {
+    const sid = s.Sid as string | undefined;
+    if (!sid) continue;
+    if (sids.has(sid)) throw malformed(GRAMMAR.sid);
+    sids.add(sid);
+  }
+  const present = (s: Obj, a: string, b: string) =>
+    (s[a] !== undefined && asList(s[a]).length > 0) || (s[a] === undefined && s[b] !== undefined &&
+      asList(s[b]).length > 0);
+  if (!statements.every((s) => present(s, 'Action', 'NotAction'))) throw malformed(GRAMMAR.actions);
+  const bad = resourceError(statements);
+  if (bad) throw malformed(bad);
+  if (!statements.every((s) => present(s, 'Resource', 'NotResource'))) throw malformed(GRAMMAR.resources);
+  for (const s of statements) {
+    for (const a of [...asList(s.Action), ...asList(s.NotAction)]) {
+      const parts = a.split(':');
+      if (parts.length === 1 && a !== '*') throw malformed(GRAMMAR.vendor);
+      if (parts.length > 2) throw malformed(GRAMMAR.colons);
+      if (parts[0] !== '*' && /[^a-zA-Z0-9.-]/.test(parts[0]!)) throw malformed(`Vendor ${parts[0]} is not valid`);
+    }
+  }
+}
