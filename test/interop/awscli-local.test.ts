@@ -220,7 +220,7 @@ N('get-user toString and create-access-key hasOwnProperty → NoSuchEntity; crea
     const t = await a.cli('create-user', '--user-name', 'toString', '--tags', 'Key=k,Value=v');
     assert.is(t.code, 0, t.stderr);
     const listed = await a.cli('list-users');
-    assert.equal(JSON.parse(listed.stdout).Users.map((u: { UserName: string }) => u.UserName).sort(), ['__proto__', 'kjh-SuperDuperUser', 'toString']);
+    assert.equal(JSON.parse(listed.stdout).Users.map((u: { UserName: string }) => u.UserName).sort(), ['__proto__', 'kjh-SuperDuperUser', 'local-admin', 'toString']);
     const role = await a.cli('create-role', '--role-name', 'constructor', '--max-session-duration', '7200',
       '--assume-role-policy-document', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '123456789012' }, Action: 'sts:AssumeRole' }] }));
     assert.is(role.code, 0, role.stderr);
@@ -233,7 +233,7 @@ N('get-user toString and create-access-key hasOwnProperty → NoSuchEntity; crea
     assert.is(JSON.parse(u.stdout).User.UserName, '__proto__');
     assert.equal(JSON.parse((await b.cli('get-user', '--user-name', 'toString')).stdout).User.Tags, [{ Key: 'k', Value: 'v' }]);
     const listed = await b.cli('list-users');
-    assert.equal(JSON.parse(listed.stdout).Users.map((x: { UserName: string }) => x.UserName).sort(), ['__proto__', 'kjh-SuperDuperUser', 'toString']);
+    assert.equal(JSON.parse(listed.stdout).Users.map((x: { UserName: string }) => x.UserName).sort(), ['__proto__', 'kjh-SuperDuperUser', 'local-admin', 'toString']);
     const g = await b.cli('get-role', '--role-name', 'constructor');
     assert.is(JSON.parse(g.stdout).Role.MaxSessionDuration, 7200, 'GetRole carries it');
     const none = await b.cli('get-user', '--user-name', 'valueOf');
