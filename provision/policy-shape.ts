@@ -200,7 +200,11 @@ export function readDoc(text: string, file: string, out: Finding[]): Doc | null 
       const m = /^(?:(ForAllValues|ForAnyValue):)?(.*?)(IfExists)?$/i.exec(op)!;
       const base = m[2]!.toLowerCase();
       if (!BASES.includes(base) && !(base === 'null' && !m[3])) {
-        add('error', 'unknown-operator', label, block.at, `unknown condition operator ${JSON.stringify(op)}: IAM ` +
+        const age = block.k === 'obj' && [...block.v.keys()].some((k) => k.toLowerCase() === 'aws:multifactorauthage');
+        if (age) add('error', 'mfa-age-operator', label, block.at, `${JSON.stringify(op)} on aws:MultiFactorAuthAge ` +
+          'is no IAM operator, and the age is a number of seconds: only Numeric* operators compare it',
+        'use "NumericLessThan" (or "NumericGreaterThanIfExists" in a Deny)');
+        else add('error', 'unknown-operator', label, block.at, `unknown condition operator ${JSON.stringify(op)}: IAM ` +
           'refuses the document (Invalid Condition type), and no evaluator can read it', 'use a documented ' +
           'operator, e.g. Bool, BoolIfExists, NumericLessThan, StringEquals, ArnLike, Null');
         continue;
