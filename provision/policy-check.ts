@@ -3,7 +3,6 @@
 //
 //   checkPolicy(readFileSync('force-mfa.json', 'utf8'), 'force-mfa.json')
 //   → [{ statement: 'BlockMostAccessUnlessSignedInWithMFA', code: 'mfa-bool-deny', severity: 'error', … }]
-import { lineCol } from './policy-json.js';
 import { mfaChecks } from './policy-mfa.js';
 import { readDoc, type Finding, type Severity } from './policy-shape.js';
 
@@ -24,7 +23,7 @@ export function checkPolicy(text: string, file: string): Finding[] {
   if (text.length > MAX_POLICY_BYTES) return [tooLarge(file, Buffer.byteLength(text))];
   const out: Finding[] = [];
   const doc = readDoc(text, file, out);
-  if (doc) mfaChecks(doc, file, (at) => lineCol(text, at).line, out);
+  if (doc) mfaChecks(doc, file, doc.line, out);
   // Document order; findings on one line by severity. The sort is stable.
   return out.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || RANK[a.severity] - RANK[b.severity]);
 }

@@ -106,9 +106,13 @@ export function parseJson(text: string): JNode {
   return root;
 }
 
-/** 1-based line and column of an offset. */
-export function lineCol(text: string, at: number): { line: number; col: number } {
-  let line = 1, start = 0;
-  for (let j = 0; j < at && j < text.length; j++) if (text.charCodeAt(j) === 10) { line++; start = j + 1; }
-  return { line, col: at - start + 1 };
+/** 1-based line and column of an offset: a lookup built once per text, then a binary search per offset. */
+export function lineCol(text: string): (at: number) => { line: number; col: number } {
+  const starts = [0];
+  for (let j = text.indexOf('\n'); j >= 0; j = text.indexOf('\n', j + 1)) starts.push(j + 1);
+  return (at) => {
+    let lo = 0, hi = starts.length - 1;
+    while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (starts[mid]! <= at) lo = mid; else hi = mid - 1; }
+    return { line: lo + 1, col: at - starts[lo]! + 1 };
+  };
 }

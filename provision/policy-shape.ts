@@ -47,6 +47,8 @@ export interface Stmt {
 
 export interface Doc {
   statements: Stmt[];
+  /** The line of an offset in the text. */
+  line: (at: number) => number;
   /** `${…}` is substituted only under Version 2012-10-17; otherwise it is literal text. */
   variables: boolean;
   /** Version 2012-10-17: policy variables are substituted. */
@@ -80,14 +82,15 @@ export function counted(text: string): number {
 export const MANAGED_QUOTA = 6144;
 
 export function readDoc(text: string, file: string, out: Finding[]): Doc | null {
-  const line = (at: number | null) => at === null ? null : lineCol(text, at).line;
+  const where = lineCol(text);
+  const line = (at: number | null) => at === null ? null : where(at).line;
   const add = (severity: Severity, code: string, statement: string, at: number | null, message: string, fix: string) =>
     { out.push({ file, statement, code, severity, message, fix, line: line(at) }); };
 
   let root: JNode;
   try { root = parseJson(text); } catch (e) {
     if (!(e instanceof JsonError)) throw e;
-    const { line: l, col } = lineCol(text, e.at);
+    const { line: l, col } = where(e.at);
     add('error', 'not-json', '(policy)', e.at, `not JSON: ${e.message} at line ${l}, column ${col}`,
       'fix the JSON there (a policy is one JSON object; no comments or trailing commas)');
     return null;
@@ -250,5 +253,5 @@ export function readDoc(text: string, file: string, out: Finding[]): Doc | null 
   if (size > MANAGED_QUOTA) add('warning', 'over-quota', '(policy)', null, `${size} characters other than whitespace: ` +
     `IAM refuses a managed policy over ${MANAGED_QUOTA} (and a user's inline policies over 2,048 in all)`,
     'split it into several policies, or shorten it with wildcards');
-  return { statements, variables, versioned: vText === '2012-10-17', trust };
+  return { statements, line: (at) => where(at).line, variables, versioned: vText === '2012-10-17', trust };
 }

@@ -9,6 +9,7 @@ import { checkPolicy, formatFinding, MAX_POLICY_BYTES, type Finding } from '../.
 import { PROVISION, node, run, tempDir } from '../helpers.js';
 import { rng } from '../device/core/rng.js';
 import { hitModules, weigh } from './modules.js';
+import { FORCE_MFA_POLICY, SELF_MANAGE_MFA } from '../../provision/local/fixture.js';
 
 type S = Record<string, unknown>;
 const doc = (statements: S[], version: string | null = '2012-10-17') =>
@@ -160,6 +161,12 @@ T('a finding cites the line of the condition it is about', () => {
   const line = text.split('\n').findIndex((l) => l.includes('"aws:MultiFactorAuthPresent"')) + 1;
   assert.is(f.line, line);
   assert.ok(formatFinding(f).startsWith(`p.json:${line}: error mfa-bool-deny BlockMostAccessUnlessSignedInWithMFA: `));
+});
+
+T('the policies the local endpoint ships (SelfManageMFA, ForceMFA) have no error, and SelfManageMFA names the stolen-key enrollment', () => {
+  const self = checkPolicy(SELF_MANAGE_MFA.doc, 'SelfManageMFA'), force = checkPolicy(FORCE_MFA_POLICY.doc, 'ForceMFA');
+  assert.equal([...self, ...force].filter((f) => f.severity === 'error'), []);
+  assert.ok(self.some((f) => f.code === 'stolen-key-enrolls'));
 });
 
 T('statements without a Sid are named by index', () => {
