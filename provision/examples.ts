@@ -94,5 +94,20 @@ Examples:
   $ provision create ci-01 --user ${SEED} --profile ${SEED}
   $ aws --profile kjh-DuperRole sts get-caller-identity      # prompts: Enter MFA code for arn:…
 `,
+  policyCheck: `
+Examples:
+  $ echo '{"Version": "2012-10-17", "Statement": {"Sid": "ForceMFA", "Effect": "Deny", "NotAction": "iam:*", "Resource": "*", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}}}' > force-mfa.json
+  $ provision policy check force-mfa.json; echo "exit $?"
+  force-mfa.json:1: error mfa-bool-deny ForceMFA: Deny with Bool on aws:MultiFactorAuthPresent "false": the key is absent for long-term access keys, so this Deny never fires for them …; fix: use "BoolIfExists" instead of "Bool": …
+  1 file checked: 1 error, 0 warnings, 0 info
+  exit 1
+  $ sed 's/"Bool"/"BoolIfExists"/' force-mfa.json | provision policy check -
+  -:1: warning deny-blocks-session ForceMFA: this Deny applies to long-term access keys and also denies sts:GetSessionToken, …
+  1 file checked: 0 errors, 1 warning, 0 info
+  $ provision policy check force-mfa.json --json > findings.json; echo "exit $?"
+  exit 1
+  (findings.json: [{"file":"force-mfa.json","statement":"ForceMFA","code":"mfa-bool-deny","severity":"error",…}];
+   exit 0 when no finding is an error, 1 when one is, 2 when a file cannot be read)
+`,
 };
 

@@ -209,6 +209,20 @@ PROVISION_FAIL_AT=create|seed|qr-out|qr|enroll|enable fails \`create\` right aft
     .summary('AssumeRole with the token\'s code (same as session --role)')
     .option('--direct', 'one AssumeRole call carrying the code, no MFA session in between');
 
+  const policy = p.command('policy').summary('check IAM policies for the MFA traps')
+    .description('IAM policies, offline.');
+  policy.command('check').argument('<files...>', 'policy JSON files (- reads standard input)')
+    .summary('lint MFA policies: Bool vs BoolIfExists, MFA age operators, ${aws:username}, a Deny that blocks enrollment')
+    .description('Each finding names the statement (Sid or Statement[i]), what is wrong, why it matters and the fix. ' +
+      'Exit 0 when no finding is an error (warnings and info allowed), 1 when one is, 2 when a file cannot be read.')
+    .option('--json', 'print [{file, statement, code, severity, message, fix, line}]')
+    .addHelpText('after', EXAMPLES.policyCheck)
+    .action(async (files: string[], _o, c: Command) => {
+      const { policyCheck } = await import('./policy-cli.js');
+      process.exitCode = await policyCheck(files, c.optsWithGlobals() as { json?: boolean }, {
+        out: (l) => io.out(l), err: (l) => process.stderr.write(`${l}\n`) });
+    });
+
   p.command('local-aws')
     .summary('serve the embedded IAM/STS endpoint on 127.0.0.1 until Ctrl-C')
     .option('--port <n>', 'port (default 4599; 0 = any free one)')

@@ -37,7 +37,7 @@ export function shape(line: string): RegExp {
 /** Needs a running `provision local-aws` or real AWS: covered by local-command.test.ts instead. */
 const elsewhere = (cmd: string) => /^provision local-aws\b|^aws |--profile |--endpoint-url /.test(cmd);
 
-const HELPS = [[], ['create'], ['list'], ['session'], ['enable'], ['resync'], ['remove'], ['local-aws']];
+const HELPS = [[], ['create'], ['list'], ['session'], ['enable'], ['resync'], ['remove'], ['local-aws'], ['policy', 'check']];
 
 for (const sub of HELPS) {
   H(`provision ${[...sub, '--help'].join(' ')}: its examples run as shown under --local`, async () => {
