@@ -67,7 +67,8 @@ export function readXml(input: string | Uint8Array): XmlElement {
     }
     const el: XmlElement = { ns: t.uri ?? '', name: t.local ?? t.name, attrs, children: [], text: '' };
     const parent = stack.at(-1);
-    if (parent) parent.children.push(el);
+    // PSKC has no mixed content: the indentation between a parent's children is not its text.
+    if (parent) { parent.children.push(el); parent.text = ''; }
     else root = el;
     if (stack.length === 1 && el.name === 'KeyPackage' && ++packages > PSKC_LIMITS.keyPackages) {
       limit(`more than ${PSKC_LIMITS.keyPackages} KeyPackages (split the batch)`);
@@ -77,7 +78,7 @@ export function readXml(input: string | Uint8Array): XmlElement {
   p.on('closetag', () => { stack.pop(); });
   const onText = (s: string) => {
     const el = stack.at(-1);
-    if (!el) return;
+    if (!el || el.children.length) return;
     if (el.text.length + s.length > PSKC_LIMITS.text) limit(`an element holding more than ${PSKC_LIMITS.text} characters`);
     el.text += s;
   };
