@@ -38,6 +38,7 @@ const WRONG = 'wrong --pskc-key or --pskc-password (or the file is damaged)';
 /** The file's encryption and MAC keys, worked out once, when the first encrypted value needs them. */
 export class FileKeys {
   private master?: Uint8Array;
+  private derived = false;
   private mac?: { hash: Hash; key: Uint8Array };
   constructor(private readonly root: XmlElement, private readonly o: PskcOptions) {}
 
@@ -46,10 +47,14 @@ export class FileKeys {
     const ek = child(this.root, 'EncryptionKey');
     const derived = child(ek, 'DerivedKey');
     if (ek && !derived && !child(ek, 'KeyName')) {
-      at.fail('E_PSKC_UNSUPPORTED', `its values are encrypted under ${ek.children.map((c) => c.name).join('/') ||
-        'an unnamed key'} (only a pre-shared key or a PBKDF2 password is supported)`);
+      const under = ek.children.map((c) => c.name).join('/');
+      at.fail('E_PSKC_UNSUPPORTED', `its values are encrypted under ${under ? shown(under) : 'an unnamed key'} ` +
+        '(e.g. a certificate; only a pre-shared key or a PBKDF2 password is supported)');
     }
-    if (derived && this.o.password !== undefined) return (this.master = this.derive(derived, at));
+    if (derived && this.o.password !== undefined) {
+      this.derived = true;
+      return (this.master = this.derive(derived, at));
+    }
     if (this.o.key) return (this.master = this.o.key);
     if (derived) at.fail('E_PSKC_KEY', 'the file is encrypted with a password: give --pskc-password');
     at.fail('E_PSKC_KEY', 'the file is encrypted with a pre-shared key' +
@@ -110,7 +115,7 @@ export class FileKeys {
     const key = this.masterKey(at);
     if (key.length !== cipher.keyLength) {
       at.fail('E_PSKC_KEY', `the file uses ${cipher.label}, which takes a ${cipher.keyLength}-byte key; ` +
-        `the key given has ${key.length} bytes`);
+        (this.derived ? `the PBKDF2 KeyLength is ${key.length}` : `the key given has ${key.length} bytes`));
     }
     const macText = holder && textOf(holder, 'ValueMAC');
     if (macText !== undefined) {
