@@ -5,7 +5,7 @@ import type { Enrollment } from '../enrollment.js';
 import { HostError } from '../errors.js';
 import { matchOne } from '../ids.js';
 import { columns } from '../render.js';
-import { burn } from '../burn.js';
+import { burn, plan } from '../burn.js';
 import { accessCode } from '../context.js';
 import type { Part } from '../migration.js';
 import { fromArgument, fromFlags, merge, readStdin, type Found } from '../sources.js';
@@ -100,6 +100,7 @@ export async function enroll(ctx: TokenCtx, sources: readonly string[], f: Enrol
   if (found.enrollments.length === 0) throw new HostError('E_INPUT', 'the source holds no credentials');
   const creds: Enrollment[] = found.enrollments.map((e) => ({ ...e, touch: !!f.touch || !!e.touch }));
   const partOf = new Map(creds.map((c, i) => [c, found.parts?.[i] ?? null] as const));
+  plan(creds); // a refusal comes first, alone, before warnings about the input
   for (const w of found.warnings) ctx.err(`warning: ${w}\n`);
   // The power cycle opens the token twice: a typed access code is asked for once.
   let code: Promise<string> | undefined;
