@@ -27,14 +27,14 @@ const bad = (why: string): never => {
 const WIRE = { VARINT: 0, I64: 1, LEN: 2, I32: 5 } as const;
 type Field = { no: number; wire: 0; value: number } | { no: number; wire: 1 | 2 | 5; value: Uint8Array };
 
-/** A varint of at most 10 bytes whose value is at most 2^53 (every number this schema needs). */
+/** A varint of at most 10 bytes whose value is below 2^53, so exact as a number (every one this schema needs). */
 function varint(b: Uint8Array, at: number): [value: number, next: number] {
   let v = 0, scale = 1;
   for (let i = 0; i < 10; i++) {
     if (at + i >= b.length) bad('it ends inside a number');
     const byte = b[at + i]!;
     v += (byte & 0x7f) * scale;
-    if (v > 2 ** 53) bad('a number is over 2^53 (or negative)');
+    if (v > Number.MAX_SAFE_INTEGER) bad('a number is 2^53 or over (or negative)');
     if (!(byte & 0x80)) return [v, at + i + 1];
     scale *= 128;
   }
