@@ -205,5 +205,6 @@ class Fob implements Device {
     this.ctx.key?.fill(0);
     this.ctx.key = null;
     this.ctx.seal = null;
+    this.ctx.txn = null;
   }
 }

@@ -8,6 +8,7 @@ import { change, load, requireAuth, secretOf, type Ctx } from './ram.js';
 import { sealSecret } from './seal.js';
 import type { Credential, State } from './store.js';
 import { concat, parseTlvs, take, tlv } from './tlv.js';
+import { stage } from './transaction.js';
 import { AID, CAPACITY, INS, MAX_CHALLENGE, normalizeKey, PROPERTY_TOUCH, TAG } from './ykoath.js';
 
 function select(ctx: Ctx, cmd: Command, s: State): Uint8Array {
@@ -15,6 +16,7 @@ function select(ctx: Ctx, cmd: Command, s: State): Uint8Array {
   const version = s.identity.firmware.split('.').map(Number);
   const parts = [tlv(TAG.VERSION, version), tlv(TAG.NAME, Buffer.from(s.salt, 'hex'))];
   ctx.session = { challenge: null, authed: false };
+  ctx.txn = null;
   if (s.access.kcv !== null) {
     // A fresh challenge each SELECT; VALIDATE answers the latest one.
     ctx.session.challenge = new Uint8Array(nodeCrypto().randomBytes(8));
@@ -46,20 +48,41 @@ async function put(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Array> {
   }
   const period = periodOf(id, type);
   const key = normalizeKey(k.subarray(2), algorithm);
-  await change(ctx, (f) => {
-    requireAuth(ctx, f);
-    const cred: Credential = {
-      id, type, algorithm, digits, period, counter: type === 'HOTP' ? counter : 0,
-      touch: (props & PROPERTY_TOUCH) !== 0, highWater: -1,
-      secret: sealSecret(key, f.access.kcv === null ? null : ctx.seal),
-    };
+  flashFault(id, key);
+  const build = (f: State): Credential => ({
+    id, type, algorithm, digits, period, counter: type === 'HOTP' ? counter : 0,
+    touch: (props & PROPERTY_TOUCH) !== 0, highWater: -1,
+    secret: sealSecret(key, f.access.kcv === null ? null : ctx.seal),
+  });
+  const place = (f: State, cred: Credential) => {
     const at = find(f, id);
     if (at >= 0) f.credentials[at] = cred; // PUT replaces, as on a YubiKey
     else if (f.credentials.length >= CAPACITY) throw new SwError(SW.NO_SPACE);
     else f.credentials.push(cred);
-  });
+  };
+  if (ctx.txn) {
+    // Sealed now, so the key leaves RAM now; a code set or cleared before COMMIT voids it.
+    const cred = build(s), kcv = s.access.kcv;
+    stage(ctx, (f) => {
+      requireAuth(ctx, f);
+      if (f.access.kcv !== kcv) throw new SwError(SW.CONDITIONS);
+      place(f, { ...cred });
+    });
+  } else {
+    await change(ctx, (f) => { requireAuth(ctx, f); place(f, build(f)); });
+  }
   key.fill(0);
   return new Uint8Array(0);
+}
+
+/**
+ * Test benches only: a flash cell that stores a key wrong, so a burn's read-back can be shown to
+ * catch it. Reachable only by code running in this process that sets the symbol (a test's
+ * `node --import`); no flag, file or variable of the programs sets it.
+ */
+function flashFault(id: string, key: Uint8Array): void {
+  const f = (globalThis as { [k: symbol]: unknown })[Symbol.for('totp-fob.test.flash-fault')];
+  if (typeof f === 'function') f(id, key);
 }
 
 async function remove(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Array> {
@@ -67,11 +90,13 @@ async function remove(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Array> {
   const items = parseTlvs(cmd.data);
   const id = readId(take(items, 0, TAG.NAME));
   if (items.length !== 1) throw new SwError(SW.WRONG_DATA);
-  await change(ctx, (f) => {
+  const del = (f: State) => {
     const at = find(f, id);
     if (at < 0) throw new SwError(SW.NO_SUCH_OBJECT);
     f.credentials.splice(at, 1);
-  });
+  };
+  if (ctx.txn) stage(ctx, (f) => { requireAuth(ctx, f); del(f); });
+  else await change(ctx, del);
   return new Uint8Array(0);
 }
 
@@ -141,6 +166,7 @@ function calculateAll(ctx: Ctx, cmd: Command, s: State): Uint8Array {
 /** RESET 04 DE AD: every credential and the access code go; serial and clock stay. */
 async function reset(ctx: Ctx, cmd: Command): Promise<Uint8Array> {
   if (cmd.p1 !== 0xde || cmd.p2 !== 0xad) throw new SwError(SW.WRONG_P1P2);
+  ctx.txn = null;
   await change(ctx, wipe);
   ctx.key = null;
   ctx.seal = null;

@@ -3,6 +3,7 @@ import { SW, SwError } from './apdu.js';
 import type { HashFn } from './power-on-test.js';
 import { sameKcv, openSecret, type SealKey } from './seal.js';
 import { readStore, update, type Credential, type State } from './store.js';
+import type { Txn } from './transaction.js';
 
 export interface Ctx {
   readonly path: string;
@@ -19,6 +20,8 @@ export interface Ctx {
   seal: SealKey | null;
   /** YKOATH session: the latest SELECT's challenge and whether VALIDATE answered it. */
   session: { challenge: Uint8Array | null; authed: boolean };
+  /** PUTs and DELETEs staged by a vendor TRANSACTION, not yet written (absent: none). */
+  txn?: Txn | null;
 }
 
 export const load = (ctx: Ctx): State => readStore(ctx.path, ctx.records);

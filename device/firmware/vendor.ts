@@ -7,6 +7,7 @@ import { change, load, requireAuth, secretOf, type Ctx } from './ram.js';
 import { rtcMs, setTime } from './rtc.js';
 import type { State } from './store.js';
 import { concat, parseTlvs, readU64, take, tlv, u64 } from './tlv.js';
+import { transaction } from './transaction.js';
 import { CAPACITY, DETAIL_TAG, INFO_TAG, TAG, VENDOR_INS } from './ykoath.js';
 
 export const deviceMs = (ctx: Ctx, s: State): number =>
@@ -101,6 +102,7 @@ export async function vendor(ctx: Ctx, cmd: Command): Promise<Uint8Array> {
     case VENDOR_INS.SET_TIME: return setClock(ctx, cmd, s);
     case VENDOR_INS.CALCULATE_ONCE: return calculateOnce(ctx, cmd, s);
     case VENDOR_INS.LIST_DETAILS: return listDetails(ctx, cmd, s);
+    case VENDOR_INS.TRANSACTION: return transaction(ctx, cmd, s);
     default: throw new SwError(SW.UNKNOWN_INS);
   }
 }

@@ -16,7 +16,7 @@ export const INS = {
 
 /** This token's vendor commands (CLA 80): what YKOATH has no words for, such as a clock. */
 export const VENDOR_INS = {
-  GET_INFO: 0x10, SET_TIME: 0x11, READ_CLOCK: 0x12, CALCULATE_ONCE: 0x13, LIST_DETAILS: 0x14,
+  GET_INFO: 0x10, SET_TIME: 0x11, READ_CLOCK: 0x12, CALCULATE_ONCE: 0x13, LIST_DETAILS: 0x14, TRANSACTION: 0x15,
 } as const;
 
 export const TAG = {

@@ -4,7 +4,8 @@ export type HostCode =
   | 'E_UNSUPPORTED' | 'E_SOURCE' | 'E_INPUT' | 'E_QR_NOT_PNG' | 'E_QR_UNREADABLE' | 'E_QR_TOO_LARGE'
   | 'E_QR_TOO_COMPLEX'
   | 'E_APDU' | 'E_LOCKED' | 'E_ACCESS' | 'E_LAST_TRY' | 'E_WIPED' | 'E_TOUCH' | 'E_USED'
-  | 'E_BACKWARDS' | 'E_UNHEALTHY' | 'E_USAGE' | 'E_CANCELLED' | 'E_VECTORS' | PskcCode;
+  | 'E_BACKWARDS' | 'E_UNHEALTHY' | 'E_USAGE' | 'E_CANCELLED' | 'E_VECTORS'
+  | 'E_MIGRATION' | 'E_VERIFY' | 'E_BUSY' | PskcCode;
 
 /** What a PSKC file (RFC 6030) can be refused for; device/host/pskc.ts says when. */
 export type PskcCode =

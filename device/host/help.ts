@@ -6,13 +6,13 @@ export const EXAMPLES = `
 Examples:
   $ token enroll 'otpauth://totp/GitHub:alice?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=GitHub'
   created token FOB90299867 at /home/alice/.local/state/totp-fob/token.dev
-  enrolled GitHub:alice
+  enrolled GitHub:alice (verified)
 
   $ token enroll aws-mfa-qr.png --touch
-  enrolled Amazon Web Services:alice@123456789012
+  enrolled Amazon Web Services:alice@123456789012 (verified)
 
   $ token enroll --secret - --name backup --digits 8 < seed.txt
-  enrolled backup
+  enrolled backup (verified)
 
   $ token show | cat
   Amazon Web Services:alice@123456789012    167116
@@ -76,11 +76,19 @@ export const COMMAND_EXAMPLES: Record<string, string> = {
   token FOB48213377 reset: no credentials, no access code`,
   enroll: `
   $ token enroll 'otpauth://totp/GitHub:alice?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=GitHub'
-  enrolled GitHub:alice
+  enrolled GitHub:alice (verified)
   $ token enroll aws-mfa-qr.png --touch
-  enrolled Amazon Web Services:alice@123456789012
+  enrolled Amazon Web Services:alice@123456789012 (verified)
   $ token enroll --secret - --name backup --digits 8 < seed.txt
-  enrolled backup`,
+  enrolled backup (verified)
+  $ token enroll export-1.png export-2.png     # a Google Authenticator export's QR codes: all or nothing
+  enrolled Google:alice@gmail.com (verified)
+  enrolled Dropbox:alice (verified)
+  parts 1 and 2 of 2 of a Google Authenticator export
+  $ token enroll export-3.png --json           # one part of three, on its own
+  [{"id":"GitLab:alice","name":"alice","issuer":"GitLab","type":"totp","algorithm":"SHA1","digits":6,` +
+  `"period":30,"touch":false,"verified":true,"part":{"number":3,"of":3,"batchId":1184}}]
+  part 3 of 3 of a Google Authenticator export (parts 1 and 2 are not in this enrollment)`,
   list: `
   $ token list
   Amazon Web Services:alice@123456789012  totp  SHA1  6 digits  30 s  touch

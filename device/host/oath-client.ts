@@ -225,6 +225,10 @@ export function parsePair(data: Uint8Array): [string, string] {
   return [codeOf(t[0]!.value), codeOf(t[1]!.value)];
 }
 
+/** TRANSACTION: BEGIN stages the PUTs and DELETEs that follow, COMMIT writes them at once, ABORT drops them. */
+export const transaction = (step: 'begin' | 'commit' | 'abort') =>
+  apdu(0x80, INS.TRANSACTION, { begin: 0, commit: 1, abort: 2 }[step], 0);
+
 /** LIST DETAILS: per credential `8A L typealgo digits properties id` (APDU.md). */
 export const listDetails = () => apdu(0x80, INS.LIST_DETAILS, 0, 0);
 export interface Detailed extends Listed { digits: number; touch: boolean }

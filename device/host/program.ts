@@ -45,15 +45,18 @@ export function program(): Command {
     .action(act((ctx, a, o: { force?: boolean; json?: boolean }) => time(ctx, a[0], o)));
   p.command('reset').description('factory wipe: every credential and the access code').option('--yes', 'do not ask')
     .action(act((ctx, _a, o: { yes?: boolean }) => reset(ctx, o)));
-  p.command('enroll').argument('[source]', 'an otpauth:// URI, a PNG with a QR code, or - for stdin')
-    .description('add a credential (the first enroll creates the token)')
+  p.command('enroll')
+    .argument('[source...]', 'otpauth:// or otpauth-migration:// URIs, PNGs with QR codes, or - for stdin; ' +
+      'all of them are enrolled together, or none')
+    .description('add credentials, all or none, each verified by reading codes back after a power cycle ' +
+      '(the first enroll creates the token)')
     .option('--secret <base32>', "the secret ('-' reads stdin; TOKEN_SECRET also works)")
     .option('--name <name>', 'account name').option('--issuer <issuer>', 'issuer')
     .option('--algorithm <alg>', 'SHA1, SHA256 or SHA512').option('--digits <n>', '6 to 8')
     .option('--period <s>', '1 to 300 seconds')
     .option('--hotp', 'counter-based (HOTP) instead of TOTP').option('--counter <n>', 'HOTP starting counter')
     .option('--touch', 'require a button press for codes over the APDU face').addOption(json())
-    .action(act((ctx, a, o) => enroll(ctx, a[0], o as object)));
+    .action(act((ctx, a, o) => enroll(ctx, a, o as object)));
   p.command('list').description('credentials (metadata only, never codes)').addOption(json())
     .action(act((ctx, _a, o: { json?: boolean }) => list(ctx, o)));
   p.command('delete').argument('<query>').description('delete one credential')

@@ -4,11 +4,28 @@ import { algorithmOf, base32Decode, parseKeyUri } from '../core/index.js';
 import type { Enrollment } from './enrollment.js';
 import { HostError } from './errors.js';
 import { readCapped, readStdin } from './input.js';
+import { isMigrationUri, parseMigrationUri, type Part } from './migration.js';
 import { isPng, readQr } from './qr.js';
 
 export { readStdin } from './input.js';
 
-export interface Found { enrollments: Enrollment[]; warnings: string[] }
+export interface Found {
+  enrollments: Enrollment[];
+  warnings: string[];
+  /** Beside each enrollment, the Google Authenticator export part it came from (null: none). */
+  parts?: (Part | null)[];
+}
+
+/** Several sources' findings as one batch (`token enroll a.png b.png`). */
+export function merge(all: readonly Found[]): Found {
+  const out: Found = { enrollments: [], warnings: [], parts: [] };
+  for (const f of all) {
+    out.enrollments.push(...f.enrollments);
+    out.warnings.push(...f.warnings);
+    out.parts!.push(...f.enrollments.map((_, i) => f.parts?.[i] ?? null));
+  }
+  return out;
+}
 
 /** One enrollment format. A new format (Google Authenticator export, PSKC) is one more of these. */
 export interface Source {
@@ -51,17 +68,39 @@ export const uriSource: Source = {
   },
 };
 
-// A PNG holding a QR code of an otpauth:// URI (a screenshot, or AWS's QRCodePNG).
+// Google Authenticator's export, `otpauth-migration://offline?data=...`, one per line.
+
+export function fromMigration(uri: string): Found {
+  const m = parseMigrationUri(uri);
+  return { enrollments: m.enrollments, warnings: m.warnings, parts: m.enrollments.map(() => m.part) };
+}
+
+const MIGRATION_LINES = 64;
+
+export const migrationSource: Source = {
+  name: 'Google Authenticator export',
+  sniff: (b) => isMigrationUri(Buffer.from(b.subarray(0, 64)).toString('latin1').replace(/^\xEF\xBB\xBF/, '')),
+  async read(b) {
+    const lines = Buffer.from(b).toString('utf8').replace(/^\uFEFF/, '').split(/\r?\n/)
+      .map((l) => l.trim()).filter(Boolean);
+    if (lines.length > MIGRATION_LINES) {
+      throw new HostError('E_INPUT', `${lines.length} export URIs given; at most ${MIGRATION_LINES} are read at once`);
+    }
+    return merge(lines.map(fromMigration));
+  },
+};
+
+// A PNG holding a QR code of an otpauth:// URI (a screenshot, or AWS's QRCodePNG) or of an export.
 
 export const qrPngSource: Source = {
   name: 'QR code PNG',
   sniff: isPng,
   async read(b) {
     const text = await readQr(b);
+    if (isMigrationUri(text)) return fromMigration(text.trim());
     if (!/^otpauth:\/\//i.test(text.trim())) {
-      const what = /^otpauth-migration:/i.test(text)
-        ? 'a Google Authenticator export' : 'something other than an otpauth:// URI';
-      throw new HostError('E_QR_UNREADABLE', `the QR code holds ${what}`);
+      throw new HostError('E_QR_UNREADABLE',
+        'the QR code holds something other than an otpauth:// URI or a Google Authenticator export');
     }
     return fromUri(text.trim());
   },
@@ -95,12 +134,15 @@ export function fromFlags(f: SecretFlags): Found {
   return { enrollments: [e], warnings: [] };
 }
 
-export const SOURCES: readonly Source[] = [qrPngSource, uriSource];
+export const SOURCES: readonly Source[] = [qrPngSource, uriSource, migrationSource];
 
 /** Enrollments from raw bytes (a file's, stdin's, or a URI's). */
 export async function fromBytes(bytes: Uint8Array, what = 'the input'): Promise<Found> {
   const s = SOURCES.find((x) => x.sniff(bytes));
-  if (!s) throw new HostError('E_SOURCE', `${what} is neither an otpauth:// URI nor a PNG with a QR code`);
+  if (!s) {
+    throw new HostError('E_SOURCE',
+      `${what} is neither an otpauth:// URI, a Google Authenticator export, nor a PNG with a QR code`);
+  }
   return s.read(bytes);
 }
 

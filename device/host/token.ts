@@ -114,6 +114,34 @@ export class Token {
     return { id, warnings };
   }
 
+  /**
+   * PUTs and DELETEs in one vendor TRANSACTION: the device checks each as it comes and writes them
+   * all in one store write at COMMIT, or none (a refusal, a lost power, another writer meanwhile).
+   */
+  atomically(steps: readonly { apdu: Uint8Array; id: string }[]): Promise<void> {
+    return this.op(async () => {
+      await this.channel.ok(oath.transaction('begin'));
+      try {
+        for (const s of steps) {
+          await this.channel.ok(s.apdu, (sw) => sw === 0x6a80
+            ? new HostError('E_UNSUPPORTED', `the token refused the credential '${s.id}' as malformed (SW 6A80)`, sw)
+            : sw === 0x6984 ? new HostError('E_NO_MATCH', `no credential named '${s.id}'`, sw) : generic(sw));
+        }
+        await this.channel.ok(oath.transaction('commit'), (sw) => sw === 0x6985
+          ? new HostError('E_BUSY', 'another program changed the token meanwhile; nothing was written, run it again', sw)
+          : generic(sw));
+      } catch (e) {
+        await this.channel.send(oath.transaction('abort')).catch(() => {});
+        throw e;
+      }
+    });
+  }
+
+  /** YKOATH CALCULATE: the TOTP code of `step`, or (null) the next HOTP code, which advances the counter. */
+  calculate(id: string, step: number | null): Promise<string> {
+    return this.op(async () => oath.parseCode(await this.channel.ok(oath.calculate(id, step))));
+  }
+
   remove(id: string): Promise<void> {
     return this.op(async () => {
       await this.channel.ok(oath.remove(id), (sw) => sw === 0x6984

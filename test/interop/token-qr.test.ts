@@ -54,7 +54,7 @@ test('`token enroll` takes qrencode PNGs of AWS\'s URI form, cropped, inverted a
       spawnSync('qrencode', ['-o', f, ...shape, AWS_URI.replace('alice', `alice${i}`)]);
       const r = await b.token(['enroll', f]);
       assert.is(r.code, 0, r.stderr);
-      assert.is(r.stdout, `enrolled Amazon Web Services:alice${i}@123456789012\n`);
+      assert.is(r.stdout, `enrolled Amazon Web Services:alice${i}@123456789012 (verified)\n`);
     }
   } finally { b.done(); }
 });

@@ -1,27 +1,35 @@
 // `token enroll`, `token list`, `token delete`, `token rename`: credentials by metadata only.
 import { idProblem, printableId } from '../../firmware/credential.js';
 import type { TokenCtx } from '../context.js';
-import { checkEnrollment, type Enrollment } from '../enrollment.js';
+import type { Enrollment } from '../enrollment.js';
 import { HostError } from '../errors.js';
 import { matchOne } from '../ids.js';
 import { columns } from '../render.js';
-import { fromArgument, fromFlags, readStdin, type Found } from '../sources.js';
+import { burn, plan } from '../burn.js';
+import { accessCode } from '../context.js';
+import type { Part } from '../migration.js';
+import { fromArgument, fromFlags, merge, readStdin, type Found } from '../sources.js';
 
 export interface EnrollFlags {
   secret?: string; name?: string; issuer?: string; algorithm?: string; digits?: string; period?: string;
   hotp?: boolean; counter?: string; touch?: boolean; json?: boolean;
 }
 
-async function gather(ctx: TokenCtx, source: string | undefined, f: EnrollFlags): Promise<Found> {
+async function gather(ctx: TokenCtx, sources: readonly string[], f: EnrollFlags): Promise<Found> {
   const envSecret = process.env.TOKEN_SECRET;
   const flagOnly = ['algorithm', 'digits', 'period', 'hotp', 'counter'] as const;
-  if (source !== undefined) {
+  if (sources.length > 0) {
     if (f.secret !== undefined) throw new HostError('E_USAGE', 'give either SOURCE or --secret, not both');
     const stray = flagOnly.find((k) => f[k] !== undefined);
     if (stray) {
       throw new HostError('E_USAGE', `--${stray} goes with --secret; a URI or QR code carries its own parameters`);
     }
-    const found = await fromArgument(source);
+    if (sources.filter((s) => s === '-').length > 1) throw new HostError('E_USAGE', "stdin ('-') can be read once");
+    const all: Found[] = [];
+    for (const s of sources) all.push(await fromArgument(s));
+    const found = merge(all);
+    // Each URI argument adds the same warning.
+    found.warnings = [...new Set(found.warnings)];
     if (f.name !== undefined || f.issuer !== undefined) {
       if (found.enrollments.length !== 1) {
         throw new HostError('E_USAGE', '--name and --issuer rename a single credential; this source holds several');
@@ -58,28 +66,64 @@ const credentialJson = (c: {
   digits: c.digits, period: c.type === 'totp' ? c.period : null, touch: c.touch,
 });
 
-export async function enroll(ctx: TokenCtx, source: string | undefined, f: EnrollFlags): Promise<void> {
-  const found = await gather(ctx, source, f);
+/** What `enroll --json` says of each credential: its metadata, the proof of the burn, where it came from. */
+export interface EnrolledJson extends CredentialJson {
+  verified: true;
+  /** HOTP: the counter the token now stands at. */
+  counter?: number;
+  /** From a Google Authenticator export: which of its parts (1-based). */
+  part?: { number: number; of: number; batchId: number };
+}
+
+/** `part 2 of 3`, or `parts 1 and 3 of 3 (part 2 is missing)`, per export batch; nothing for single codes. */
+export function partLines(parts: readonly (Part | null)[]): string[] {
+  const batches = new Map<string, { size: number; seen: Set<number> }>();
+  for (const p of parts) {
+    if (!p || p.size <= 1) continue;
+    const k = `${p.id}/${p.size}`, b = batches.get(k) ?? { size: p.size, seen: new Set<number>() };
+    b.seen.add(p.index + 1);
+    batches.set(k, b);
+  }
+  const and = (n: number[]) => n.length === 1 ? `${n[0]}` : `${n.slice(0, -1).join(', ')} and ${n[n.length - 1]}`;
+  return [...batches.values()].map(({ size, seen }) => {
+    const have = [...seen].sort((a, b) => a - b);
+    const missing = Array.from({ length: size }, (_, i) => i + 1).filter((i) => !seen.has(i));
+    const what = `${have.length === 1 ? 'part' : 'parts'} ${and(have)} of ${size} of a Google Authenticator export`;
+    return missing.length === 0 ? what
+      : `${what} (${missing.length === 1 ? 'part' : 'parts'} ${and(missing)} ${missing.length === 1 ? 'is' : 'are'} ` +
+        'not in this enrollment)';
+  });
+}
+
+export async function enroll(ctx: TokenCtx, sources: readonly string[], f: EnrollFlags): Promise<void> {
+  const found = await gather(ctx, sources, f);
   if (found.enrollments.length === 0) throw new HostError('E_INPUT', 'the source holds no credentials');
   const creds: Enrollment[] = found.enrollments.map((e) => ({ ...e, touch: !!f.touch || !!e.touch }));
-  // Refuse what the device cannot hold before the first enroll creates the device.
-  for (const c of creds) checkEnrollment(c);
+  const partOf = new Map(creds.map((c, i) => [c, found.parts?.[i] ?? null] as const));
+  plan(creds); // a refusal comes first, alone, before warnings about the input
   for (const w of found.warnings) ctx.err(`warning: ${w}\n`);
-  const token = await ctx.open({
-    create: true, onCreate: (serial, path) => ctx.err(`created token ${serial} at ${path}\n`),
+  // The power cycle opens the token twice: a typed access code is asked for once.
+  let code: Promise<string> | undefined;
+  const burned = await burn(creds, {
+    open: () => ctx.open({
+      create: true, onCreate: (serial, path) => ctx.err(`created token ${serial} at ${path}\n`),
+      accessCode: () => (code ??= accessCode()),
+    }),
+    warn: (w) => ctx.err(`warning: ${w}\n`),
   });
-  const done: CredentialJson[] = [];
-  try {
-    for (const cred of creds) {
-      const { id, warnings } = await token.enroll(cred);
-      for (const w of warnings) ctx.err(`warning: ${id}: ${w}\n`);
-      done.push(credentialJson({ ...cred, id, name: cred.account, touch: !!cred.touch }));
-      if (!f.json) ctx.out(`enrolled ${printableId(id)}\n`);
-    }
-  } finally {
-    await token.close();
+  for (const l of partLines(found.parts ?? [])) ctx.err(`${l}\n`);
+  if (!f.json) {
+    for (const b of burned) ctx.out(`enrolled ${printableId(b.id)} (verified)\n`);
+    return;
   }
-  if (f.json) ctx.out(JSON.stringify(done) + '\n');
+  ctx.out(JSON.stringify(burned.map((b): EnrolledJson => {
+    const e = b.enrollment, p = partOf.get(e);
+    return {
+      ...credentialJson({ ...e, id: b.id, name: e.account, touch: !!e.touch }), verified: b.verified,
+      ...(b.counter !== undefined ? { counter: b.counter } : {}),
+      ...(p && p.size > 1 ? { part: { number: p.index + 1, of: p.size, batchId: p.id } } : {}),
+    };
+  })) + '\n');
 }
 
 export async function list(ctx: TokenCtx, o: { json?: boolean }): Promise<void> {

@@ -38,7 +38,7 @@ qr('AWS\'s URI form in every shape: enrolled under its label, codes right', asyn
     writeFileSync(f, await qrPng(AWS_URI.replace('alice', `alice${i}`), shape));
     const r = await b.token(['enroll', f]);
     assert.is(r.code, 0, `${what}: ${r.stderr}`);
-    assert.is(r.stdout, `enrolled Amazon Web Services:alice${i}@123456789012\n`, what);
+    assert.is(r.stdout, `enrolled Amazon Web Services:alice${i}@123456789012 (verified)\n`, what);
   }
   const secret = new Uint8Array(Buffer.from('12345678901234567890'.repeat(2)));
   const code = await b.token(['code', 'alice3', '--at', AT]);
@@ -48,7 +48,7 @@ qr('a qrcode PNG of a full URI (SHA256, 8 digits, 60 s) keeps every parameter', 
   const f = join(b.dir, 'acme.png');
   writeFileSync(f, await qrPng(`otpauth://totp/ACME%20Co:john@x.org?secret=${B32}&issuer=ACME%20Co&algorithm=SHA256&digits=8&period=60`, { scale: 2, margin: 1 }));
   const r = await b.token(['enroll', f, '--json']);
-  assert.equal(parsed(r), [{ id: '60/ACME Co:john@x.org', name: 'john@x.org', issuer: 'ACME Co', type: 'totp', algorithm: 'SHA256', digits: 8, period: 60, touch: false }]);
+  assert.equal(parsed(r), [{ id: '60/ACME Co:john@x.org', name: 'john@x.org', issuer: 'ACME Co', type: 'totp', algorithm: 'SHA256', digits: 8, period: 60, touch: false, verified: true }]);
 });
 qr.run();
 
@@ -67,9 +67,9 @@ ids('a colon in a name without an issuer is refused; with an issuer it reads bac
   refused(await b.token(['enroll', '--secret', '-', '--name', 'a:b:c'], { input: B32 }), /the name 'a:b:c' contains ':'.*give --issuer/);
   refused(await b.token(['enroll', '--secret', '-', '--name', ':lead', '--hotp'], { input: B32 }), /':lead' contains ':'/);
   let r = await b.token(['enroll', '--secret', '-', '--name', 'a:b:c', '--issuer', 'Acme'], { input: B32 });
-  assert.is(r.stdout, 'enrolled Acme:a:b:c\n', r.stderr);
+  assert.is(r.stdout, 'enrolled Acme:a:b:c (verified)\n', r.stderr);
   r = await b.token(['enroll', '--secret', '-', '--name', '13/x', '--period', '60'], { input: B32 });
-  assert.is(r.stdout, 'enrolled 60/13/x\n', 'with a period prefix a digits/ name reads back fine');
+  assert.is(r.stdout, 'enrolled 60/13/x (verified)\n', 'with a period prefix a digits/ name reads back fine');
   const j = parsed<{ id: string; name: string; issuer: string | null; period: number }[]>(await b.token(['list', '--json']));
   assert.equal(j.map((c) => [c.id, c.name, c.issuer, c.period]), [['60/13/x', '13/x', null, 60], ['Acme:a:b:c', 'a:b:c', 'Acme', 30]]);
   const s = parsed<{ name: string; issuer: string | null; code: string }[]>(await b.token(['show', '--json', '--at', AT]));
@@ -90,7 +90,11 @@ meta('same fields, issuer null when none, touch read back for TOTP and HOTP alik
   ];
   const listed = parsed<Record<string, unknown>[]>(await b.token(['list', '--json']));
   const byId = (a: any[]) => [...a].sort((x, y) => (x.id < y.id ? -1 : 1));
-  assert.equal(byId(listed), byId(enrolled));
+  // enroll adds the proof of the burn (and an HOTP credential's counter after it) to list's fields.
+  assert.ok(enrolled.every((c: any) => c.verified === true));
+  assert.is((enrolled[1] as any).counter, 2, 'HOTP from counter 0: the read-back spent counters 0 and 1');
+  const bare = enrolled.map(({ verified: _v, counter: _c, ...c }: any) => c);
+  assert.equal(byId(listed), byId(bare));
   assert.equal(listed.map((c) => Object.keys(c)), listed.map(() => ['id', 'name', 'issuer', 'type', 'algorithm', 'digits', 'period', 'touch']));
   assert.equal(byId(listed).map((c) => [c.id, c.issuer, c.touch, c.period]), [['45/Work:me', 'Work', true, 45], ['Bank:ctr', 'Bank', true, null], ['plain', null, false, 30]]);
   const text = await b.token(['list']);

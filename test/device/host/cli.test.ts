@@ -72,18 +72,18 @@ life('init --serial --drift-ppm, then info --json; a second init refuses', async
 
 life('enroll a URI, a PNG, --secret from stdin and TOKEN_SECRET; secrets never echo', async () => {
   let r = await b.token(['enroll', 'otpauth://totp/GitHub:alice?secret=' + B32 + '&issuer=GitHub']);
-  assert.is(r.code, 0, r.stderr); assert.is(r.stdout, 'enrolled GitHub:alice\n'); noSecret(r);
+  assert.is(r.code, 0, r.stderr); assert.is(r.stdout, 'enrolled GitHub:alice (verified)\n'); noSecret(r);
   assert.match(r.stderr, /^warning: a secret on the command line is visible to other users \(ps, shell history\)[^\n]*\n$/);
   const png = join(b.dir, 'aws.png');
   writeFileSync(png, await qrPng(AWS_URI, { scale: 4, margin: 4 }));
   r = await b.token(['enroll', png, '--touch']);
-  assert.is(r.stdout, 'enrolled Amazon Web Services:alice@123456789012\n', r.stderr);
+  assert.is(r.stdout, 'enrolled Amazon Web Services:alice@123456789012 (verified)\n', r.stderr);
   r = await b.token(['enroll', '--secret', '-', '--name', 'piped', '--digits', '8'], { input: B32 + '\n' });
-  assert.is(r.stdout, 'enrolled piped\n', r.stderr); assert.is(r.stderr, ''); noSecret(r);
+  assert.is(r.stdout, 'enrolled piped (verified)\n', r.stderr); assert.is(r.stderr, ''); noSecret(r);
   r = await b.token(['enroll', '--name', 'env', '--period', '60', '--json'], { env: { TOKEN_SECRET: B32 } });
-  assert.equal(parsed(r), [{ id: '60/env', name: 'env', issuer: null, type: 'totp', algorithm: 'SHA1', digits: 6, period: 60, touch: false }]); noSecret(r);
+  assert.equal(parsed(r), [{ id: '60/env', name: 'env', issuer: null, type: 'totp', algorithm: 'SHA1', digits: 6, period: 60, touch: false, verified: true }]); noSecret(r);
   r = await b.token(['enroll', '-'], { input: 'otpauth://hotp/ctr?secret=GEZDGNBVGY3TQOJQ&counter=1' });
-  assert.is(r.stdout, 'enrolled ctr\n'); assert.match(r.stderr, /^warning: ctr: the secret is 10 bytes/m);
+  assert.is(r.stdout, 'enrolled ctr (verified)\n'); assert.match(r.stderr, /^warning: ctr: the secret is 10 bytes/m);
 });
 
 life('a secret on argv works but warns that ps shows it', async () => {

@@ -53,9 +53,9 @@ test('a PNG file is sniffed from its bytes, whatever its name', async () => {
   } finally { t.done(); }
 });
 
-test('a QR holding something else, or a Google export, is a clear E_QR_UNREADABLE', async () => {
+test('a QR holding something else is a clear E_QR_UNREADABLE; a broken Google export is E_MIGRATION', async () => {
   assert.is(await codeOf(fromBytes(new Uint8Array(await qrPng('https://example.com/', { scale: 3, margin: 4 })))), 'E_QR_UNREADABLE');
-  assert.is(await codeOf(fromBytes(new Uint8Array(await qrPng('otpauth-migration://offline?data=AAAA', { scale: 3, margin: 4 })))), 'E_QR_UNREADABLE');
+  assert.is(await codeOf(fromBytes(new Uint8Array(await qrPng('otpauth-migration://offline?data=AAAA', { scale: 3, margin: 4 })))), 'E_MIGRATION');
 });
 
 test('every source has a name, a sniff and a read (a new format is one more of these)', () => {
