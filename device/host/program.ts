@@ -11,13 +11,13 @@ import { apdu, selftest } from './commands/tools.js';
 import { context, type TokenCtx, type Globals } from './context.js';
 import { ABOUT, EXAMPLES, examplesOf } from './help.js';
 
-type Action<O> = (ctx: TokenCtx, args: string[], opts: O) => Promise<void>;
+type Action<O> = (ctx: TokenCtx, args: string[], opts: O, globals: Globals) => Promise<void>;
 
 /** Wraps an action: global flags in, positional arguments and this command's options out. */
 const act = <O>(f: Action<O>) => async (...a: unknown[]) => {
   const cmd = a[a.length - 1] as Command;
   const g = cmd.optsWithGlobals() as Globals;
-  await f(context(g), a.slice(0, -2).flat() as string[], cmd.opts() as O);
+  await f(context(g), a.slice(0, -2).flat() as string[], cmd.opts() as O, g);
 };
 const json = () => new Option('--json', 'print JSON for machines');
 
@@ -46,8 +46,8 @@ export function program(): Command {
   p.command('reset').description('factory wipe: every credential and the access code').option('--yes', 'do not ask')
     .action(act((ctx, _a, o: { yes?: boolean }) => reset(ctx, o)));
   p.command('enroll')
-    .argument('[source...]', 'otpauth:// or otpauth-migration:// URIs, PNGs with QR codes, or - for stdin; ' +
-      'all of them are enrolled together, or none')
+    .argument('[source...]', 'otpauth:// or otpauth-migration:// URIs, PNGs with QR codes, PSKC files, ' +
+      'or - for stdin; all of them are enrolled together, or none')
     .description('add credentials, all or none, each verified by reading codes back after a power cycle ' +
       '(the first enroll creates the token)')
     .option('--secret <base32>', "the secret ('-' reads stdin; TOKEN_SECRET also works)")
@@ -55,8 +55,14 @@ export function program(): Command {
     .option('--algorithm <alg>', 'SHA1, SHA256 or SHA512').option('--digits <n>', '6 to 8')
     .option('--period <s>', '1 to 300 seconds')
     .option('--hotp', 'counter-based (HOTP) instead of TOTP').option('--counter <n>', 'HOTP starting counter')
-    .option('--touch', 'require a button press for codes over the APDU face').addOption(json())
-    .action(act((ctx, a, o) => enroll(ctx, a, o as object)));
+    .option('--touch', 'require a button press for codes over the APDU face')
+    .option('--pskc-key <hex>', "a PSKC file's pre-shared key ('-' reads stdin; TOKEN_PSKC_KEY also works)")
+    .option('--pskc-password <pw>',
+      "a PSKC file's password ('-' reads stdin; TOKEN_PSKC_PASSWORD also works; asked on a terminal)")
+    .option('--serial <s>', 'only the PSKC KeyPackage of this device serial (or Key Id)')
+    .option('--device-dir <dir>', 'one token per PSKC device serial, at DIR/SERIAL.dev, as a factory line would')
+    .addOption(json())
+    .action(act((ctx, a, o, g) => enroll(ctx, a, { ...(o as object), ...(g.device !== undefined ? { device: g.device } : {}) })));
   p.command('list').description('credentials (metadata only, never codes)').addOption(json())
     .action(act((ctx, _a, o: { json?: boolean }) => list(ctx, o)));
   p.command('delete').argument('<query>').description('delete one credential')

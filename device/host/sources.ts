@@ -1,10 +1,11 @@
 // Picks the enrollment source for a SOURCE argument: `-` (stdin), an otpauth:// URI, or a file
-// whose bytes say what it is. Formats are sniffed from content, never from the file name.
+// whose bytes say what it is (a PNG, URIs, a PSKC file). Formats are sniffed from content, never from the file name.
 import { algorithmOf, base32Decode, parseKeyUri } from '../core/index.js';
 import type { Enrollment } from './enrollment.js';
 import { HostError } from './errors.js';
 import { readCapped, readStdin } from './input.js';
 import { isMigrationUri, parseMigrationUri, type Part } from './migration.js';
+import { isPskc, readPskc, type PskcInput, type PskcOrigin } from './pskc-source.js';
 import { isPng, readQr } from './qr.js';
 
 export { readStdin } from './input.js';
@@ -14,15 +15,18 @@ export interface Found {
   warnings: string[];
   /** Beside each enrollment, the Google Authenticator export part it came from (null: none). */
   parts?: (Part | null)[];
+  /** Beside each enrollment, the PSKC KeyPackage it came from (null: none). */
+  packages?: (PskcOrigin | null)[];
 }
 
 /** Several sources' findings as one batch (`token enroll a.png b.png`). */
 export function merge(all: readonly Found[]): Found {
-  const out: Found = { enrollments: [], warnings: [], parts: [] };
+  const out: Found = { enrollments: [], warnings: [], parts: [], packages: [] };
   for (const f of all) {
     out.enrollments.push(...f.enrollments);
     out.warnings.push(...f.warnings);
     out.parts!.push(...f.enrollments.map((_, i) => f.parts?.[i] ?? null));
+    out.packages!.push(...f.enrollments.map((_, i) => f.packages?.[i] ?? null));
   }
   return out;
 }
@@ -32,8 +36,11 @@ export interface Source {
   readonly name: string;
   /** Cheap look at the bytes: is this mine? */
   sniff(bytes: Uint8Array): boolean;
-  read(bytes: Uint8Array): Promise<Found>;
+  read(bytes: Uint8Array, o?: ReadOptions): Promise<Found>;
 }
+
+/** What a source may need beyond its bytes: a PSKC file's key or password, serial, and time. */
+export interface ReadOptions { pskc?: PskcInput }
 
 // otpauth:// key URIs, one per line (Google's Key Uri Format; AWS's label form included).
 
@@ -134,16 +141,37 @@ export function fromFlags(f: SecretFlags): Found {
   return { enrollments: [e], warnings: [] };
 }
 
-export const SOURCES: readonly Source[] = [qrPngSource, uriSource, migrationSource];
+// A PSKC file (RFC 6030): a vendor's seed file, one KeyPackage per device.
+
+/** Without a CLI: a plain file only (an encrypted one is refused naming the flag it needs). */
+const PSKC_DEFAULTS = (): PskcInput => ({
+  key: async () => undefined, password: async () => undefined, now: Date.now(), flags: [], warn: () => {},
+});
+
+export const pskcSource: Source = {
+  name: 'PSKC file',
+  sniff: isPskc,
+  async read(b, o = {}) {
+    const r = await readPskc(b, o.pskc ?? PSKC_DEFAULTS());
+    return { enrollments: r.enrollments, warnings: r.warnings, packages: r.origins };
+  },
+};
+
+export const SOURCES: readonly Source[] = [qrPngSource, uriSource, migrationSource, pskcSource];
 
 /** Enrollments from raw bytes (a file's, stdin's, or a URI's). */
-export async function fromBytes(bytes: Uint8Array, what = 'the input'): Promise<Found> {
+export async function fromBytes(bytes: Uint8Array, what = 'the input', o: ReadOptions = {}): Promise<Found> {
   const s = SOURCES.find((x) => x.sniff(bytes));
   if (!s) {
-    throw new HostError('E_SOURCE',
-      `${what} is neither an otpauth:// URI, a Google Authenticator export, nor a PNG with a QR code`);
+    throw new HostError('E_SOURCE', `${what} is neither an otpauth:// URI, a Google Authenticator export, ` +
+      'a PNG with a QR code, nor a PSKC file');
   }
-  return s.read(bytes);
+  const flags = o.pskc?.flags ?? [];
+  if (s !== pskcSource && flags.length) {
+    throw new HostError('E_USAGE', `${flags.join(', ')} ${flags.length === 1 ? 'is' : 'are'} for PSKC files; ` +
+      `${what} is ${/^[aeiou]/i.test(s.name) ? 'an' : 'a'} ${s.name}`);
+  }
+  return s.read(bytes, o);
 }
 
 /**
@@ -158,10 +186,11 @@ export function shown(arg: string): string | null {
 
 const HIDDEN = 'not shown here: if it is a secret, give it with --secret - or TOKEN_SECRET';
 
-export async function fromArgument(arg: string, stdin: () => Promise<Uint8Array> = () => readStdin()): Promise<Found> {
-  if (arg === '-') return fromBytes(await stdin(), 'stdin');
+export async function fromArgument(arg: string, stdin: () => Promise<Uint8Array> = () => readStdin(),
+  o: ReadOptions = {}): Promise<Found> {
+  if (arg === '-') return fromBytes(await stdin(), 'stdin', o);
   if (/^otpauth(-migration)?:/i.test(arg)) {
-    const found = await fromBytes(new Uint8Array(Buffer.from(arg, 'utf8')), 'the URI');
+    const found = await fromBytes(new Uint8Array(Buffer.from(arg, 'utf8')), 'the URI', o);
     // The words of `--secret X`'s warning: argv is readable by every local user and kept in shell history.
     found.warnings.push('a secret on the command line is visible to other users (ps, shell history); ' +
       'pipe the URI in with `token enroll -`');
@@ -173,11 +202,11 @@ export async function fromArgument(arg: string, stdin: () => Promise<Uint8Array>
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') {
       const name = shown(arg);
       throw new HostError('E_SOURCE', `no such file ${name ?? `(the argument is ${HIDDEN})`}; ` +
-        'SOURCE is an otpauth:// URI, a PNG file, or - for stdin');
+        'SOURCE is an otpauth:// URI, a PNG or PSKC file, or - for stdin');
     }
     if (e instanceof HostError) throw e;
     throw new HostError('E_SOURCE',
       `cannot read ${shown(arg) ?? `the file (its name is ${HIDDEN})`}: ${code ?? 'error'}`);
   }
-  return fromBytes(bytes, `'${arg}'`);
+  return fromBytes(bytes, `'${arg}'`, o);
 }

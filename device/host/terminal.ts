@@ -49,10 +49,11 @@ export const interactive = (): boolean => isTerminal(0) && isTerminal(2);
 function ask(question: string, echo: boolean): Promise<string> {
   if (!interactive()) return Promise.reject(new HostError('E_USAGE', 'no terminal to ask on'));
   const stdin = process.stdin;
-  process.stderr.write(question);
   return new Promise((resolve, reject) => {
     let answer = '';
+    // Raw (no echo) before the question shows: an answer typed the moment it appears is not echoed.
     stdin.setRawMode(true);
+    process.stderr.write(question);
     stdin.resume();
     stdin.setEncoding('utf8');
     const done = (err?: Error) => {

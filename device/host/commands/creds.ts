@@ -5,19 +5,27 @@ import type { Enrollment } from '../enrollment.js';
 import { HostError } from '../errors.js';
 import { matchOne } from '../ids.js';
 import { columns } from '../render.js';
-import { burn, plan } from '../burn.js';
+import { burn, plan, type Burned } from '../burn.js';
 import { accessCode } from '../context.js';
 import type { Part } from '../migration.js';
+import { burnEach, devices, planAll } from '../factory.js';
+import { pskcInput, type PskcFlags, type PskcOrigin } from '../pskc-source.js';
 import { fromArgument, fromFlags, merge, readStdin, type Found } from '../sources.js';
 
-export interface EnrollFlags {
+export interface EnrollFlags extends PskcFlags {
   secret?: string; name?: string; issuer?: string; algorithm?: string; digits?: string; period?: string;
   hotp?: boolean; counter?: string; touch?: boolean; json?: boolean;
+  /** The global --device was given (it and --device-dir exclude each other). */
+  device?: string;
 }
 
 async function gather(ctx: TokenCtx, sources: readonly string[], f: EnrollFlags): Promise<Found> {
   const envSecret = process.env.TOKEN_SECRET;
   const flagOnly = ['algorithm', 'digits', 'period', 'hotp', 'counter'] as const;
+  const notes: string[] = [];
+  const pskc = pskcInput(f, {
+    sources, now: ctx.clock.now() * 1000, warn: (l) => { notes.push(l); }, stdin: () => readStdin(),
+  });
   if (sources.length > 0) {
     if (f.secret !== undefined) throw new HostError('E_USAGE', 'give either SOURCE or --secret, not both');
     const stray = flagOnly.find((k) => f[k] !== undefined);
@@ -25,9 +33,13 @@ async function gather(ctx: TokenCtx, sources: readonly string[], f: EnrollFlags)
       throw new HostError('E_USAGE', `--${stray} goes with --secret; a URI or QR code carries its own parameters`);
     }
     if (sources.filter((s) => s === '-').length > 1) throw new HostError('E_USAGE', "stdin ('-') can be read once");
+    if (f.serial !== undefined && sources.length > 1) {
+      throw new HostError('E_USAGE', '--serial picks a KeyPackage out of one PSKC file; give one SOURCE');
+    }
     const all: Found[] = [];
-    for (const s of sources) all.push(await fromArgument(s));
+    for (const s of sources) all.push(await fromArgument(s, () => readStdin(), { pskc }));
     const found = merge(all);
+    found.warnings.push(...notes);
     // Each URI argument adds the same warning.
     found.warnings = [...new Set(found.warnings)];
     if (f.name !== undefined || f.issuer !== undefined) {
@@ -39,6 +51,10 @@ async function gather(ctx: TokenCtx, sources: readonly string[], f: EnrollFlags)
       if (f.issuer !== undefined) { if (f.issuer) e.issuer = f.issuer; else delete e.issuer; }
     }
     return found;
+  }
+  if (pskc.flags.length) {
+    throw new HostError('E_USAGE', `${pskc.flags.join(', ')} ${pskc.flags.length === 1 ? 'is' : 'are'} for PSKC files: ` +
+      'give the file as SOURCE');
   }
   let secret = f.secret;
   if (secret === '-') secret = Buffer.from(await readStdin()).toString('utf8');
@@ -73,6 +89,11 @@ export interface EnrolledJson extends CredentialJson {
   counter?: number;
   /** From a Google Authenticator export: which of its parts (1-based). */
   part?: { number: number; of: number; batchId: number };
+  /** From a PSKC file: its device's serial (absent when the KeyPackage names none) and KeyPackage (1-based). */
+  serial?: string;
+  keyPackage?: number;
+  /** With --device-dir: the token it was burned into. */
+  device?: string;
 }
 
 /** `part 2 of 3`, or `parts 1 and 3 of 3 (part 2 is missing)`, per export batch; nothing for single codes. */
@@ -95,11 +116,20 @@ export function partLines(parts: readonly (Part | null)[]): string[] {
   });
 }
 
+const fromPskc = (o: PskcOrigin | null | undefined) =>
+  o ? { ...(o.serial !== undefined ? { serial: o.serial } : {}), keyPackage: o.keyPackage } : {};
+
 export async function enroll(ctx: TokenCtx, sources: readonly string[], f: EnrollFlags): Promise<void> {
+  if (f.deviceDir !== undefined && f.device !== undefined) {
+    throw new HostError('E_USAGE', '--device-dir makes one token per serial; --device names one token: give one of them');
+  }
+  if (f.deviceDir !== undefined && !f.deviceDir.trim()) throw new HostError('E_USAGE', '--device-dir needs a directory');
   const found = await gather(ctx, sources, f);
   if (found.enrollments.length === 0) throw new HostError('E_INPUT', 'the source holds no credentials');
   const creds: Enrollment[] = found.enrollments.map((e) => ({ ...e, touch: !!f.touch || !!e.touch }));
   const partOf = new Map(creds.map((c, i) => [c, found.parts?.[i] ?? null] as const));
+  const pkgOf = new Map(creds.map((c, i) => [c, found.packages?.[i] ?? null] as const));
+  if (f.deviceDir !== undefined) return enrollEach(ctx, f.deviceDir, creds, found, pkgOf, !!f.json);
   plan(creds); // a refusal comes first, alone, before warnings about the input
   for (const w of found.warnings) ctx.err(`warning: ${w}\n`);
   // The power cycle opens the token twice: a typed access code is asked for once.
@@ -112,16 +142,37 @@ export async function enroll(ctx: TokenCtx, sources: readonly string[], f: Enrol
     warn: (w) => ctx.err(`warning: ${w}\n`),
   });
   for (const l of partLines(found.parts ?? [])) ctx.err(`${l}\n`);
-  if (!f.json) {
-    for (const b of burned) ctx.out(`enrolled ${printableId(b.id)} (verified)\n`);
+  report(ctx, burned.map((b) => ({ b, part: partOf.get(b.enrollment), from: pkgOf.get(b.enrollment) })), !!f.json);
+}
+
+/** `--device-dir`: one token per serial, all or nothing (factory.ts). */
+async function enrollEach(ctx: TokenCtx, dir: string, creds: Enrollment[], found: Found,
+  pkgOf: Map<Enrollment, PskcOrigin | null>, json: boolean): Promise<void> {
+  const each = devices(dir, creds, creds.map((c) => pkgOf.get(c) ?? null));
+  planAll(each); // a refusal comes first, alone, before warnings about the input
+  const warn = (w: string) => ctx.err(`warning: ${w}\n`);
+  for (const w of found.warnings) warn(w);
+  const made = await burnEach(ctx, dir, each, warn);
+  report(ctx, made.flatMap((m) => m.burned.map((b) => ({ b, from: pkgOf.get(b.enrollment), device: m.device.path }))), json);
+}
+
+interface Row { b: Burned; part?: Part | null | undefined; from?: PskcOrigin | null | undefined; device?: string }
+
+function report(ctx: TokenCtx, rows: readonly Row[], json: boolean): void {
+  if (!json) {
+    for (const { b, from, device } of rows) {
+      ctx.out(`enrolled ${printableId(b.id)} (verified)` + (from?.serial !== undefined ? ` serial ${from.serial}` : '') +
+        (device !== undefined ? ` at ${device}` : '') + '\n');
+    }
     return;
   }
-  ctx.out(JSON.stringify(burned.map((b): EnrolledJson => {
-    const e = b.enrollment, p = partOf.get(e);
+  ctx.out(JSON.stringify(rows.map(({ b, part: p, from, device }): EnrolledJson => {
+    const e = b.enrollment;
     return {
       ...credentialJson({ ...e, id: b.id, name: e.account, touch: !!e.touch }), verified: b.verified,
       ...(b.counter !== undefined ? { counter: b.counter } : {}),
       ...(p && p.size > 1 ? { part: { number: p.index + 1, of: p.size, batchId: p.id } } : {}),
+      ...fromPskc(from), ...(device !== undefined ? { device } : {}),
     };
   })) + '\n');
 }
