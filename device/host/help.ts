@@ -45,7 +45,8 @@ Examples:
 
 Exit status: 0 ok, 1 failed, 2 usage. Errors are one line on stderr.
 Environment: TOKEN_DEVICE (the store), TOTP_FOB_NOW (simulated host time, like --at),
-  TOKEN_SECRET (for enroll), TOKEN_ACCESS_CODE, TOKEN_NEW_ACCESS_CODE (for access change), NO_COLOR.
+  TOKEN_SECRET, TOKEN_PSKC_KEY, TOKEN_PSKC_PASSWORD (for enroll), TOKEN_ACCESS_CODE,
+  TOKEN_NEW_ACCESS_CODE (for access change), NO_COLOR.
 `;
 
 /** `token CMD --help` ends with these (commander's addHelpText 'after'). */
@@ -88,7 +89,12 @@ export const COMMAND_EXAMPLES: Record<string, string> = {
   $ token enroll export-3.png --json           # one part of three, on its own
   [{"id":"GitLab:alice","name":"alice","issuer":"GitLab","type":"totp","algorithm":"SHA1","digits":6,` +
   `"period":30,"touch":false,"verified":true,"part":{"number":3,"of":3,"batchId":1184}}]
-  part 3 of 3 of a Google Authenticator export (parts 1 and 2 are not in this enrollment)`,
+  part 3 of 3 of a Google Authenticator export (parts 1 and 2 are not in this enrollment)
+  $ token enroll vendor.pskcxml --pskc-key - --serial 987654321 < psk.hex   # PSKC (RFC 6030), one device
+  enrolled Issuer:987654321 (verified) serial 987654321
+  $ token enroll tokens.pskcxml --device-dir line    # one token per serial, as a factory line: all or none
+  enrolled Feitian Technology Co.,Ltd:1000133508267 (verified) serial 1000133508267 at line/1000133508267.dev
+  enrolled 60/Feitian Technology Co.,Ltd:2600124809778 (verified) serial 2600124809778 at line/2600124809778.dev`,
   list: `
   $ token list
   Amazon Web Services:alice@123456789012  totp  SHA1  6 digits  30 s  touch

@@ -110,6 +110,12 @@ R('--pskc-* flags with a URI source, or with --secret: usage error, exit 2', asy
   refused(await b.token(['enroll', '-', '--pskc-password', '-'], { input: 'x' }), 2, /stdin \('-'\) can be read once/);
   assert.ok(!existsSync(b.device));
 });
+R('`token enroll --help` shows the PSKC flags and a PSKC transcript', async () => {
+  const r = await b.token(['enroll', '--help']);
+  assert.is(r.code, 0, r.stderr);
+  for (const f of ['--pskc-key <hex>', '--pskc-password <pw>', '--serial <s>', '--device-dir <dir>']) assert.ok(r.stdout.includes(f), f);
+  assert.match(r.stdout, /\$ token enroll vendor\.pskcxml --pskc-key - --serial 987654321 < psk\.hex/);
+});
 R.run();
 
 const F = suite('a vendor batch (Feitian, 13-digit serials): --serial, the whole file, --device-dir');
