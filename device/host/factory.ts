@@ -38,7 +38,8 @@ export function devices(dir: string, creds: readonly Enrollment[], from: readonl
   const all = [...bySerial.values()];
   const there = all.filter((d) => existsSync(d.path));
   if (there.length) {
-    const names = there.slice(0, 5).map((d) => d.path).join(', ') + (there.length > 5 ? ` and ${there.length - 5} more` : '');
+    const names = there.slice(0, 5).map((d) => d.path).join(', ') +
+      (there.length > 5 ? ` and ${there.length - 5} more` : '');
     throw new HostError('E_EXISTS', `${there.length === 1 ? 'a token is' : `${there.length} tokens are`} already at ` +
       `${names}; a token is never overwritten: nothing was enrolled (move ${there.length === 1 ? 'it' : 'them'} ` +
       'away, or pick one device with --serial)');
@@ -57,10 +58,13 @@ export function planAll(all: readonly Device[]): void {
 }
 
 /** Makes and burns the (planned) tokens one by one; removes this run's tokens when one fails. */
-export async function burnEach(ctx: TokenCtx, dir: string, all: readonly Device[], warn: (l: string) => void): Promise<Made[]> {
+export async function burnEach(
+  ctx: TokenCtx, dir: string, all: readonly Device[], warn: (l: string) => void,
+): Promise<Made[]> {
   const newDir = !existsSync(dir);
   try { makeDirs(dir); } catch (e) {
-    throw new HostError('E_INPUT', `cannot create --device-dir ${dir}: ${(e as NodeJS.ErrnoException).code ?? 'error'}; ` +
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    throw new HostError('E_INPUT', `cannot create --device-dir ${dir}: ${code}; ` +
       'pick a writable directory');
   }
   const made: Made[] = [], created: string[] = [];

@@ -62,7 +62,8 @@ export function program(): Command {
     .option('--serial <s>', 'only the PSKC KeyPackage of this device serial (or Key Id)')
     .option('--device-dir <dir>', 'one token per PSKC device serial, at DIR/SERIAL.dev, as a factory line would')
     .addOption(json())
-    .action(act((ctx, a, o, g) => enroll(ctx, a, { ...(o as object), ...(g.device !== undefined ? { device: g.device } : {}) })));
+    .action(act((ctx, a, o, g) =>
+      enroll(ctx, a, { ...(o as object), ...(g.device !== undefined ? { device: g.device } : {}) })));
   p.command('list').description('credentials (metadata only, never codes)').addOption(json())
     .action(act((ctx, _a, o: { json?: boolean }) => list(ctx, o)));
   p.command('delete').argument('<query>').description('delete one credential')

@@ -50,7 +50,7 @@ export function pskcInput(f: PskcFlags, o: {
 }): PskcInput {
   const flags = ([['pskcKey', '--pskc-key'], ['pskcPassword', '--pskc-password'], ['serial', '--serial'],
     ['deviceDir', '--device-dir']] as const).filter(([k]) => f[k] !== undefined).map(([, n]) => n);
-  const dashes = [f.pskcKey, f.pskcPassword].filter((v) => v === '-').length + o.sources.filter((s) => s === '-').length;
+  const dashes = [f.pskcKey, f.pskcPassword, ...o.sources].filter((v) => v === '-').length;
   if (dashes > 1) throw new HostError('E_USAGE', `${ONSTDIN}: give the PSKC file, --pskc-key or --pskc-password on it`);
   const visible = (flag: string, env: string) => o.warn(`a ${flag === '--pskc-key' ? 'key' : 'password'} on the ` +
     `command line is visible to other users (ps, shell history); use ${flag} - or ${env}`);
@@ -82,12 +82,15 @@ async function secrets(xml: Uint8Array, p: PskcInput): Promise<{ key?: Uint8Arra
     if (key || password !== undefined) p.warn('the PSKC file is not encrypted; the key or password given is not used');
     return {};
   }
-  if (key || password !== undefined) return { ...(key ? { key } : {}), ...(password !== undefined ? { password } : {}) };
+  if (key || password !== undefined) {
+    return { ...(key ? { key } : {}), ...(password !== undefined ? { password } : {}) };
+  }
   const [flag, env, question] = need === 'pbkdf2'
     ? ['--pskc-password', 'TOKEN_PSKC_PASSWORD', 'PSKC file password: ']
     : ['--pskc-key', 'TOKEN_PSKC_KEY', 'PSKC pre-shared key (hex): '];
   if (!interactive()) {
-    throw new HostError('E_USAGE', `the PSKC file is encrypted with a ${need === 'pbkdf2' ? 'password' : 'pre-shared key'}: ` +
+    const what = need === 'pbkdf2' ? 'password' : 'pre-shared key';
+    throw new HostError('E_USAGE', `the PSKC file is encrypted with a ${what}: ` +
       `give ${flag} (${flag} - reads it from stdin; ${env} also works)`);
   }
   const answer = await askSecret(question);
@@ -99,7 +102,8 @@ export async function readPskc(bytes: Uint8Array, p: PskcInput): Promise<{
   enrollments: Enrollment[]; warnings: string[]; origins: PskcOrigin[];
 }> {
   if (bytes.length > PSKC_LIMITS.bytes) {
-    throw new HostError('E_INPUT', `the PSKC file is ${bytes.length} bytes, over the ${PSKC_LIMITS.bytes / (1 << 20)} MB ` +
+    throw new HostError('E_INPUT', `the PSKC file is ${bytes.length} bytes, ` +
+      `over the ${PSKC_LIMITS.bytes / (1 << 20)} MB ` +
       'a seed file can be; split the batch');
   }
   const s = await secrets(bytes, p);
@@ -115,6 +119,8 @@ export async function readPskc(bytes: Uint8Array, p: PskcInput): Promise<{
   }
   return {
     enrollments: keys.map((k) => k.enrollment), warnings,
-    origins: keys.map((k) => ({ keyPackage: k.packageIndex, keyId: k.id, ...(k.serial !== undefined ? { serial: k.serial } : {}) })),
+    origins: keys.map((k) => ({
+      keyPackage: k.packageIndex, keyId: k.id, ...(k.serial !== undefined ? { serial: k.serial } : {}),
+    })),
   };
 }

@@ -53,7 +53,8 @@ async function gather(ctx: TokenCtx, sources: readonly string[], f: EnrollFlags)
     return found;
   }
   if (pskc.flags.length) {
-    throw new HostError('E_USAGE', `${pskc.flags.join(', ')} ${pskc.flags.length === 1 ? 'is' : 'are'} for PSKC files: ` +
+    const are = pskc.flags.length === 1 ? 'is' : 'are';
+    throw new HostError('E_USAGE', `${pskc.flags.join(', ')} ${are} for PSKC files: ` +
       'give the file as SOURCE');
   }
   let secret = f.secret;
@@ -121,9 +122,12 @@ const fromPskc = (o: PskcOrigin | null | undefined) =>
 
 export async function enroll(ctx: TokenCtx, sources: readonly string[], f: EnrollFlags): Promise<void> {
   if (f.deviceDir !== undefined && f.device !== undefined) {
-    throw new HostError('E_USAGE', '--device-dir makes one token per serial; --device names one token: give one of them');
+    throw new HostError('E_USAGE',
+      '--device-dir makes one token per serial; --device names one token: give one of them');
   }
-  if (f.deviceDir !== undefined && !f.deviceDir.trim()) throw new HostError('E_USAGE', '--device-dir needs a directory');
+  if (f.deviceDir !== undefined && !f.deviceDir.trim()) {
+    throw new HostError('E_USAGE', '--device-dir needs a directory');
+  }
   const found = await gather(ctx, sources, f);
   if (found.enrollments.length === 0) throw new HostError('E_INPUT', 'the source holds no credentials');
   const creds: Enrollment[] = found.enrollments.map((e) => ({ ...e, touch: !!f.touch || !!e.touch }));
@@ -153,7 +157,8 @@ async function enrollEach(ctx: TokenCtx, dir: string, creds: Enrollment[], found
   const warn = (w: string) => ctx.err(`warning: ${w}\n`);
   for (const w of found.warnings) warn(w);
   const made = await burnEach(ctx, dir, each, warn);
-  report(ctx, made.flatMap((m) => m.burned.map((b) => ({ b, from: pkgOf.get(b.enrollment), device: m.device.path }))), json);
+  const rows = made.flatMap((m) => m.burned.map((b) => ({ b, from: pkgOf.get(b.enrollment), device: m.device.path })));
+  report(ctx, rows, json);
 }
 
 interface Row { b: Burned; part?: Part | null | undefined; from?: PskcOrigin | null | undefined; device?: string }
@@ -161,7 +166,8 @@ interface Row { b: Burned; part?: Part | null | undefined; from?: PskcOrigin | n
 function report(ctx: TokenCtx, rows: readonly Row[], json: boolean): void {
   if (!json) {
     for (const { b, from, device } of rows) {
-      ctx.out(`enrolled ${printableId(b.id)} (verified)` + (from?.serial !== undefined ? ` serial ${from.serial}` : '') +
+      ctx.out(`enrolled ${printableId(b.id)} (verified)` +
+        (from?.serial !== undefined ? ` serial ${from.serial}` : '') +
         (device !== undefined ? ` at ${device}` : '') + '\n');
     }
     return;
