@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import { hostClock, type HostClock } from '../../lib/clock.js';
 import { makeDirs } from '../../lib/files.js';
 import { AwsError, LocalAwsError } from './errors.js';
+import { authorize } from './authz.js';
 import type { Caller, Ctx, Handler } from './context.js';
 import { IAM_USERS } from './iam.js';
 import { IAM_MFA } from './iam-mfa.js';
@@ -58,6 +59,8 @@ export interface Fixture {
 export interface LocalAws {
   /** `http://127.0.0.1:PORT` */
   endpoint: string;
+  /** Identity policies are not enforced (`--open`). */
+  open: boolean;
   port: number;
   fixture: Fixture;
   /** Sockets open now, and those closed to make room (evicted) or turned away (refused). */
@@ -228,8 +231,12 @@ export async function startLocalAws(o: LocalAwsOptions): Promise<LocalAws> {
         const ctx: Ctx = {
           state, caller: callerOf(signed.accessKeyId, signed.token),
             p: new Input(params, action, service === 'sts' ? UNSUPPORTED : undefined),
-          now: realNow(), totpNow: clock.now(), resyncWindow, changed: false,
+          now: realNow(), totpNow: clock.now(), resyncWindow, changed: false, region: signed.region,
+          ...(o.open ? { open: true } : {}),
         };
+        // Before the handler reads or changes anything; `--open` skips it (trust policies still hold).
+        if (!o.open) authorize({ state, caller: ctx.caller, service, action, params, now: ctx.now, totpNow: ctx.totpNow,
+          region: signed.region, ...(req.socket.remoteAddress ? { sourceIp: req.socket.remoteAddress } : {}) });
         try { return await handler(ctx); } finally { changed = ctx.changed; }
       }).finally(() => (changed ? persist() : undefined));
       xml = okXml(service, action, result, requestId);
@@ -266,6 +273,7 @@ export async function startLocalAws(o: LocalAwsOptions): Promise<LocalAws> {
   let closed: Promise<void> | null = null;
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    open: !!o.open,
     port,
     fixture,
     sockets: sockets.stats,
