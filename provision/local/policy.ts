@@ -104,7 +104,7 @@ function arnMatch(p: string, s: string, steps?: Steps): boolean {
 // ---- Compiling
 
 /** A pattern or value with policy variables: literal pieces and `${key, 'default'}` holes. */
-type Piece = string | { key: string; def?: string };
+type Piece = string | { key: string; name: string; def?: string };
 interface Template { pieces: Piece[] | null; text: string }
 
 const VAR = /^\s*([^,}\s]+)\s*(?:,\s*'([^']*)'\s*)?$/;
@@ -131,7 +131,8 @@ function template(src: string, vars: boolean, wildcards: boolean): Template {
       else {
         if (lit) pieces.push(lit);
         lit = '';
-        pieces.push(m[2] !== undefined ? { key: m[1]!.toLowerCase(), def: m[2] } : { key: m[1]!.toLowerCase() });
+        const key = m[1]!.toLowerCase(), name = m[1]!;
+        pieces.push(m[2] !== undefined ? { key, name, def: m[2] } : { key, name });
       }
     }
     at = close + 1;
@@ -148,7 +149,7 @@ function fill(t: Template, ctx: Context, missing?: Set<string>): string | null {
     if (typeof p === 'string') { out += p; continue; }
     const v = ctx.get(p.key);
     const one = typeof v === 'string' ? v : Array.isArray(v) && v.length === 1 ? v[0]! : undefined;
-    if (one === undefined && p.def === undefined) { missing?.add(p.key); return null; }
+    if (one === undefined && p.def === undefined) { missing?.add(p.name); return null; }
     out += literal(one ?? p.def!);
   }
   return out;
@@ -165,14 +166,16 @@ for (const [name, kind, negated] of [
 ] as const) OPS.set(name, { kind, negated });
 for (const [kind, prefix] of [['num', 'numeric'], ['date', 'date']] as const) {
   for (const [suffix, cmp] of [
-    ['equals', (a: number, b: number) => a === b], ['notequals', (a: number, b: number) => a !== b],
+    // A negated operator compares as its positive twin; condHolds negates the outcome once.
+    ['equals', (a: number, b: number) => a === b], ['notequals', (a: number, b: number) => a === b],
     ['lessthan', (a: number, b: number) => a < b], ['lessthanequals', (a: number, b: number) => a <= b],
     ['greaterthan', (a: number, b: number) => a > b], ['greaterthanequals', (a: number, b: number) => a >= b],
   ] as const) OPS.set(prefix + suffix, { kind, negated: suffix === 'notequals', cmp });
 }
 
 interface Cond {
-  key: string; kind: Kind; negated: boolean; ifExists: boolean; set: 'any' | 'all' | null;
+  /** Lower case for lookups; `name` as the policy spells it, for MissingContextValues. */
+  key: string; name: string; kind: Kind; negated: boolean; ifExists: boolean; set: 'any' | 'all' | null;
   cmp?: (a: number, b: number) => boolean; values: Template[];
 }
 
@@ -198,7 +201,7 @@ function compileCond(op: string, key: string, raw: unknown, vars: boolean): Cond
   const v = vars && (def.kind === 'string' || def.kind === 'stringci' || def.kind === 'like' || def.kind === 'arn' ||
     def.kind === 'bool');
   const values = asList(raw).map((x) => template(x, v, def.kind === 'like' || def.kind === 'arn'));
-  return { key: key.toLowerCase(), kind: def.kind, negated: def.negated, ifExists, set, cmp: def.cmp, values };
+  return { key: key.toLowerCase(), name: key, kind: def.kind, negated: def.negated, ifExists, set, cmp: def.cmp, values };
 }
 
 function compileStatement(s: Statement, index: number, vars: boolean): Compiled {
@@ -289,7 +292,7 @@ function condHolds(c: Cond, ctx: Context, missing: Set<string>): boolean {
     return c.values.some((w) => (w.text.toLowerCase() === 'true') === absent);
   }
   if (have === undefined || (c.set && have.length === 0)) {
-    missing.add(c.key);
+    missing.add(c.name);
     // AWS: absent key → false, except IfExists and negated operators (true); ForAllValues holds on no values.
     return c.ifExists || c.set === 'all' || (c.set === null && c.negated);
   }

@@ -16,6 +16,7 @@ import { MAX_RESYNC_STEPS, RESYNC_STEPS } from './mfa.js';
 import { BAD_TOKEN, verifySigV4 } from './sigv4.js';
 import { newState, upgradeFixture } from './fixture.js';
 import { loadState, roleArn, saveState, stateFile, userArn, type State } from './state.js';
+import { SIMULATE } from './simulate.js';
 import { STS, UNSUPPORTED } from './sts.js';
 import { Input } from './validate.js';
 import { errorXml, okXml, type Service } from './xml.js';
@@ -23,7 +24,7 @@ import { errorXml, okXml, type Service } from './xml.js';
 const VERSION: Record<Service, string> = { iam: '2010-05-08', sts: '2011-06-15' };
 // Keyed by the caller's Action: a Map, so `toString` or `constructor` is not a handler.
 const HANDLERS: Record<Service, Map<string, Handler>> = {
-  iam: new Map(Object.entries({ ...IAM_USERS, ...IAM_MFA })), sts: new Map(Object.entries(STS)),
+  iam: new Map(Object.entries({ ...IAM_USERS, ...IAM_MFA, ...SIMULATE })), sts: new Map(Object.entries(STS)),
 };
 const MAX_BODY = 1 << 20;
 
