@@ -146,12 +146,10 @@ const AssumeRole: Handler = (c) => {
     // caller's identity policies to allow. An identity Deny wins either way.
     const trust = (exact: boolean) => evaluate([{ id: 'trust', type: 'role', doc: role.policy }],
       { action, ctx, principal: { callers, account: c.state.accountId, exact } }).decision;
+    const mine = c.open ? null : evaluate(callerPolicies(c.state, k), { action, resource: arn, ctx });
+    if (mine?.decision === 'explicitDeny') throw denied(who, action, arn, mine);
     if (!validTrust(role.policy) || trust(false) !== 'allowed') throw notAuthorized(who, action, arn);
-    if (c.open) continue;
-    const mine = evaluate(callerPolicies(c.state, k), { action, resource: arn, ctx });
-    if (mine.decision === 'explicitDeny' || (mine.decision === 'implicitDeny' && trust(true) !== 'allowed')) {
-      throw denied(who, action, arn, mine);
-    }
+    if (mine?.decision === 'implicitDeny' && trust(true) !== 'allowed') throw denied(who, action, arn, mine);
   }
   if (k.kind === 'role' && seconds !== undefined && seconds > CHAIN_MAX) {
     throw new AwsError('ValidationError',
