@@ -2,7 +2,9 @@
 // CreateVirtualMFADevice (seed + QR PNG + atomic save) and MFA AssumeRole (code check + save); and the
 // cost of one policy decision over a 20-statement set (the engine every IAM call goes through).
 import { join } from 'node:path';
-import { CreateVirtualMFADeviceCommand, EnableMFADeviceCommand, IAMClient, ListMFADevicesCommand } from '@aws-sdk/client-iam';
+import {
+  CreateVirtualMFADeviceCommand, EnableMFADeviceCommand, IAMClient, ListMFADevicesCommand,
+} from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { totp } from '../device/core/index.js';
 import { hostClock } from '../lib/clock.js';
@@ -25,9 +27,12 @@ async function timed(n: number, f: (i: number) => Promise<unknown>): Promise<num
  */
 export function decisionCost(): { us: number; statements: number } {
   const extra = Array.from({ length: 15 }, (_, i) => ({
-    Sid: `S${i}`, Effect: i % 5 === 0 ? 'Deny' : 'Allow', Action: [`iam:Get${i}*`, `s3:*Object${i}`, 'ec2:Describe?nstances'],
-    ...(i % 3 === 0 ? { NotResource: `arn:aws:iam::*:user/admins/*` } : { Resource: [`arn:aws:iam::*:user/\${aws:username}/${i}/*`] }),
-    Condition: { StringLike: { 'aws:PrincipalTag/team': [`team-${i}*`] }, NumericLessThanIfExists: { 'aws:MultiFactorAuthAge': '3600' } },
+    Sid: `S${i}`, Effect: i % 5 === 0 ? 'Deny' : 'Allow',
+    Action: [`iam:Get${i}*`, `s3:*Object${i}`, 'ec2:Describe?nstances'],
+    ...(i % 3 === 0 ? { NotResource: 'arn:aws:iam::*:user/admins/*' }
+      : { Resource: [`arn:aws:iam::*:user/\${aws:username}/${i}/*`] }),
+    Condition: { StringLike: { 'aws:PrincipalTag/team': [`team-${i}*`] },
+      NumericLessThanIfExists: { 'aws:MultiFactorAuthAge': '3600' } },
   }));
   const sources = [
     { id: 'SelfManageMFA', type: 'user-managed' as const, doc: SELF_MANAGE_MFA.doc },

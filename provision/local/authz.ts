@@ -84,7 +84,8 @@ function principalTags(k: Caller) {
 
 type ResourceOf = (p: URLSearchParams, s: State, c: Caller) => string;
 
-const arnOf = (s: State, kind: string, path: string, name: string) => `arn:aws:iam::${s.accountId}:${kind}${path}${name}`;
+const arnOf = (s: State, kind: string, path: string, name: string) =>
+  `arn:aws:iam::${s.accountId}:${kind}${path}${name}`;
 /** The target user's ARN, path included (IAM authorizes `user/PATH/NAME`); the caller's own without UserName. */
 const user: ResourceOf = (p, s, c) => {
   const name = p.get('UserName') ?? (c.kind === 'role' ? null : c.user.name);
@@ -113,7 +114,8 @@ const RESOURCE = new Map<string, ResourceOf>([
   ['CreateUser', newUser], ['GetUser', user], ['CreateAccessKey', user],
   ['ListUsers', (p, s) => arnOf(s, 'user', p.get('PathPrefix') ?? '/', '')],
   ['CreateRole', newRole], ['GetRole', role],
-  ['CreateVirtualMFADevice', (p, s) => mfaSerial(s.accountId, p.get('Path') ?? '/', p.get('VirtualMFADeviceName') ?? '')],
+  ['CreateVirtualMFADevice',
+    (p, s) => mfaSerial(s.accountId, p.get('Path') ?? '/', p.get('VirtualMFADeviceName') ?? '')],
   ['EnableMFADevice', user], ['ResyncMFADevice', user], ['DeactivateMFADevice', user], ['ListMFADevices', user],
   ['GetMFADevice', user], ['DeleteVirtualMFADevice', serial], ['ListVirtualMFADevices', any],
   ['ListMFADeviceTags', serial], ['TagMFADevice', serial], ['UntagMFADevice', serial],

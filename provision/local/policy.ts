@@ -201,7 +201,9 @@ function compileCond(op: string, key: string, raw: unknown, vars: boolean): Cond
   const v = vars && (def.kind === 'string' || def.kind === 'stringci' || def.kind === 'like' || def.kind === 'arn' ||
     def.kind === 'bool');
   const values = asList(raw).map((x) => template(x, v, def.kind === 'like' || def.kind === 'arn'));
-  return { key: key.toLowerCase(), name: key, kind: def.kind, negated: def.negated, ifExists, set, cmp: def.cmp, values };
+  return {
+    key: key.toLowerCase(), name: key, kind: def.kind, negated: def.negated, ifExists, set, cmp: def.cmp, values,
+  };
 }
 
 function compileStatement(s: Statement, index: number, vars: boolean): Compiled {
@@ -218,7 +220,9 @@ function compileStatement(s: Statement, index: number, vars: boolean): Compiled 
     if (!c || typeof c !== 'object' || Array.isArray(c)) badCond = true;
     else for (const [op, block] of Object.entries(c as Record<string, unknown>)) {
       if (!block || typeof block !== 'object' || Array.isArray(block)) { badCond = true; continue; }
-      for (const [key, v] of Object.entries(block as Record<string, unknown>)) conds.push(compileCond(op, key, v, vars));
+      for (const [key, v] of Object.entries(block as Record<string, unknown>)) {
+        conds.push(compileCond(op, key, v, vars));
+      }
     }
   }
   return {
@@ -339,8 +343,8 @@ function applies(s: Compiled, r: AuthRequest, action: string, missing: Set<strin
   let hit = false;
   for (const a of s.actions) if (wmatch(a, action)) { hit = true; break; }
   if (hit === s.notAction) return 'no';
-  if (r.principal && s.hasPrincipal &&
-    principalMatches(s.principal, r.principal.callers, r.principal.account, r.principal.exact) === s.notPrincipal) return 'no';
+  const p = r.principal;
+  if (p && s.hasPrincipal && principalMatches(s.principal, p.callers, p.account, p.exact) === s.notPrincipal) return 'no';
   let unknown = false;
   if (r.resource !== undefined) {
     if (!s.resources) unknown = true;
@@ -418,7 +422,7 @@ export function parsePolicy(doc: string): Statement[] {
 
 export interface Request { action: string; callers: string[]; account: string; ctx: Context }
 
-/** The trust policy's verdict on one action: 'allowed', 'explicitDeny' or 'implicitDeny'. A bad document allows nothing. */
+/** A trust policy's verdict on one action; a document that does not parse, or is over the quota, allows nothing. */
 export function trustDecision(doc: string, r: Request): Decision {
   try { parsePolicy(doc); } catch { return 'implicitDeny'; }
   return evaluate([{ id: 'trust', type: 'role', doc }],
