@@ -194,13 +194,14 @@ N('get-user toString and create-access-key hasOwnProperty → NoSuchEntity; crea
     const exit = new Promise((r) => child.on('close', r));
     let out = '', err = '';
     child.stderr!.on('data', (b) => (err += b));
-    const j = await new Promise<{ endpoint: string; accessKeyId: string; secretAccessKey: string }>((res, rej) => {
+    const j = await new Promise<{ endpoint: string; adminAccessKeyId: string; adminSecretAccessKey: string }>((res, rej) => {
       child.stdout!.on('data', (b) => { out += b; if (out.includes('\n')) res(JSON.parse(out)); });
       void exit.then(() => rej(new Error(`local-aws exited: ${err}`)));
     });
     const env = {
       PATH: process.env.PATH, LANG: 'C.UTF-8', HOME: d.dir, AWS_CONFIG_FILE: join(d.dir, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(d.dir, 'none'),
-      AWS_ACCESS_KEY_ID: j.accessKeyId, AWS_SECRET_ACCESS_KEY: j.secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1',
+      // IAM setup and lookups: the administrator's key (the seed user's policy allows only its own MFA device).
+      AWS_ACCESS_KEY_ID: j.adminAccessKeyId, AWS_SECRET_ACCESS_KEY: j.adminSecretAccessKey, AWS_DEFAULT_REGION: 'us-east-1',
       AWS_ENDPOINT_URL_IAM: j.endpoint, AWS_EC2_METADATA_DISABLED: 'true', PYTHONDONTWRITEBYTECODE: '1', AWS_MAX_ATTEMPTS: '1',
     };
     return { child, exit, cli: (...args: string[]) => run('python3', ['-m', 'awscli', 'iam', ...args], { env, cwd: d.dir, timeoutMs: 60_000 }) };
@@ -220,7 +221,7 @@ N('get-user toString and create-access-key hasOwnProperty → NoSuchEntity; crea
     const t = await a.cli('create-user', '--user-name', 'toString', '--tags', 'Key=k,Value=v');
     assert.is(t.code, 0, t.stderr);
     const listed = await a.cli('list-users');
-    assert.equal(JSON.parse(listed.stdout).Users.map((u: { UserName: string }) => u.UserName).sort(), ['__proto__', 'kjh-SuperDuperUser', 'toString']);
+    assert.equal(JSON.parse(listed.stdout).Users.map((u: { UserName: string }) => u.UserName).sort(), ['__proto__', 'kjh-SuperDuperUser', 'local-admin', 'toString']);
     const role = await a.cli('create-role', '--role-name', 'constructor', '--max-session-duration', '7200',
       '--assume-role-policy-document', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '123456789012' }, Action: 'sts:AssumeRole' }] }));
     assert.is(role.code, 0, role.stderr);
@@ -233,7 +234,7 @@ N('get-user toString and create-access-key hasOwnProperty → NoSuchEntity; crea
     assert.is(JSON.parse(u.stdout).User.UserName, '__proto__');
     assert.equal(JSON.parse((await b.cli('get-user', '--user-name', 'toString')).stdout).User.Tags, [{ Key: 'k', Value: 'v' }]);
     const listed = await b.cli('list-users');
-    assert.equal(JSON.parse(listed.stdout).Users.map((x: { UserName: string }) => x.UserName).sort(), ['__proto__', 'kjh-SuperDuperUser', 'toString']);
+    assert.equal(JSON.parse(listed.stdout).Users.map((x: { UserName: string }) => x.UserName).sort(), ['__proto__', 'kjh-SuperDuperUser', 'local-admin', 'toString']);
     const g = await b.cli('get-role', '--role-name', 'constructor');
     assert.is(JSON.parse(g.stdout).Role.MaxSessionDuration, 7200, 'GetRole carries it');
     const none = await b.cli('get-user', '--user-name', 'valueOf');

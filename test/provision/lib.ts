@@ -75,7 +75,7 @@ export function expectExit(r: Run, code: number, what: string): Run {
 export interface Server {
   endpoint: string;
   fixture: { accountId: string; userName: string; userArn: string; accessKeyId: string; secretAccessKey: string; roleArn: string;
-    adminAccessKeyId: string; adminSecretAccessKey: string };
+    adminUserName: string; adminAccessKeyId: string; adminSecretAccessKey: string };
   /** Env that points the SDK (and the AWS CLI) at it with the fixture's keys. */
   awsEnv: NodeJS.ProcessEnv;
   /** The same with the administrator's key (setup work the seed user's policy does not allow). */
