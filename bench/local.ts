@@ -1,10 +1,15 @@
 // The local IAM/STS endpoint under the JS SDK over real HTTP: start-up, signed calls per second,
-// CreateVirtualMFADevice (seed + QR PNG + atomic save) and MFA AssumeRole (code check + save).
+// CreateVirtualMFADevice (seed + QR PNG + atomic save) and MFA AssumeRole (code check + save); and the
+// cost of one policy decision over a 20-statement set (the engine every IAM call goes through).
 import { join } from 'node:path';
-import { CreateVirtualMFADeviceCommand, EnableMFADeviceCommand, IAMClient } from '@aws-sdk/client-iam';
+import {
+  CreateVirtualMFADeviceCommand, EnableMFADeviceCommand, IAMClient, ListMFADevicesCommand,
+} from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { totp } from '../device/core/index.js';
 import { hostClock } from '../lib/clock.js';
+import { FORCE_MFA_POLICY, SELF_MANAGE_MFA } from '../provision/local/fixture.js';
+import { evaluate } from '../provision/local/policy.js';
 import { startLocalAws } from '../provision/local/server.js';
 import { tempDir } from '../test/helpers.js';
 
@@ -14,6 +19,39 @@ async function timed(n: number, f: (i: number) => Promise<unknown>): Promise<num
   const ms: number[] = [];
   for (let i = 0; i < n; i++) { const t0 = performance.now(); await f(i); ms.push(performance.now() - t0); }
   return ms;
+}
+
+/**
+ * One decision over a 20-statement set: AWS's self-manage-MFA example (5 statements, variables,
+ * Bool and BoolIfExists) and 15 more with wildcards, NotResource and String/Numeric conditions.
+ */
+export function decisionCost(): { us: number; statements: number } {
+  const extra = Array.from({ length: 15 }, (_, i) => ({
+    Sid: `S${i}`, Effect: i % 5 === 0 ? 'Deny' : 'Allow',
+    Action: [`iam:Get${i}*`, `s3:*Object${i}`, 'ec2:Describe?nstances'],
+    ...(i % 3 === 0 ? { NotResource: 'arn:aws:iam::*:user/admins/*' }
+      : { Resource: [`arn:aws:iam::*:user/\${aws:username}/${i}/*`] }),
+    Condition: { StringLike: { 'aws:PrincipalTag/team': [`team-${i}*`] },
+      NumericLessThanIfExists: { 'aws:MultiFactorAuthAge': '3600' } },
+  }));
+  const sources = [
+    { id: 'SelfManageMFA', type: 'user-managed' as const, doc: SELF_MANAGE_MFA.doc },
+    { id: 'ForceMFA', type: 'user-managed' as const, doc: FORCE_MFA_POLICY.doc },
+    { id: 'extra', type: 'user' as const, doc: JSON.stringify({ Version: '2012-10-17', Statement: extra }) },
+  ];
+  const ctx = new Map<string, string>([['aws:username', 'kjh-SuperDuperUser'], ['aws:principaltag/team', 'team-7x'],
+    ['aws:multifactorauthpresent', 'true'], ['aws:multifactorauthage', '120']]);
+  const reqs = [
+    { action: 'iam:EnableMFADevice', resource: 'arn:aws:iam::123456789012:user/service-user/kjh-SuperDuperUser' },
+    { action: 'iam:CreateUser', resource: 'arn:aws:iam::123456789012:user/mallory' },
+    { action: 's3:GetObject7', resource: 'arn:aws:iam::123456789012:user/kjh-SuperDuperUser/7/x' },
+  ];
+  const n = 30_000;
+  for (let i = 0; i < 2000; i++) evaluate(sources, { ...reqs[i % 3]!, ctx });
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) evaluate(sources, { ...reqs[i % 3]!, ctx });
+  const statements = sources.reduce((k, x) => k + (JSON.parse(x.doc) as { Statement: unknown[] }).Statement.length, 0);
+  return { us: ((performance.now() - t0) / n) * 1000, statements };
 }
 
 export async function bench(): Promise<string> {
@@ -54,8 +92,12 @@ export async function bench(): Promise<string> {
         TokenCode: totp(seed, step() * 30),
       }));
     });
+    const listMine = await timed(100, () => iam.send(new ListMFADevicesCommand({})));
+    const cost = decisionCost();
     return [
       `local IAM/STS (JS SDK over HTTP, 127.0.0.1)`,
+      `  policy decision, ${cost.statements}-statement set       ${(cost.us / 1000).toFixed(4)} ms  (target < 0.2 ms)`,
+      `  ListMFADevices (authorized by policy)  median ${median(listMine).toFixed(2)} ms`,
       `  start-up (new state, lock, listen)     ${startMs.toFixed(1)} ms`,
       `  GetCallerIdentity sequential           median ${median(seq).toFixed(2)} ms  ` +
         `(${(1000 / median(seq)).toFixed(0)}/s)`,

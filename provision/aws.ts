@@ -18,6 +18,8 @@ export interface AwsOptions {
   endpointUrl?: string;
   /** Fixed keys (the local endpoint's fixture); otherwise the SDK's default chain. */
   credentials?: Credentials;
+  /** Other fixed keys for IAM alone (`--local`: the administrator's, while STS signs as the seed user). */
+  iamCredentials?: Credentials;
   /** Attempts per call, retries included (default 4); throttling backs off (SDK "adaptive" mode). */
   maxAttempts?: number;
   env?: NodeJS.ProcessEnv;
@@ -49,7 +51,7 @@ export async function connect(o: AwsOptions = {}): Promise<Aws> {
     requestHandler: { connectionTimeout: 5000, requestTimeout: 30000 },
   };
   const iam = new I.IAMClient({ ...common, region: 'us-east-1', ...(endpoints.iam ? {
-    endpoint: endpoints.iam } : {}) });
+    endpoint: endpoints.iam } : {}), ...(o.iamCredentials ? { credentials: o.iamCredentials } : {}) });
   const sts = new S.STSClient({ ...common, ...(endpoints.sts ? { endpoint: endpoints.sts } : {}) });
   // IAM's LimitExceeded is a quota ("beyond the current AWS account limits", e.g. 8 MFA devices per
   // user), not a rate; the SDK's retry lists LimitExceededException among throttling codes

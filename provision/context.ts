@@ -45,7 +45,7 @@ export interface LocalEndpoint {
   endpoint: string;
   fixture: {
     accountId: string; userName: string; userArn: string; accessKeyId: string; secretAccessKey: string;
-    roleArn: string };
+    roleArn: string; adminAccessKeyId: string; adminSecretAccessKey: string };
   close(): Promise<void> | void;
 }
 
@@ -150,8 +150,14 @@ export async function withCtx<T>(o: CommonOptions, io: Io, fn: (ctx: ProvisionCt
     if (o.endpointUrl || o.profile) throw usage(
       '--local starts its own endpoint with its own keys: drop --endpoint-url and --profile');
     local = await startLocal(clock, env, undefined, io);
-    Object.assign(awsOpts, { endpointUrl: local.endpoint, region: 'us-east-1', credentials: {
-      accessKeyId: local.fixture.accessKeyId, secretAccessKey: local.fixture.secretAccessKey } });
+    // The endpoint enforces identity policies, and the seed user's allow only its own MFA device. So
+    // IAM (devices for any user, batch, list, remove) signs as the fixture's administrator, while STS
+    // (who am I, sessions, AssumeRole, credential_process) signs as the seed user: that journey is
+    // the user's own, and the MFA-only role's trust policy names that user.
+    const f = local.fixture;
+    Object.assign(awsOpts, { endpointUrl: local.endpoint, region: 'us-east-1',
+      credentials: { accessKeyId: f.accessKeyId, secretAccessKey: f.secretAccessKey },
+      iamCredentials: { accessKeyId: f.adminAccessKeyId, secretAccessKey: f.adminSecretAccessKey } });
   }
   let aws: Aws | undefined;
   let ctx: (ProvisionCtx & { close(): Promise<void> }) | undefined;

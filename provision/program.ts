@@ -77,7 +77,8 @@ PROVISION_LOCAL_RESYNC_WINDOW (steps ResyncMFADevice looks either side of now; d
 TOTP_FOB_NOW (simulated time), XDG_STATE_HOME (provision.json, local-aws.json, each with a .journal
 of recent changes beside it: move them together), PROVISION_STATE (the mapping file). Exit status: 0 ok, 1 failed, 2 usage.
 --local waits up to 10 s for another \`provision --local\` on the same state; a \`provision local-aws\`
-server holding it is not waited for: use --endpoint-url with its keys.
+server holding it is not waited for: use --endpoint-url with its keys. The endpoint enforces identity
+policies, so --local signs IAM calls with its administrator's key and STS calls with the seed user's.
 PROVISION_FAIL_AT=create|seed|qr-out|qr|enroll|enable fails \`create\` right after that step (tests only).`);
 
   common(p.command('create').argument('[names...]', 'device names (VirtualMFADeviceName)'))
@@ -231,11 +232,12 @@ PROVISION_FAIL_AT=create|seed|qr-out|qr|enroll|enable fails \`create\` right aft
     .option('--throttle <rate>', 'answer requests beyond RATE per second with Throttling')
     .option('--resync-window <steps>',
       'ResyncMFADevice looks STEPS either side of now (default 20, up to 2880; also PROVISION_LOCAL_RESYNC_WINDOW)')
+    .option('--open', 'do not enforce identity policies: every signed caller may call every action')
     .addHelpText('after', EXAMPLES.localAws)
     .action(async (_o, c: Command) => {
       // --json may land on the program (it has one too): read both.
       const o = c.optsWithGlobals() as {
-        port?: string; state?: string; json?: boolean; throttle?: string; resyncWindow?: string };
+        port?: string; state?: string; json?: boolean; throttle?: string; resyncWindow?: string; open?: boolean };
       const { runLocalAwsCommand } = await import('./local/command.js');
       process.exitCode = await runLocalAwsCommand(o,
         { stdout: process.stdout, stderr: process.stderr, verbose: !!process.stderr.isTTY });

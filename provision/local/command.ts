@@ -1,5 +1,5 @@
-// `provision local-aws [--port N] [--state FILE] [--json] [--throttle RATE] [--resync-window STEPS]`: serve until
-// SIGINT/SIGTERM. The provision CLI parses flags and hands them here.
+// `provision local-aws [--port N] [--state FILE] [--json] [--throttle RATE] [--resync-window STEPS]
+// [--open]`: serve until SIGINT/SIGTERM. The provision CLI parses flags and hands them here.
 import { join } from 'node:path';
 import { hostClock, type HostClock } from '../../lib/clock.js';
 import { stateDir } from '../../lib/paths.js';
@@ -16,6 +16,8 @@ export interface LocalAwsCommandOptions {
   json?: boolean;
   throttle?: number | string;
   resyncWindow?: number | string;
+  /** Allow every signed caller every action (identity policies not enforced). */
+  open?: boolean;
 }
 export interface CommandIo {
   stdout: { write(s: string): unknown };
@@ -61,6 +63,8 @@ export function banner(s: LocalAws): string {
     `local IAM/STS on ${s.endpoint} (account ${f.accountId}); Ctrl-C stops it`,
     `access key ${f.accessKeyId} for ${f.userArn} (policy SelfManageMFA: its own MFA device)`,
     `admin key ${f.adminAccessKeyId} for ${f.adminUserArn} (AdministratorAccess: setup work)`,
+    s.open ? 'policies NOT enforced (--open): every signed caller may call every action'
+      : 'identity policies enforced, as IAM does (--open turns that off)',
     '',
     '# ~/.aws/credentials',
     `[${f.userName}]`,
@@ -108,6 +112,7 @@ export async function runLocalAwsCommand(opts: LocalAwsCommandOptions, io: Comma
       statePath: opts.state ?? defaultStatePath(env), port, clock,
       ...(throttle !== undefined ? { throttle } : {}),
       ...(resyncWindow !== undefined ? { resyncWindow } : {}),
+      ...(opts.open ? { open: true } : {}),
       ...(io.verbose ? { log: (l: string) => io.stderr.write(`local-aws: ${l}\n`) } : {}),
     });
   } catch (e) {
@@ -125,7 +130,8 @@ export async function runLocalAwsCommand(opts: LocalAwsCommandOptions, io: Comma
     io.signal?.addEventListener('abort', stop, { once: true });
     if (io.signal?.aborted) stop();
   });
-  if (opts.json) io.stdout.write(JSON.stringify({ endpoint: server.endpoint, ...server.fixture }) + '\n');
+  if (opts.json) io.stdout.write(JSON.stringify({ endpoint: server.endpoint, ...server.fixture, open: server.open }) +
+    '\n');
   else io.stdout.write(banner(server));
   io.ready?.(server);
   await stopped;

@@ -21,6 +21,10 @@ export interface Ctx {
   resyncWindow: number;
   /** Set by any handler that changed the state, so it is saved even if the request then fails. */
   changed: boolean;
+  /** `local-aws --open`: identity policies are not enforced (trust policies still are). */
+  open?: boolean;
+  /** The region the request was signed for. */
+  region?: string;
 }
 
 /** A handler returns the `{Action}Result` body, or null for actions the model gives no output. */

@@ -28,16 +28,20 @@ export const fixtureTrustPolicy = (accountId: string) => JSON.stringify({
 // reference_policies_examples_iam_mfa-selfmanage), split in two: its Allow statements, and its
 // final Deny. Attaching the Deny by default would change the seed post's own AccessDenied text.
 // Create is allowed on any `mfa/*` name because the device is not yet anyone's; every other
-// statement reaches only the caller's own user.
+// statement reaches only the caller's own user. IAM authorizes a user's actions on the user's ARN,
+// path included (`user/service-user/kjh-SuperDuperUser`), which AWS's `user/${aws:username}` does
+// not match: the seed user has a path, so each such statement also names `user/*/${aws:username}`
+// (user names are unique across paths, so that is still only the caller).
+const OWN = ['arn:aws:iam::*:user/${aws:username}', 'arn:aws:iam::*:user/*/${aws:username}'];
 const SELF_MANAGE = [
   { Sid: 'AllowListActions', Effect: 'Allow', Action: ['iam:ListUsers', 'iam:ListVirtualMFADevices'], Resource: '*' },
   { Sid: 'AllowUserToCreateVirtualMFADevice', Effect: 'Allow', Action: ['iam:CreateVirtualMFADevice'],
     Resource: 'arn:aws:iam::*:mfa/*' },
   { Sid: 'AllowUserToManageTheirOwnMFA', Effect: 'Allow',
     Action: ['iam:EnableMFADevice', 'iam:GetMFADevice', 'iam:ListMFADevices', 'iam:ResyncMFADevice'],
-    Resource: 'arn:aws:iam::*:user/${aws:username}' },
+    Resource: OWN },
   { Sid: 'AllowUserToDeactivateTheirOwnMFAOnlyWhenUsingMFA', Effect: 'Allow', Action: ['iam:DeactivateMFADevice'],
-    Resource: ['arn:aws:iam::*:user/${aws:username}'], Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } },
+    Resource: OWN, Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } },
 ];
 const FORCE_MFA = [
   { Sid: 'BlockMostAccessUnlessSignedInWithMFA', Effect: 'Deny',

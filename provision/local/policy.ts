@@ -1,20 +1,24 @@
-// Trust-policy evaluation for sts:AssumeRole (and the sts:TagSession / sts:SetSourceIdentity it
-// implies): an explicit Deny wins, otherwise some Allow must match Principal, Action and every
-// Condition. Conditions cover what MFA policies use (Bool, BoolIfExists, Null, Numeric* on
-// aws:MultiFactorAuthAge) plus String*/Arn* for sts:ExternalId, session names and tags. An
-// operator this evaluator does not know never matches, so it can only deny more.
+// The policy engine: identity policies (and, through `allows`, trust policies) evaluated as IAM
+// does. An explicit Deny wins; otherwise some Allow must match Action, Resource (and Principal,
+// for a trust policy) and every Condition; otherwise the answer is an implicit deny.
 //
-// The work is bounded: a document is at most ACLSizePerRole characters (whitespace not counted,
-// as IAM counts), which also bounds statements, values and pattern lengths, and globs match in
-// O(pattern × subject) steps without regular expressions, so no document can stall the server.
+// Fail closed wherever AWS would have refused the document at Put time and a hand-edited state
+// file could still hold it: an operator this engine does not know makes an Allow not apply and a
+// Deny apply, and a statement with neither Resource nor NotResource likewise (no Allow, a Deny on
+// everything). Either way an odd document can only take access away.
+//
+// The work is bounded: documents are compiled once (a bounded cache keyed by the text) and globs
+// match without regular expressions in at most |pattern| × |subject| steps, linear in either, so
+// no document or request can stall the server.
 import { AwsError } from './errors.js';
+import type { PolicySource } from './state.js';
 
-/** Condition keys, lower-cased; absent keys are simply missing. */
-export type Context = Map<string, string>;
+/** Request context keys, lower-cased; a multi-valued key holds a list. Absent keys are simply missing. */
+export type Context = Map<string, string | string[]>;
 
 interface Statement {
-  Effect?: unknown; Principal?: unknown; NotPrincipal?: unknown;
-  Action?: unknown; NotAction?: unknown; Condition?: unknown;
+  Sid?: unknown; Effect?: unknown; Principal?: unknown; NotPrincipal?: unknown;
+  Action?: unknown; NotAction?: unknown; Resource?: unknown; NotResource?: unknown; Condition?: unknown;
 }
 
 /** IAM's default quota for a role trust policy, in non-whitespace characters. */
@@ -22,25 +26,367 @@ export const TRUST_POLICY_MAX = 2048;
 
 const asList = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]).map((x) => String(x));
 
+// Wildcards in a compiled pattern are these two private-use characters, which the policy grammar
+// (\u0009-\u00FF) cannot contain, so a `${*}` escape or a variable's value stays literal.
+const STAR = '\uE000', ONE = '\uE001';
+const STAR_C = 0xe000, ONE_C = 0xe001;
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/** Counts glob steps when a test hands one in (the linear-time check). */
+export interface Steps { n: number }
+
 /**
- * `*` matches any run of characters (none included), `?` exactly one; everything else is literal.
- * Two pointers with one resume point after the last `*`: a later `*` supersedes an earlier one,
+ * Matches a compiled pattern (STAR: any run, none included; ONE: exactly one character).
+ * Two pointers with one resume point after the last STAR: a later STAR supersedes an earlier one,
  * so the scan never goes back further than that point and costs at most |pattern| × |subject|.
  */
-export function glob(pattern: string, subject: string, ignoreCase = false): boolean {
-  const p = [...(ignoreCase ? pattern.toLowerCase() : pattern)];
-  const s = [...(ignoreCase ? subject.toLowerCase() : subject)];
+function wmatch(p: string, s: string, steps?: Steps): boolean {
+  if (SURROGATE.test(p) || SURROGATE.test(s)) return wmatchPoints([...p], [...s], steps);
+  let i = 0, j = 0, star = -1, resume = 0, n = 0;
+  const pl = p.length, sl = s.length;
+  while (j < sl) {
+    n++;
+    const c = i < pl ? p.charCodeAt(i) : -1;
+    if (c === STAR_C) { star = i++; resume = j; }
+    else if (c !== -1 && (c === ONE_C || c === s.charCodeAt(j))) { i++; j++; }
+    else if (star >= 0) { i = star + 1; j = ++resume; }
+    else { if (steps) steps.n += n; return false; }
+  }
+  if (steps) steps.n += n;
+  while (i < pl && p.charCodeAt(i) === STAR_C) i++;
+  return i === pl;
+}
+
+/** The same over code points, so ONE matches one character even outside the BMP. */
+function wmatchPoints(p: string[], s: string[], steps?: Steps): boolean {
   let i = 0, j = 0, star = -1, resume = 0;
   while (j < s.length) {
+    if (steps) steps.n++;
     const c = p[i];
-    if (c === '*') { star = i++; resume = j; }
-    else if (c !== undefined && (c === '?' || c === s[j])) { i++; j++; }
+    if (c === STAR) { star = i++; resume = j; }
+    else if (c !== undefined && (c === ONE || c === s[j])) { i++; j++; }
     else if (star >= 0) { i = star + 1; j = ++resume; }
     else return false;
   }
-  while (p[i] === '*') i++;
+  while (p[i] === STAR) i++;
   return i === p.length;
 }
+
+const wild = (pattern: string) => pattern.replace(/[*?]/g, (c) => (c === '*' ? STAR : ONE));
+/** A value spliced into a pattern: literal, never a wildcard. */
+const literal = (v: string) => v.replace(/[\uE000\uE001]/g, '\uFFFD');
+
+/** `*` matches any run of characters (none included), `?` exactly one; everything else is literal. */
+export function glob(pattern: string, subject: string, ignoreCase = false, steps?: Steps): boolean {
+  return ignoreCase ? wmatch(wild(pattern.toLowerCase()), subject.toLowerCase(), steps)
+    : wmatch(wild(pattern), subject, steps);
+}
+
+/**
+ * ARN matching: the first five colon-separated fields each on their own, the resource (the rest,
+ * colons and all) as one. A field pattern ending in `*` may reach past its colons, as AWS
+ * documents, so the rest of the pattern is then matched against the rest of the ARN.
+ */
+function arnMatch(p: string, s: string, steps?: Steps): boolean {
+  if (p === STAR) return true;
+  let pi = 0, si = 0;
+  for (let field = 0; field < 5; field++) {
+    const pe = p.indexOf(':', pi), se = s.indexOf(':', si);
+    if (pe < 0 || se < 0) return wmatch(p.slice(pi), s.slice(si), steps);
+    const pf = p.slice(pi, pe);
+    if (pf.endsWith(STAR)) return wmatch(p.slice(pi), s.slice(si), steps);
+    if (!wmatch(pf, s.slice(si, se), steps)) return false;
+    pi = pe + 1; si = se + 1;
+  }
+  return wmatch(p.slice(pi), s.slice(si), steps);
+}
+
+// ---- Compiling
+
+/** A pattern or value with policy variables: literal pieces and `${key, 'default'}` holes. */
+type Piece = string | { key: string; name: string; def?: string };
+interface Template { pieces: Piece[] | null; text: string }
+
+const VAR = /^\s*([^,}\s]+)\s*(?:,\s*'([^']*)'\s*)?$/;
+
+/**
+ * Splits `${…}` out of a string when the document allows variables. `${*}`, `${?}` and `${$}` are
+ * the literal characters; wildcards elsewhere become STAR/ONE when `wildcards` is set.
+ */
+function template(src: string, vars: boolean, wildcards: boolean): Template {
+  const conv = (t: string) => (wildcards ? wild(t) : t);
+  if (!vars || !src.includes('${')) return { pieces: null, text: conv(src) };
+  const pieces: Piece[] = [];
+  let at = 0, lit = '';
+  while (at < src.length) {
+    const open = src.indexOf('${', at);
+    const close = open < 0 ? -1 : src.indexOf('}', open + 2);
+    if (open < 0 || close < 0) { lit += conv(src.slice(at)); break; }
+    lit += conv(src.slice(at, open));
+    const inner = src.slice(open + 2, close);
+    if (inner === '*' || inner === '?' || inner === '$') lit += inner;
+    else {
+      const m = VAR.exec(inner);
+      if (!m) lit += conv(src.slice(open, close + 1));
+      else {
+        if (lit) pieces.push(lit);
+        lit = '';
+        const key = m[1]!.toLowerCase(), name = m[1]!;
+        pieces.push(m[2] !== undefined ? { key, name, def: m[2] } : { key, name });
+      }
+    }
+    at = close + 1;
+  }
+  if (lit) pieces.push(lit);
+  return pieces.some((p) => typeof p !== 'string') ? { pieces, text: '' } : { pieces: null, text: pieces.join('') };
+}
+
+/** The template with the request's values in, or null when a variable has no value (AWS: it matches nothing). */
+function fill(t: Template, ctx: Context, missing?: Set<string>): string | null {
+  if (!t.pieces) return t.text;
+  let out = '';
+  for (const p of t.pieces) {
+    if (typeof p === 'string') { out += p; continue; }
+    const v = ctx.get(p.key);
+    const one = typeof v === 'string' ? v : Array.isArray(v) && v.length === 1 ? v[0]! : undefined;
+    if (one === undefined && p.def === undefined) { missing?.add(p.name); return null; }
+    out += literal(one ?? p.def!);
+  }
+  return out;
+}
+
+type Kind = 'string' | 'stringci' | 'like' | 'arn' | 'num' | 'date' | 'bool' | 'null' | 'unknown';
+const OPS = new Map<string, { kind: Kind; negated: boolean; cmp?: (a: number, b: number) => boolean }>();
+for (const [name, kind, negated] of [
+  ['stringequals', 'string', false], ['stringnotequals', 'string', true],
+  ['stringequalsignorecase', 'stringci', false], ['stringnotequalsignorecase', 'stringci', true],
+  ['stringlike', 'like', false], ['stringnotlike', 'like', true],
+  ['arnequals', 'arn', false], ['arnlike', 'arn', false], ['arnnotequals', 'arn', true], ['arnnotlike', 'arn', true],
+  ['bool', 'bool', false], ['null', 'null', false],
+] as const) OPS.set(name, { kind, negated });
+for (const [kind, prefix] of [['num', 'numeric'], ['date', 'date']] as const) {
+  for (const [suffix, cmp] of [
+    // A negated operator compares as its positive twin; condHolds negates the outcome once.
+    ['equals', (a: number, b: number) => a === b], ['notequals', (a: number, b: number) => a === b],
+    ['lessthan', (a: number, b: number) => a < b], ['lessthanequals', (a: number, b: number) => a <= b],
+    ['greaterthan', (a: number, b: number) => a > b], ['greaterthanequals', (a: number, b: number) => a >= b],
+  ] as const) OPS.set(prefix + suffix, { kind, negated: suffix === 'notequals', cmp });
+}
+
+interface Cond {
+  /** Lower case for lookups; `name` as the policy spells it, for MissingContextValues. */
+  key: string; name: string; kind: Kind; negated: boolean; ifExists: boolean; set: 'any' | 'all' | null;
+  cmp?: (a: number, b: number) => boolean; values: Template[];
+}
+
+interface Compiled {
+  index: number; sid?: string; effect: 'Allow' | 'Deny' | null;
+  actions: string[] | null; notAction: boolean;
+  resources: Template[] | null; notResource: boolean;
+  principal: unknown; notPrincipal: boolean; hasPrincipal: boolean;
+  conds: Cond[];
+  /** The Condition block was not an object of objects: an unknown operator, in effect. */
+  badCond: boolean;
+}
+
+function compileCond(op: string, key: string, raw: unknown, vars: boolean): Cond {
+  let o = op.toLowerCase();
+  let set: Cond['set'] = null;
+  if (o.startsWith('foranyvalue:')) { set = 'any'; o = o.slice(12); }
+  else if (o.startsWith('forallvalues:')) { set = 'all'; o = o.slice(13); }
+  const ifExists = o !== 'null' && o.endsWith('ifexists');
+  if (ifExists) o = o.slice(0, -8);
+  const def = OPS.get(o) ?? { kind: 'unknown' as const, negated: false };
+  // Variables work in String, ARN and Bool conditions; elsewhere `${` is literal text.
+  const v = vars && (def.kind === 'string' || def.kind === 'stringci' || def.kind === 'like' || def.kind === 'arn' ||
+    def.kind === 'bool');
+  const values = asList(raw).map((x) => template(x, v, def.kind === 'like' || def.kind === 'arn'));
+  return {
+    key: key.toLowerCase(), name: key, kind: def.kind, negated: def.negated, ifExists, set, cmp: def.cmp, values,
+  };
+}
+
+function compileStatement(s: Statement, index: number, vars: boolean): Compiled {
+  const obj = !!s && typeof s === 'object' && !Array.isArray(s);
+  const st = (obj ? s : {}) as Statement;
+  const effect = st.Effect === 'Allow' || st.Effect === 'Deny' ? st.Effect : null;
+  const notAction = st.NotAction !== undefined;
+  const notResource = st.NotResource !== undefined;
+  const resRaw = notResource ? st.NotResource : st.Resource;
+  const conds: Cond[] = [];
+  let badCond = false;
+  const c = st.Condition;
+  if (c !== undefined) {
+    if (!c || typeof c !== 'object' || Array.isArray(c)) badCond = true;
+    else for (const [op, block] of Object.entries(c as Record<string, unknown>)) {
+      if (!block || typeof block !== 'object' || Array.isArray(block)) { badCond = true; continue; }
+      for (const [key, v] of Object.entries(block as Record<string, unknown>)) {
+        conds.push(compileCond(op, key, v, vars));
+      }
+    }
+  }
+  return {
+    index, ...(typeof st.Sid === 'string' ? { sid: st.Sid } : {}), effect,
+    actions: st.Action === undefined && st.NotAction === undefined ? null :
+      asList(notAction ? st.NotAction : st.Action).map((a) => wild(a.toLowerCase())),
+    notAction,
+    resources: resRaw === undefined ? null : asList(resRaw).map((r) => template(r, vars, true)),
+    notResource,
+    principal: st.NotPrincipal !== undefined ? st.NotPrincipal : st.Principal,
+    notPrincipal: st.NotPrincipal !== undefined,
+    hasPrincipal: st.Principal !== undefined || st.NotPrincipal !== undefined,
+    conds, badCond,
+  };
+}
+
+interface Doc { statements: Compiled[] | null }
+
+/** Documents compiled so far, by text; the oldest goes when it is full. */
+const CACHE_MAX = 512;
+const cache = new Map<string, Doc>();
+
+function compile(text: string): Doc {
+  const hit = cache.get(text);
+  if (hit) return hit;
+  let doc: Doc;
+  try {
+    const p = JSON.parse(text) as { Version?: unknown; Statement?: unknown };
+    const st = p?.Statement;
+    const list = Array.isArray(st) ? st : st && typeof st === 'object' ? [st] : null;
+    // Variables only under the 2012-10-17 language; under 2008-10-17 (or none) `${…}` is literal.
+    const vars = p?.Version === '2012-10-17';
+    doc = { statements: list ? (list as Statement[]).map((s, i) => compileStatement(s, i, vars)) : null };
+  } catch { doc = { statements: null }; }
+  if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
+  cache.set(text, doc);
+  return doc;
+}
+
+// ---- Evaluating
+
+function num(v: string): number {
+  return /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(v) ? Number(v) : NaN;
+}
+/** ISO 8601 or epoch seconds; NaN otherwise. */
+function date(v: string): number {
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  return /^\d{4}-\d{2}-\d{2}/.test(v) ? Date.parse(v) : NaN;
+}
+
+/** Whether one request value matches one policy value (already filled in). */
+function valueMatches(c: Cond, have: string, want: string): boolean {
+  switch (c.kind) {
+    case 'string': return have === want;
+    case 'stringci': return have.toLowerCase() === want.toLowerCase();
+    case 'like': return wmatch(want, have);
+    case 'arn': return arnMatch(want, have);
+    case 'bool': return have.toLowerCase() === want.toLowerCase();
+    case 'num': { const a = num(have), b = num(want); return !Number.isNaN(a) && !Number.isNaN(b) && c.cmp!(a, b); }
+    case 'date': { const a = date(have), b = date(want); return !Number.isNaN(a) && !Number.isNaN(b) && c.cmp!(a, b); }
+    default: return false;
+  }
+}
+
+/** One key's condition. Values: OR for a positive operator, AND of the negations for a negated one. */
+function condHolds(c: Cond, ctx: Context, missing: Set<string>): boolean {
+  const raw = ctx.get(c.key);
+  const have = raw === undefined ? undefined : Array.isArray(raw) ? raw : [raw];
+  if (c.kind === 'null') {
+    const absent = have === undefined || have.length === 0;
+    return c.values.some((w) => (w.text.toLowerCase() === 'true') === absent);
+  }
+  if (have === undefined || (c.set && have.length === 0)) {
+    missing.add(c.name);
+    // AWS: absent key → false, except IfExists and negated operators (true); ForAllValues holds on no values.
+    return c.ifExists || c.set === 'all' || (c.set === null && c.negated);
+  }
+  const wants = c.values.map((t) => fill(t, ctx)).filter((w): w is string => w !== null);
+  const one = (h: string) => {
+    const hit = wants.some((w) => valueMatches(c, h, w));
+    return c.negated ? !hit : hit;
+  };
+  return c.set === 'all' ? have.every(one) : have.some(one);
+}
+
+export interface Matched { source: PolicySource; index: number; sid?: string }
+export type Decision = 'allowed' | 'explicitDeny' | 'implicitDeny';
+export interface Evaluation {
+  decision: Decision;
+  /** The Deny statements that decided an explicit deny, or the Allow statements that allowed. */
+  matched: Matched[];
+  /** Context keys a matching statement's conditions or variables asked for and the request lacked. */
+  missing: string[];
+}
+export interface AuthRequest {
+  action: string;
+  /** The resource ARN; absent for a trust policy, which has no Resource element. */
+  resource?: string;
+  ctx: Context;
+  /**
+   * For trust policies: the caller's ARNs and account, matched against Principal. With `exact`, only
+   * a principal naming one of the callers (or `"*"`) matches, not the account.
+   */
+  principal?: { callers: string[]; account: string; exact?: boolean };
+}
+
+/** `"*"`, or `{AWS: …}` naming the caller's ARN, the account id, or the account root. */
+function principalMatches(p: unknown, callers: string[], account: string, exact = false): boolean {
+  if (p === '*') return true;
+  if (!p || typeof p !== 'object') return false;
+  return asList((p as { AWS?: unknown }).AWS).some((v) =>
+    v === '*' || (!exact && (v === account || v === `arn:aws:iam::${account}:root`)) || callers.includes(v));
+}
+
+/** Whether the statement applies to the request: 'yes', 'no', or 'unknown' (what fail-closed then decides). */
+function applies(s: Compiled, r: AuthRequest, action: string, missing: Set<string>): 'yes' | 'no' | 'unknown' {
+  if (!s.effect || !s.actions) return 'no';
+  let hit = false;
+  for (const a of s.actions) if (wmatch(a, action)) { hit = true; break; }
+  if (hit === s.notAction) return 'no';
+  const p = r.principal;
+  if (p && s.hasPrincipal && principalMatches(s.principal, p.callers, p.account, p.exact) === s.notPrincipal) return 'no';
+  let unknown = false;
+  if (r.resource !== undefined) {
+    if (!s.resources) unknown = true;
+    else {
+      let rhit = false;
+      for (const t of s.resources) {
+        const p = fill(t, r.ctx, missing);
+        if (p !== null && arnMatch(p, r.resource)) { rhit = true; break; }
+      }
+      if (rhit === s.notResource) return 'no';
+    }
+  }
+  if (s.badCond) unknown = true;
+  for (const c of s.conds) {
+    if (c.kind === 'unknown') { unknown = true; continue; }
+    if (!condHolds(c, r.ctx, missing)) return 'no';
+  }
+  return unknown ? 'unknown' : 'yes';
+}
+
+/** The decision over a set of policies: any applying Deny, else any applying Allow, else implicit deny. */
+export function evaluate(sources: readonly PolicySource[], r: AuthRequest): Evaluation {
+  const action = r.action.toLowerCase();
+  const allows: Matched[] = [], denies: Matched[] = [];
+  const missing = new Set<string>();
+  for (const source of sources) {
+    const doc = compile(source.doc);
+    if (!doc.statements) continue;
+    for (const s of doc.statements) {
+      const a = applies(s, r, action, missing);
+      if (a === 'no') continue;
+      const m: Matched = { source, index: s.index, ...(s.sid !== undefined ? { sid: s.sid } : {}) };
+      // Fail closed: a statement this engine cannot fully judge denies if it is a Deny, grants nothing if an Allow.
+      if (s.effect === 'Deny') denies.push(m);
+      else if (a === 'yes') allows.push(m);
+    }
+  }
+  const decision: Decision = denies.length ? 'explicitDeny' : allows.length ? 'allowed' : 'implicitDeny';
+  return { decision, matched: denies.length ? denies : allows, missing: [...missing] };
+}
+
+// ---- Trust policies
 
 /** Characters IAM counts against the policy quota: everything but whitespace. */
 const counted = (doc: string) => {
@@ -74,65 +420,14 @@ export function parsePolicy(doc: string): Statement[] {
   return list as Statement[];
 }
 
-/** `"*"`, or `{AWS: …}` naming the caller's ARN, the account id, or the account root. */
-function principalMatches(p: unknown, callers: string[], account: string): boolean {
-  if (p === '*') return true;
-  if (!p || typeof p !== 'object') return false;
-  return asList((p as { AWS?: unknown }).AWS).some((v) =>
-    v === '*' || v === account || v === `arn:aws:iam::${account}:root` || callers.includes(v));
-}
-
-const NUM = new Map<string, (a: number, b: number) => boolean>([
-  ['numericequals', (a, b) => a === b], ['numericnotequals', (a, b) => a !== b],
-  ['numericlessthan', (a, b) => a < b], ['numericlessthanequals', (a, b) => a <= b],
-  ['numericgreaterthan', (a, b) => a > b], ['numericgreaterthanequals', (a, b) => a >= b],
-]);
-
-function conditionHolds(op: string, key: string, want: string[], ctx: Context): boolean {
-  let o = op.toLowerCase();
-  const have = ctx.get(key.toLowerCase());
-  if (o === 'null') return want.some((w) => (w.toLowerCase() === 'true') === (have === undefined));
-  const ifExists = o.endsWith('ifexists');
-  if (ifExists) o = o.slice(0, -'ifexists'.length);
-  if (have === undefined) return ifExists || o === 'stringnotlike' || o === 'arnnotlike' || o === 'stringnotequals' ||
-    o === 'stringnotequalsignorecase' || o === 'arnnotequals';
-  const num = NUM.get(o);
-  if (num) return want.some((w) => num(Number(have), Number(w)));
-  switch (o) {
-    case 'bool': return want.some((w) => w.toLowerCase() === have.toLowerCase());
-    case 'stringequals': case 'arnequals': return want.includes(have);
-    case 'stringnotequals': case 'arnnotequals': return !want.includes(have);
-    case 'stringequalsignorecase': return want.some((w) => w.toLowerCase() === have.toLowerCase());
-    case 'stringnotequalsignorecase': return !want.some((w) => w.toLowerCase() === have.toLowerCase());
-    case 'stringlike': case 'arnlike': return want.some((w) => glob(w, have));
-    case 'stringnotlike': case 'arnnotlike': return !want.some((w) => glob(w, have));
-    default: return false;
-  }
-}
-
-function conditionsHold(c: unknown, ctx: Context): boolean {
-  if (c === undefined) return true;
-  if (!c || typeof c !== 'object' || Array.isArray(c)) return false;
-  return Object.entries(c as Record<string, unknown>).every(([op, block]) =>
-    !!block && typeof block === 'object' && !Array.isArray(block) &&
-    Object.entries(block as Record<string, unknown>).every(([key, v]) => conditionHolds(op, key, asList(v), ctx)));
-}
-
 export interface Request { action: string; callers: string[]; account: string; ctx: Context }
 
-/** A document that does not parse, or is over the quota (a hand-edited state file), allows nothing. */
-export function allows(doc: string, r: Request): boolean {
-  let statements: Statement[];
-  try { statements = parsePolicy(doc); } catch { return false; }
-  let allowed = false;
-  for (const s of statements) {
-    const who = s.NotPrincipal !== undefined ?
-      !principalMatches(s.NotPrincipal, r.callers, r.account) : principalMatches(s.Principal, r.callers, r.account);
-    const what = s.NotAction !== undefined ?
-      !asList(s.NotAction).some((a) => glob(a, r.action, true)) : asList(s.Action).some((a) => glob(a, r.action, true));
-    if (!who || !what || !conditionsHold(s.Condition, r.ctx)) continue;
-    if (s.Effect === 'Deny') return false;
-    allowed = true;
-  }
-  return allowed;
+/** A trust policy's verdict on one action; a document that does not parse, or is over the quota, allows nothing. */
+export function trustDecision(doc: string, r: Request): Decision {
+  try { parsePolicy(doc); } catch { return 'implicitDeny'; }
+  return evaluate([{ id: 'trust', type: 'role', doc }],
+    { action: r.action, ctx: r.ctx, principal: { callers: r.callers, account: r.account } }).decision;
 }
+
+/** Whether a trust policy lets these callers do the action. */
+export const allows = (doc: string, r: Request): boolean => trustDecision(doc, r) === 'allowed';

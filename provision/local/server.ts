@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import { hostClock, type HostClock } from '../../lib/clock.js';
 import { makeDirs } from '../../lib/files.js';
 import { AwsError, LocalAwsError } from './errors.js';
+import { authorize } from './authz.js';
 import type { Caller, Ctx, Handler } from './context.js';
 import { IAM_USERS } from './iam.js';
 import { IAM_MANAGED } from './iam-managed.js';
@@ -17,6 +18,7 @@ import { MAX_RESYNC_STEPS, RESYNC_STEPS } from './mfa.js';
 import { BAD_TOKEN, verifySigV4 } from './sigv4.js';
 import { newState, upgradeFixture } from './fixture.js';
 import { loadState, roleArn, saveState, stateFile, userArn, type State } from './state.js';
+import { SIMULATE } from './simulate.js';
 import { STS, UNSUPPORTED } from './sts.js';
 import { Input } from './validate.js';
 import { errorXml, okXml, type Service } from './xml.js';
@@ -24,7 +26,8 @@ import { errorXml, okXml, type Service } from './xml.js';
 const VERSION: Record<Service, string> = { iam: '2010-05-08', sts: '2011-06-15' };
 // Keyed by the caller's Action: a Map, so `toString` or `constructor` is not a handler.
 const HANDLERS: Record<Service, Map<string, Handler>> = {
-  iam: new Map(Object.entries({ ...IAM_USERS, ...IAM_MFA, ...IAM_INLINE, ...IAM_MANAGED })), sts: new Map(Object.entries(STS)),
+  iam: new Map(Object.entries({ ...IAM_USERS, ...IAM_MFA, ...IAM_INLINE, ...IAM_MANAGED, ...SIMULATE })),
+  sts: new Map(Object.entries(STS)),
 };
 const MAX_BODY = 1 << 20;
 
@@ -60,6 +63,8 @@ export interface Fixture {
 export interface LocalAws {
   /** `http://127.0.0.1:PORT` */
   endpoint: string;
+  /** Identity policies are not enforced (`--open`). */
+  open: boolean;
   port: number;
   fixture: Fixture;
   /** Sockets open now, and those closed to make room (evicted) or turned away (refused). */
@@ -230,8 +235,12 @@ export async function startLocalAws(o: LocalAwsOptions): Promise<LocalAws> {
         const ctx: Ctx = {
           state, caller: callerOf(signed.accessKeyId, signed.token),
             p: new Input(params, action, service === 'sts' ? UNSUPPORTED : undefined),
-          now: realNow(), totpNow: clock.now(), resyncWindow, changed: false,
+          now: realNow(), totpNow: clock.now(), resyncWindow, changed: false, region: signed.region,
+          ...(o.open ? { open: true } : {}),
         };
+        // Before the handler reads or changes anything; `--open` skips it (trust policies still hold).
+        if (!o.open) authorize({ state, caller: ctx.caller, service, action, params, now: ctx.now, totpNow: ctx.totpNow,
+          region: signed.region, ...(req.socket.remoteAddress ? { sourceIp: req.socket.remoteAddress } : {}) });
         try { return await handler(ctx); } finally { changed = ctx.changed; }
       }).finally(() => (changed ? persist() : undefined));
       xml = okXml(service, action, result, requestId);
@@ -268,6 +277,7 @@ export async function startLocalAws(o: LocalAwsOptions): Promise<LocalAws> {
   let closed: Promise<void> | null = null;
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    open: !!o.open,
     port,
     fixture,
     sockets: sockets.stats,

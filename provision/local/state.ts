@@ -261,8 +261,8 @@ export const policyArn = (accountId: string, path: string, name: string) =>
 export interface PolicySource {
   /** The inline policy's name, or the managed policy's ARN. */
   id: string;
-  /** Simulate*'s SourcePolicyType. */
-  type: 'user' | 'role' | 'user-managed' | 'aws-managed';
+  /** Simulate*'s SourcePolicyType ('none': a document passed in the Simulate request). */
+  type: 'user' | 'role' | 'user-managed' | 'aws-managed' | 'none';
   doc: string;
 }
 

@@ -2,7 +2,8 @@
 import { AwsError, MFA_INVALID, MFA_UNVALIDATED, notAuthorized } from './errors.js';
 import { assumedRoleArn, callerArn, callerUser, type Caller, type Ctx, type Handler } from './context.js';
 import { checkCode } from './mfa.js';
-import { allows, type Context } from './policy.js';
+import { callerPolicies, denied, requestContext } from './authz.js';
+import { evaluate, parsePolicy } from './policy.js';
 import { newId, newSecret, newSessionToken, roleArn, userArn, type SessionRec } from './state.js';
 import { P, type Tag } from './validate.js';
 import { el, iso } from './xml.js';
@@ -76,36 +77,7 @@ const GetSessionToken: Handler = (c) => {
   return credentialsXml(s);
 };
 
-/** The caller's principal tags: a user's IAM tags; a role's, overridden by its session's tags (keys ignore case). */
-function principalTags(k: Caller): Tag[] {
-  if (k.kind !== 'role') return k.user.tags;
-  const own = new Map(k.role.tags.map((t) => [t.Key.toLowerCase(), t]));
-  for (const t of k.session.tags ?? []) own.set(t.Key.toLowerCase(), t);
-  return [...own.values()];
-}
-
-/** Request context keys (lower case). MultiFactorAuth* exist only for temporary credentials or a code in this request.
- * */
-function context(c: Ctx, mfaAt: number | undefined, extra: [string, string][]): Context {
-  const k = c.caller;
-  const ctx: Context = new Map([['aws:principalaccount', c.state.accountId], ...extra]);
-  if (k.kind === 'role') {
-    ctx.set('aws:principalarn', roleArn(c.state, k.role));
-    ctx.set('aws:userid', `${k.role.id}:${k.session.sessionName}`);
-    if (k.session.sourceIdentity !== undefined) ctx.set('aws:sourceidentity', k.session.sourceIdentity);
-  } else {
-    ctx.set('aws:principalarn', userArn(c.state, k.user));
-    ctx.set('aws:username', k.user.name);
-    ctx.set('aws:userid', k.user.id);
-  }
-  for (const t of principalTags(k)) ctx.set(`aws:principaltag/${t.Key.toLowerCase()}`, t.Value);
-  const at = mfaAt ?? (k.kind === 'user' ? undefined : k.session.mfaAt);
-  if (at !== undefined) {
-    ctx.set('aws:multifactorauthpresent', 'true');
-    ctx.set('aws:multifactorauthage', String(Math.max(0, Math.floor(c.totpNow - at))));
-  } else if (k.kind !== 'user') ctx.set('aws:multifactorauthpresent', 'false');
-  return ctx;
-}
+const validTrust = (doc: string) => { try { parsePolicy(doc); return true; } catch { return false; } };
 
 /** AWS's own check on RoleArn's shape, after the model's: six fields, the partition, service and resource not empty. */
 const ROLE_ARN = /^arn:[^:]+:[^:]+:[^:]*:[^:]*:[^:]+$/;
@@ -162,13 +134,22 @@ const AssumeRole: Handler = (c) => {
   if (externalId !== undefined) extra.push(['sts:externalid', externalId]);
   if (sourceIdentity !== undefined) extra.push(['sts:sourceidentity', sourceIdentity]);
   for (const t of tags) extra.push([`aws:requesttag/${t.Key.toLowerCase()}`, t.Value]);
-  const ctx = context(c, mfaAt, extra);
+  const ctx = requestContext(c.state, k, { now: c.now, totpNow: c.totpNow, ...(mfaAt !== undefined ? { mfaAt } : {}),
+    ...(c.region !== undefined ? { region: c.region } : {}) });
+  for (const [key, v] of extra) ctx.set(key, v);
   // Tagging the session and setting its source identity are permissions of their own in the trust policy.
   const actions = ['sts:AssumeRole', ...(tags.length ? ['sts:TagSession'] : []),
     ...(source !== undefined ? ['sts:SetSourceIdentity'] : [])];
   for (const action of actions) {
-    if (!allows(role.policy, { action, callers, account: c.state.accountId, ctx })) throw notAuthorized(who, action,
-      arn);
+    // The trust policy must allow. One naming the caller itself (or anyone, "*") is a resource policy granting
+    // directly, so no identity Allow is needed; one trusting the account (its id or root) also needs the
+    // caller's identity policies to allow. An identity Deny wins either way.
+    const trust = (exact: boolean) => evaluate([{ id: 'trust', type: 'role', doc: role.policy }],
+      { action, ctx, principal: { callers, account: c.state.accountId, exact } }).decision;
+    const mine = c.open ? null : evaluate(callerPolicies(c.state, k), { action, resource: arn, ctx });
+    if (mine?.decision === 'explicitDeny') throw denied(who, action, arn, mine);
+    if (!validTrust(role.policy) || trust(false) !== 'allowed') throw notAuthorized(who, action, arn);
+    if (mine?.decision === 'implicitDeny' && trust(true) !== 'allowed') throw denied(who, action, arn, mine);
   }
   if (k.kind === 'role' && seconds !== undefined && seconds > CHAIN_MAX) {
     throw new AwsError('ValidationError',

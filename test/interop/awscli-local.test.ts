@@ -194,13 +194,14 @@ N('get-user toString and create-access-key hasOwnProperty → NoSuchEntity; crea
     const exit = new Promise((r) => child.on('close', r));
     let out = '', err = '';
     child.stderr!.on('data', (b) => (err += b));
-    const j = await new Promise<{ endpoint: string; accessKeyId: string; secretAccessKey: string }>((res, rej) => {
+    const j = await new Promise<{ endpoint: string; adminAccessKeyId: string; adminSecretAccessKey: string }>((res, rej) => {
       child.stdout!.on('data', (b) => { out += b; if (out.includes('\n')) res(JSON.parse(out)); });
       void exit.then(() => rej(new Error(`local-aws exited: ${err}`)));
     });
     const env = {
       PATH: process.env.PATH, LANG: 'C.UTF-8', HOME: d.dir, AWS_CONFIG_FILE: join(d.dir, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(d.dir, 'none'),
-      AWS_ACCESS_KEY_ID: j.accessKeyId, AWS_SECRET_ACCESS_KEY: j.secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1',
+      // IAM setup and lookups: the administrator's key (the seed user's policy allows only its own MFA device).
+      AWS_ACCESS_KEY_ID: j.adminAccessKeyId, AWS_SECRET_ACCESS_KEY: j.adminSecretAccessKey, AWS_DEFAULT_REGION: 'us-east-1',
       AWS_ENDPOINT_URL_IAM: j.endpoint, AWS_EC2_METADATA_DISABLED: 'true', PYTHONDONTWRITEBYTECODE: '1', AWS_MAX_ATTEMPTS: '1',
     };
     return { child, exit, cli: (...args: string[]) => run('python3', ['-m', 'awscli', 'iam', ...args], { env, cwd: d.dir, timeoutMs: 60_000 }) };

@@ -30,7 +30,8 @@ S.before.each(async () => {
   expectExit(await b.t(['init']), 0, 'token init');
   srv = await localAws(b, ['--state', statePath()]);
   const f = srv.fixture;
-  writeFileSync(b.env.AWS_SHARED_CREDENTIALS_FILE!, `[${USER}]\naws_access_key_id = ${f.accessKeyId}\naws_secret_access_key = ${f.secretAccessKey}\n`, { mode: 0o600 });
+  writeFileSync(b.env.AWS_SHARED_CREDENTIALS_FILE!, `[${USER}]\naws_access_key_id = ${f.accessKeyId}\naws_secret_access_key = ${f.secretAccessKey}\n` +
+    `[${f.adminUserName}]\naws_access_key_id = ${f.adminAccessKeyId}\naws_secret_access_key = ${f.adminSecretAccessKey}\n`, { mode: 0o600 });
   writeFileSync(b.env.AWS_CONFIG_FILE!, [
     `[profile ${USER}]`, 'region = us-east-1', '',
     '[profile fob]', `credential_process = ${process.execPath} ${PROVISION} session --role ${ROLE} --credential-process --profile ${USER}`, 'region = us-east-1', '',
@@ -165,7 +166,8 @@ S('one code, many roles: a second role, and the first with another duration, com
     Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:user/service-user/${USER}` }, Action: 'sts:AssumeRole', Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } }],
   });
   if (hasCli) {
-    const r = await aws(['--profile', USER, 'iam', 'create-role', '--role-name', 'kjh-OtherRole', '--assume-role-policy-document', trust]);
+    // Setup work: the administrator makes the role (the seed user's policy allows only its own MFA device).
+    const r = await aws(['--profile', srv.fixture.adminUserName, '--region', 'us-east-1', 'iam', 'create-role', '--role-name', 'kjh-OtherRole', '--assume-role-policy-document', trust]);
     assert.is(r.code, 0, r.stderr);
   } else return void oracle('aws-cli', hasCli, 'python3 cannot import awscli');
   const a = JSON.parse(expectExit(await p(['assume-role', ROLE, '--json']), 0, 'role 1').stdout);

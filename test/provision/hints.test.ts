@@ -15,7 +15,8 @@ let L: Local, aws: Aws;
 
 H.before(async () => {
   L = await localAws();
-  aws = await connect({ endpointUrl: L.srv.endpoint, credentials: L.creds, maxAttempts: 1 });
+  // As `--local` does: IAM as the administrator, STS as the seed user.
+  aws = await connect({ endpointUrl: L.srv.endpoint, credentials: L.creds, iamCredentials: L.admin, maxAttempts: 1 });
 });
 H.after(async () => { aws.destroy(); await L.done(); });
 

@@ -74,9 +74,12 @@ export function expectExit(r: Run, code: number, what: string): Run {
 
 export interface Server {
   endpoint: string;
-  fixture: { accountId: string; userName: string; userArn: string; accessKeyId: string; secretAccessKey: string; roleArn: string };
+  fixture: { accountId: string; userName: string; userArn: string; accessKeyId: string; secretAccessKey: string; roleArn: string;
+    adminUserName: string; adminAccessKeyId: string; adminSecretAccessKey: string };
   /** Env that points the SDK (and the AWS CLI) at it with the fixture's keys. */
   awsEnv: NodeJS.ProcessEnv;
+  /** The same with the administrator's key (setup work the seed user's policy does not allow). */
+  adminEnv: NodeJS.ProcessEnv;
   stop(): Promise<void>;
 }
 
@@ -101,6 +104,10 @@ export function localAws(b: Box, args: string[] = [], s = 0, extra: NodeJS.Proce
         endpoint, fixture,
         awsEnv: {
           AWS_ACCESS_KEY_ID: fixture.accessKeyId, AWS_SECRET_ACCESS_KEY: fixture.secretAccessKey,
+          AWS_ENDPOINT_URL_IAM: endpoint, AWS_ENDPOINT_URL_STS: endpoint, AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1',
+        },
+        adminEnv: {
+          AWS_ACCESS_KEY_ID: fixture.adminAccessKeyId, AWS_SECRET_ACCESS_KEY: fixture.adminSecretAccessKey,
           AWS_ENDPOINT_URL_IAM: endpoint, AWS_ENDPOINT_URL_STS: endpoint, AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1',
         },
         stop: () => new Promise((done) => {

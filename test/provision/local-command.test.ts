@@ -43,8 +43,9 @@ test('--json prints one line {endpoint, the seed user, its key, the role, the ad
   const s = await serve(['--json', '--port', '0', '--state', state]);
   const j = JSON.parse(s.stdout().split('\n')[0]!);
   assert.equal(Object.keys(j), ['endpoint', 'accountId', 'userName', 'userArn', 'accessKeyId', 'secretAccessKey', 'roleArn',
-    'adminUserName', 'adminUserArn', 'adminAccessKeyId', 'adminSecretAccessKey']);
+    'adminUserName', 'adminUserArn', 'adminAccessKeyId', 'adminSecretAccessKey', 'open']);
   assert.is(j.adminUserArn, 'arn:aws:iam::123456789012:user/local-admin');
+  assert.is(j.open, false);
   assert.is.not(j.adminAccessKeyId, j.accessKeyId);
   assert.match(j.endpoint, /^http:\/\/127\.0\.0\.1:\d+$/);
   assert.is(j.roleArn, 'arn:aws:iam::123456789012:role/kjh-DuperRole');

@@ -41,12 +41,12 @@ async function start(state: string): Promise<{ child: ChildProcess; iam: IAMClie
   const exit = new Promise((r) => child.on('exit', r));
   let out = '', err = '';
   child.stderr!.on('data', (d) => (err += d));
-  const j = await new Promise<{ endpoint: string; accessKeyId: string; secretAccessKey: string }>((res, rej) => {
+  const j = await new Promise<{ endpoint: string; adminAccessKeyId: string; adminSecretAccessKey: string }>((res, rej) => {
     child.stdout!.on('data', (d) => { out += d; if (out.includes('\n')) res(JSON.parse(out.slice(0, out.indexOf('\n')))); });
     void exit.then(() => rej(new Error(`local-aws exited before it was ready: ${err}`)));
   });
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  const iam = new IAMClient({ region: 'us-east-1', endpoint: j.endpoint, credentials: { accessKeyId: j.accessKeyId, secretAccessKey: j.secretAccessKey }, maxAttempts: 1 });
+  const iam = new IAMClient({ region: 'us-east-1', endpoint: j.endpoint, credentials: { accessKeyId: j.adminAccessKeyId, secretAccessKey: j.adminSecretAccessKey }, maxAttempts: 1 });
   return { child, iam, exit };
 }
 

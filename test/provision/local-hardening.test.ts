@@ -25,7 +25,7 @@ const PROTO_NAMES = ['__proto__', 'toString', 'hasOwnProperty', 'constructor', '
 const trusting = (who: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: who }, Action: 'sts:AssumeRole' }] });
 
 /** A POST signed by the SDK's own signer, answered raw. */
-async function raw(l: Local, body: string, c: Creds = l.creds, headers: Record<string, string> = {}) {
+async function raw(l: Local, body: string, c: Creds = l.admin, headers: Record<string, string> = {}) {
   const url = new URL(l.srv.endpoint);
   const signer = new SignatureV4({ credentials: c, region: 'us-east-1', service: 'iam', sha256: Sha256 });
   const req = await signer.sign({
@@ -374,7 +374,8 @@ L('slowloris under `ulimit -n 256`: 300 idle and 100 trickling sockets, reopened
     // server closes as idle just as a request goes out is retried, as against any HTTP server.
     // Without the caps, no attempt gets a socket at all (fds exhausted: 0 of 60).
     const cfg = { region: 'us-east-1', endpoint: j.endpoint, credentials: { accessKeyId: j.accessKeyId, secretAccessKey: j.secretAccessKey } };
-    const iam = new IAMClient(cfg), sts = new STSClient(cfg);
+    const iam = new IAMClient({ ...cfg, credentials: { accessKeyId: j.adminAccessKeyId, secretAccessKey: j.adminSecretAccessKey } });
+    const sts = new STSClient(cfg);
     let ok = 0;
     const failures: string[] = [];
     await Promise.all(Array.from({ length: 4 }, async (_, w) => {

@@ -7,6 +7,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { totp } from '../../device/core/index.js';
 import { hostClock, type HostClock } from '../../lib/clock.js';
 import { startLocalAws, type LocalAws, type LocalAwsOptions } from '../../provision/local/server.js';
+import { loadState, saveState, stateFile, type State } from '../../provision/local/state.js';
 import { tempDir, type Run } from '../helpers.js';
 
 /** A fixed TOTP instant 10 s into a step, so T-1/T/T+1 are unambiguous. */
@@ -20,9 +21,17 @@ export interface Local {
   dir: string;
   statePath: string;
   clock: HostClock;
+  /** The seed user's key: the default for sts(). */
   creds: Creds;
+  /** The administrator's key (AdministratorAccess): the default for iam(), since the endpoint enforces policies. */
+  admin: Creds;
   iam(c?: Creds, extra?: object): IAMClient;
   sts(c?: Creds, extra?: object): STSClient;
+  /**
+   * Stops the server, changes its state file (say, a policy on a user or role), and starts it again
+   * over the same file; `srv` and the clients made afterwards point at the new one.
+   */
+  edit(fn: (s: State) => void): Promise<void>;
   done(): Promise<void>;
 }
 
@@ -30,16 +39,39 @@ export async function localAws(o: Partial<LocalAwsOptions> = {}): Promise<Local>
   const t = tempDir('local-aws-');
   const statePath = o.statePath ?? join(t.dir, 'state.json');
   const clock = o.clock ?? hostClock(new Date(T0 * 1000).toISOString());
-  const srv = await startLocalAws({ port: 0, ...o, statePath, clock });
+  let srv = await startLocalAws({ port: 0, ...o, statePath, clock });
   const creds = { accessKeyId: srv.fixture.accessKeyId, secretAccessKey: srv.fixture.secretAccessKey };
+  const admin = { accessKeyId: srv.fixture.adminAccessKeyId, secretAccessKey: srv.fixture.adminSecretAccessKey };
   const cfg = (c: Creds, extra: object) => ({ region: 'us-east-1', endpoint: srv.endpoint, credentials: c, maxAttempts: 1, ...extra });
-  return {
-    srv, dir: t.dir, statePath, clock, creds,
-    iam: (c = creds, extra = {}) => new IAMClient(cfg(c, extra)),
+  const l: Local = {
+    srv, dir: t.dir, statePath, clock, creds, admin,
+    iam: (c = admin, extra = {}) => new IAMClient(cfg(c, extra)),
     sts: (c = creds, extra = {}) => new STSClient(cfg(c, extra)),
+    async edit(fn) {
+      await srv.close();
+      const file = stateFile(statePath);
+      const s = loadState(file)!;
+      fn(s);
+      await saveState(file, s);
+      l.srv = srv = await startLocalAws({ port: 0, ...o, statePath, clock });
+    },
     async done() { await srv.close(); t.done(); },
   };
+  return l;
 }
+
+/** Adds managed policy ARNs (AWS-managed, or customer-managed already in the state) to a user or role. */
+export const attach = (kind: 'users' | 'roles', name: string, ...arns: string[]) => (s: State) => {
+  const h = s[kind][name]!;
+  h.attached = [...h.attached ?? [], ...arns];
+};
+/** Puts an inline policy on a user or role. */
+export const putInline = (kind: 'users' | 'roles', name: string, policyName: string, doc: object | string) => (s: State) => {
+  const h = s[kind][name]!;
+  h.inline = Object.assign(Object.create(null) as Record<string, string>, h.inline ?? {},
+    { [policyName]: typeof doc === 'string' ? doc : JSON.stringify(doc) });
+};
+export const ADMIN_ACCESS = 'arn:aws:iam::aws:policy/AdministratorAccess';
 
 /** The code a device with this seed shows at `step`. */
 export const codeAt = (seed: string, step: number) => totp(seed, step * 30);

@@ -4,7 +4,7 @@ import {
   CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, GetRoleCommand, GetUserCommand, ListUsersCommand,
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { credsOf, failure, localAws, type Local } from './local-helpers.js';
+import { ADMIN_ACCESS, attach, credsOf, failure, localAws, type Local } from './local-helpers.js';
 
 const S = suite('local IAM: users, access keys, roles');
 let l: Local;
@@ -16,8 +16,14 @@ const trusting = (arn: string, extra: object = {}) => JSON.stringify({
 });
 
 S('the fixture is the seed scenario: user at /service-user/, role trusting it only with MFA (Bool aws:MultiFactorAuthPresent "true")', async () => {
-  const u = await l.iam().send(new GetUserCommand({}));
+  const u = await l.iam().send(new GetUserCommand({ UserName: 'kjh-SuperDuperUser' }));
   assert.is(u.User!.Arn, 'arn:aws:iam::123456789012:user/service-user/kjh-SuperDuperUser');
+  // Its own policy (SelfManageMFA) lets it manage its MFA device and nothing else, GetUser included.
+  const own = await failure(l.iam(l.creds).send(new GetUserCommand({})));
+  assert.is(own.message, 'User: arn:aws:iam::123456789012:user/service-user/kjh-SuperDuperUser is not authorized to ' +
+    'perform: iam:GetUser on resource: arn:aws:iam::123456789012:user/service-user/kjh-SuperDuperUser because no ' +
+    'identity-based policy allows the iam:GetUser action');
+  assert.is((await l.iam().send(new GetUserCommand({}))).User!.Arn, l.srv.fixture.adminUserArn);
   assert.is(u.User!.Path, '/service-user/');
   const r = await l.iam().send(new GetRoleCommand({ RoleName: 'kjh-DuperRole' }));
   assert.is(r.Role!.Arn, 'arn:aws:iam::123456789012:role/kjh-DuperRole');
@@ -144,6 +150,7 @@ S('CreateRole: bad JSON and unknown principals are MalformedPolicyDocument; dupl
 
 S('calls that default to the caller need a user: from role credentials IAM says so', async () => {
   await l.iam().send(new CreateRoleCommand({ RoleName: 'open', AssumeRolePolicyDocument: trusting(l.srv.fixture.userArn) }));
+  await l.edit(attach('roles', 'open', ADMIN_ACCESS));
   const a = await l.sts().send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::123456789012:role/open', RoleSessionName: 'x1' }));
   const e = await failure(l.iam(credsOf(a.Credentials)).send(new GetUserCommand({})));
   assert.is(e.name, 'ValidationError');

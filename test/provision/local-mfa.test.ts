@@ -63,7 +63,8 @@ S('EnableMFADevice accepts two consecutive codes at (T-1, T) or (T, T+1)', async
   await l.iam().send(new EnableMFADeviceCommand({
     UserName: USER, SerialNumber: d.serial, AuthenticationCode1: codeAt(d.seed, STEP0), AuthenticationCode2: codeAt(d.seed, STEP0 + 1),
   }));
-  const listed = await l.iam().send(new ListMFADevicesCommand({}));
+  // The user lists its own devices with its own key (SelfManageMFA allows that).
+  const listed = await l.iam(l.creds).send(new ListMFADevicesCommand({}));
   assert.ok(listed.MFADevices!.some((m) => m.SerialNumber === d.serial && m.UserName === USER && m.EnableDate instanceof Date));
 });
 
@@ -118,7 +119,7 @@ S('an assigned device cannot be deleted (DeleteConflict 409) until deactivated; 
   assert.is(e.$metadata.httpStatusCode, 409);
   const wrongUser = await failure(l.iam().send(new DeactivateMFADeviceCommand({ UserName: 'bob', SerialNumber: d.serial })));
   assert.is(wrongUser.name, 'NoSuchEntityException');
-  await l.iam().send(new DeactivateMFADeviceCommand({ SerialNumber: d.serial }));
+  await l.iam().send(new DeactivateMFADeviceCommand({ UserName: USER, SerialNumber: d.serial }));
   await l.iam().send(new DeleteVirtualMFADeviceCommand({ SerialNumber: d.serial }));
   const gone = await failure(l.iam().send(new DeleteVirtualMFADeviceCommand({ SerialNumber: d.serial })));
   assert.is(gone.message, `MFA Device with serial number ${d.serial} does not exist.`);

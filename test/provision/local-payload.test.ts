@@ -24,7 +24,7 @@ async function send(l: Local, body: string, o: Send = {}) {
   const url = new URL(l.srv.endpoint);
   const headers: Record<string, string> = { host: url.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' };
   if (o.payloadHash !== undefined) headers['x-amz-content-sha256'] = o.payloadHash;
-  const signer = new SignatureV4({ credentials: l.creds, region: 'us-east-1', service: 'iam', sha256: Sha256 });
+  const signer = new SignatureV4({ credentials: l.admin, region: 'us-east-1', service: 'iam', sha256: Sha256 });
   const req = await signer.sign({ method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/', query: {}, headers, body });
   const sent = { ...req.headers } as Record<string, string>;
   if (o.dropHash) delete sent['x-amz-content-sha256'];

@@ -48,7 +48,9 @@ P('"************!" against a 64-character RoleSessionName: AccessDenied at once,
       region: 'us-east-1', endpoint: p.info.endpoint!, maxAttempts: 1,
       credentials: { accessKeyId: p.info.accessKeyId!, secretAccessKey: p.info.secretAccessKey! },
     };
-    const iam = new IAMClient(cfg), sts = new STSClient(cfg);
+    // The administrator sets the roles up; the seed user (whom they trust) assumes them.
+    const iam = new IAMClient({ ...cfg, credentials: { accessKeyId: p.info.adminAccessKeyId!,
+      secretAccessKey: p.info.adminSecretAccessKey! } }), sts = new STSClient(cfg);
     for (const [role, tail] of [['redos', '!'], ['redos-at', '@']] as const) {
       await iam.send(new CreateRoleCommand({
         RoleName: role, AssumeRolePolicyDocument: trust({ StringLike: { 'sts:RoleSessionName': `${'*'.repeat(12)}${tail}` } }),

@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CreateRoleCommand, CreateUserCommand, CreateAccessKeyCommand, CreateVirtualMFADeviceCommand, EnableMFADeviceCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, GetSessionTokenCommand } from '@aws-sdk/client-sts';
-import { codeAt, credsOf, failure, localAws, seedOf, STEP0, type Local } from './local-helpers.js';
+import { codeAt, credsOf, failure, localAws, putInline, seedOf, STEP0, type Local } from './local-helpers.js';
 
 const USER_ARN = 'arn:aws:iam::123456789012:user/service-user/kjh-SuperDuperUser';
 const ROLE = 'arn:aws:iam::123456789012:role/kjh-DuperRole';
@@ -136,6 +136,10 @@ S('BoolIfExists "false" in a Deny catches long-term keys (the key is absent) but
     ] }),
   }));
   const arn = 'arn:aws:iam::123456789012:role/deny-no-mfa';
+  // A trust policy that trusts the account (not the user by name) also needs the user's own Allow.
+  const unallowed = await failure(l.sts().send(new AssumeRoleCommand({ RoleArn: arn, RoleSessionName: 'withmfa', SerialNumber: SERIAL, TokenCode: await nextCode() })));
+  assert.is(unallowed.message, `${denied(USER_ARN, arn)} because no identity-based policy allows the sts:AssumeRole action`);
+  await l.edit(putInline('users', 'kjh-SuperDuperUser', 'assume', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: arn }] }));
   const e = await failure(l.sts().send(new AssumeRoleCommand({ RoleArn: arn, RoleSessionName: 'nomfa' })));
   assert.is(e.message, denied(USER_ARN, arn));
   const ok = await l.sts().send(new AssumeRoleCommand({ RoleArn: arn, RoleSessionName: 'withmfa', SerialNumber: SERIAL, TokenCode: await nextCode() }));

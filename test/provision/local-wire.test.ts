@@ -46,7 +46,7 @@ S('a success answer is <OpResponse xmlns=STS><OpResult>…, text/xml, with x-amz
 });
 
 S('an IAM error is <ErrorResponse xmlns=IAM> with Type, Code, Message, RequestId and the model status; the SDK maps it', async () => {
-  const r = await raw(l, l.creds, { body: 'Action=GetRole&Version=2010-05-08&RoleName=nope' });
+  const r = await raw(l, l.admin, { body: 'Action=GetRole&Version=2010-05-08&RoleName=nope' });
   assert.is(r.status, 404);
   const id = r.headers.get('x-amzn-requestid');
   assert.is(r.text.trim(), `<ErrorResponse xmlns="${IAM_NS}"><Error><Type>Sender</Type><Code>NoSuchEntity</Code>` +
@@ -59,13 +59,13 @@ S('an IAM error is <ErrorResponse xmlns=IAM> with Type, Code, Message, RequestId
 
 S('actions without output answer a bare <OpResponse> with ResponseMetadata (botocore refuses an empty 200)', async () => {
   await l.iam().send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'wire-bare' }));
-  const r = await raw(l, l.creds, { body: 'Action=DeleteVirtualMFADevice&Version=2010-05-08&SerialNumber=arn%3Aaws%3Aiam%3A%3A123456789012%3Amfa%2Fwire-bare' });
+  const r = await raw(l, l.admin, { body: 'Action=DeleteVirtualMFADevice&Version=2010-05-08&SerialNumber=arn%3Aaws%3Aiam%3A%3A123456789012%3Amfa%2Fwire-bare' });
   assert.is(r.status, 200);
   assert.match(r.text, new RegExp(`^<DeleteVirtualMFADeviceResponse xmlns="${IAM_NS}"><ResponseMetadata><RequestId>[0-9a-f-]{36}</RequestId></ResponseMetadata></DeleteVirtualMFADeviceResponse>`));
 });
 
 S('unknown action → InvalidAction 400; no Authorization → MissingAuthenticationToken 403', async () => {
-  const a = await raw(l, l.creds, { body: 'Action=DeleteUniverse&Version=2010-05-08' });
+  const a = await raw(l, l.admin, { body: 'Action=DeleteUniverse&Version=2010-05-08' });
   assert.is(a.status, 400);
   assert.ok(a.text.includes('<Code>InvalidAction</Code><Message>Could not find operation DeleteUniverse for version 2010-05-08</Message>'), a.text);
   const b = await raw(l, null, { body: 'Action=GetUser&Version=2010-05-08' });
@@ -85,7 +85,7 @@ S('an unknown access key → InvalidClientTokenId; a wrong secret → SignatureD
 });
 
 S('a body changed after signing is refused: the signature covers the payload hash', async () => {
-  const r = await raw(l, l.creds, { body: 'Action=GetUser&Version=2010-05-08', tamper: 'Action=GetUser&Version=2010-05-08&UserName=x' });
+  const r = await raw(l, l.admin, { body: 'Action=GetUser&Version=2010-05-08', tamper: 'Action=GetUser&Version=2010-05-08&UserName=x' });
   assert.is(r.status, 403);
   assert.ok(r.text.includes('<Code>SignatureDoesNotMatch</Code>'));
 });
@@ -94,7 +94,7 @@ S('the scope must name the service the Version routes to; any region is accepted
   const bad = await raw(l, l.creds, { service: 'sts', body: 'Action=GetUser&Version=2010-05-08' });
   assert.is(bad.status, 403);
   assert.ok(bad.text.includes("<Message>Credential should be scoped to correct service: 'iam'. </Message>"), bad.text);
-  const ok = await raw(l, l.creds, { region: 'eu-west-1', body: 'Action=GetUser&Version=2010-05-08' });
+  const ok = await raw(l, l.admin, { region: 'eu-west-1', body: 'Action=GetUser&Version=2010-05-08' });
   assert.is(ok.status, 200);
 });
 
@@ -117,14 +117,14 @@ S('session keys need their own token: none or another one → InvalidClientToken
 });
 
 S('a signed GET with the parameters in the query string works too', async () => {
-  const r = await raw(l, l.creds, { method: 'GET', query: { Action: 'GetUser', Version: '2010-05-08' } });
+  const r = await raw(l, l.admin, { method: 'GET', query: { Action: 'GetUser', Version: '2010-05-08' } });
   assert.is(r.status, 200, r.text);
-  assert.ok(r.text.includes('<UserName>kjh-SuperDuperUser</UserName>'));
+  assert.ok(r.text.includes('<UserName>local-admin</UserName>'));
 });
 
 S("form decoding: botocore's '+' for space and %2B for '+' both arrive right", async () => {
   const body = 'Action=CreateUser&Version=2010-05-08&UserName=wire-tags&Tags.member.1.Key=team+name&Tags.member.1.Value=a%2Bb';
-  const r = await raw(l, l.creds, { body });
+  const r = await raw(l, l.admin, { body });
   assert.is(r.status, 200, r.text);
   const u = await l.iam().send(new GetUserCommand({ UserName: 'wire-tags' }));
   assert.equal(u.User!.Tags, [{ Key: 'team name', Value: 'a+b' }]);
@@ -155,7 +155,7 @@ Th('requests beyond RATE per second get Throttling / Rate exceeded (400); a seco
 Th("the SDK's own backoff gets every call through a throttled endpoint", async () => {
   const t = await localAws({ throttle: 2 });
   try {
-    const iam = t.iam(t.creds, { maxAttempts: 8 });
+    const iam = t.iam(t.admin, { maxAttempts: 8 });
     const names = ['bk-1', 'bk-2', 'bk-3', 'bk-4'];
     await Promise.all(names.map((n) => iam.send(new CreateUserCommand({ UserName: n }))));
     const all = await iam.send(new ListUsersCommand({}));

@@ -84,14 +84,16 @@ S.after.each(async () => { await px?.close(); await srv?.stop(); px = srv = unde
 async function start(rewrite?: Rewrite, refuse?: (action: string) => Answer) {
   srv = await localAws(b);
   px = await proxy(srv.endpoint, rewrite, refuse);
-  return { env: { ...srv.awsEnv, AWS_ENDPOINT_URL_IAM: px.url, AWS_ENDPOINT_URL_STS: px.url }, px, srv };
+  const via = { AWS_ENDPOINT_URL_IAM: px.url, AWS_ENDPOINT_URL_STS: px.url };
+  return { env: { ...srv.awsEnv, ...via }, adminEnv: { ...srv.adminEnv, ...via }, px, srv };
 }
 const listed = async (env: NodeJS.ProcessEnv) =>
   (JSON.parse(expectExit(await b.p(['list', '--json'], 0, env), 0, 'list').stdout) as { serialNumber: string }[]).map((d) => d.serialNumber);
 const tokenIds = async () => (JSON.parse(expectExit(await b.t(['list', '--json']), 0, 'token list').stdout) as { id: string }[]).map((c) => c.id);
 
 S('a QR that carries another secret than Base32StringSeed: create refuses (E_QR_MISMATCH), enrolls nothing and deletes the device', async () => {
-  const { env } = await start((action, _p, status, body) => {
+  // The rollback deletes the device, which AWS's self-manage-MFA policy does not allow the user: as the administrator.
+  const { adminEnv: env } = await start((action, _p, status, body) => {
     if (action !== 'CreateVirtualMFADevice' || status !== 200) return undefined;
     const other = otherUri(body);
     const m = qrModules(other);
@@ -157,7 +159,8 @@ S('--tag is what ListMFADeviceTags returns afterwards (the SDK\'s own call)', as
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const iam = new IAMClient({
     region: 'us-east-1', endpoint: srv.endpoint, maxAttempts: 1,
-    credentials: { accessKeyId: srv.fixture.accessKeyId, secretAccessKey: srv.fixture.secretAccessKey },
+    // Reading a device's tags is not in the user's self-manage policy: as the administrator.
+    credentials: { accessKeyId: srv.fixture.adminAccessKeyId, secretAccessKey: srv.fixture.adminSecretAccessKey },
   });
   try {
     const r = await iam.send(new ListMFADeviceTagsCommand({ SerialNumber: serialOf('dev1') }));
