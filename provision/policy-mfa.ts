@@ -58,7 +58,7 @@ const CALLER = 'alice', OTHER = 'mallory';
 type Kind = 'user' | 'mfa' | 'any';
 
 /** Whether a Resource pattern covers USER's user or MFA ARN (in the pattern's own account), or `*` for actions without resources. */
-function covers(pattern: string, kind: Kind, user: string, doc: Doc): boolean {
+function covers(pattern: string, kind: Kind, user: string, doc: Doc, paths = ['', 'team/']): boolean {
   if (pattern === '*') return true;
   if (kind === 'any') return false;
   const acct = /^\d{12}$/.test(pattern.split(':')[4] ?? '') ? pattern.split(':')[4] : '123456789012';
@@ -66,7 +66,7 @@ function covers(pattern: string, kind: Kind, user: string, doc: Doc): boolean {
   // escapes ${*} ${?} ${$}); any other variable stands for a value unlike any probe's.
   const p = pattern.replace(/\$\{([^}$]*)\}/g, (_, v: string) =>
     doc.versioned && v.toLowerCase() === 'aws:username' ? CALLER : '\u0001');
-  return [`arn:aws:iam::${acct}:${kind}/${user}`, `arn:aws:iam::${acct}:${kind}/team/${user}`].some((arn) => glob(p, arn));
+  return paths.some((path) => glob(p, `arn:aws:iam::${acct}:${kind}/${path}${user}`));
 }
 const onResource = (s: Stmt, kind: Kind, user: string, doc: Doc) => s.resource ?
   s.resource.some((p) => covers(p, kind, user, doc)) :
@@ -110,6 +110,20 @@ export function mfaChecks(doc: Doc, file: string, line: (at: number) => number, 
           'MFA devices and credentials'}, not just their own`,
       `make the Resource "arn:aws:iam::*:${kind}/\${aws:username}" (with "Version": "2012-10-17")`);
     }
+  }
+
+  // IAM matches a user's ARN with its path (user/service-user/alice), so `user/${aws:username}`
+  // alone reaches only users at path `/`: one with a path is refused its own device.
+  for (const s of allows) {
+    const hit = [...USER_WRITES, ...USER_READS].filter((a) => acts(s, a));
+    if (hit.length === 0 || !s.resource) continue;
+    const root = s.resource.some((p) => covers(p, 'user', CALLER, doc, ['']));
+    const pathed = s.resource.some((p) => covers(p, 'user', CALLER, doc, ['team/']));
+    if (root && !pathed) add('warning', 'self-manage-root-path-only', s, s.at, `allows ${names(hit)} only on users ` +
+      'at path "/": a user\'s ARN carries its path (arn:aws:iam::ACCOUNT:user/PATH/NAME), so a user created with ' +
+      '--path (such as /service-user/) is refused its own MFA device',
+    'add "arn:aws:iam::*:user/*/${aws:username}" beside "arn:aws:iam::*:user/${aws:username}" (names are unique ' +
+      'across paths, so it still reaches only the caller)');
   }
 
   for (const d of denies) {

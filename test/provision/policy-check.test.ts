@@ -68,12 +68,14 @@ interface Row {
 
 const ROWS: Row[] = [
   { name: '5.1 self-manage MFA, whole: no error; the stolen-key enrollment (info), GetSessionToken denied without MFA',
-    text: P51, codes: ['stolen-key-enrolls', 'deny-blocks-session'],
+    text: P51,
+    codes: ['stolen-key-enrolls', 'deny-blocks-session', 'self-manage-root-path-only', 'self-manage-root-path-only'],
     says: { 'stolen-key-enrolls': { statement: 'AllowUserToCreateVirtualMFADevice + AllowUserToManageTheirOwnMFA',
       words: /stolen long-term|steals the key.*enroll an MFA device of their own/ },
     'deny-blocks-session': { statement: 'BlockMostAccessUnlessSignedInWithMFA', words: /sts:GetSessionToken/ } } },
   { name: '5.2 the 2018-2022 self-manage version: the same two, DeleteVirtualMFADevice on mfa/${aws:username} is fine',
-    text: P52, codes: ['stolen-key-enrolls', 'deny-blocks-session'] },
+    text: P52, codes: ['stolen-key-enrolls', 'deny-blocks-session',
+      'self-manage-root-path-only', 'self-manage-root-path-only', 'self-manage-root-path-only'] },
   { name: '5.3 DenyAllExceptListedIfNoMFA: nothing to say', text: P53, codes: [] },
   { name: '5.4 DenyAllUsersNotUsingMFA: only GetSessionToken', text: doc([DENY_54]), codes: ['deny-blocks-session'] },
   { name: '5.4 as printed, without Version: an info about Version', text: doc([DENY_54], null),
@@ -82,11 +84,12 @@ const ROWS: Row[] = [
   { name: 'the seed role\'s trust policy (Principal, Bool "true"): nothing to say', text: TRUST, codes: [] },
   { name: '5.1 with Bool instead of BoolIfExists in its Deny: an error naming the statement',
     text: doc([LIST, CREATE, MANAGE, DEACTIVATE, with_(BLOCK, { Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'false' } } })]),
-    codes: ['stolen-key-enrolls', 'mfa-bool-deny'],
+    codes: ['stolen-key-enrolls', 'mfa-bool-deny', 'self-manage-root-path-only', 'self-manage-root-path-only'],
     says: { 'mfa-bool-deny': { statement: 'BlockMostAccessUnlessSignedInWithMFA', words: /long-term.*BoolIfExists/ } } },
   { name: '5.1 with user/* instead of user/${aws:username}: an error (writes) and a warning (reads)',
     text: doc([LIST, CREATE, with_(MANAGE, { Resource: 'arn:aws:iam::*:user/*' }), DEACTIVATE, BLOCK]),
-    codes: ['stolen-key-enrolls', 'deny-blocks-session', 'self-manage-any-user', 'self-manage-any-user'],
+    codes: ['stolen-key-enrolls', 'deny-blocks-session', 'self-manage-any-user', 'self-manage-any-user',
+      'self-manage-root-path-only'],
     says: { 'self-manage-any-user': { statement: 'AllowUserToManageTheirOwnMFA', words: /iam:EnableMFADevice, iam:ResyncMFADevice.*user\/\$\{aws:username\}/ } } },
   { name: 'a self-manage statement on Resource "*": an error', text: doc([with_(DEACTIVATE, { Resource: '*' })]),
     codes: ['self-manage-any-user'] },
@@ -94,7 +97,7 @@ const ROWS: Row[] = [
     text: doc([{ Effect: 'Allow', Action: 'iam:*', Resource: '*', Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } }]), codes: [] },
   { name: 'a Deny whose NotAction lacks iam:EnableMFADevice: an error naming it',
     text: doc([LIST, CREATE, MANAGE, DEACTIVATE, with_(BLOCK, { NotAction: BLOCK_ACTIONS.filter((a) => a !== 'iam:EnableMFADevice') })]),
-    codes: ['deny-blocks-enrollment', 'deny-blocks-session'],
+    codes: ['deny-blocks-enrollment', 'deny-blocks-session', 'self-manage-root-path-only', 'self-manage-root-path-only'],
     says: { 'deny-blocks-enrollment': { statement: 'BlockMostAccessUnlessSignedInWithMFA', words: /denies iam:EnableMFADevice,/ } } },
   { name: 'an unconditional Deny of iam:* names all five enrollment calls',
     text: doc([{ Sid: 'NoIam', Effect: 'Deny', Action: 'iam:*', Resource: '*' }]), codes: ['deny-blocks-enrollment'],
@@ -117,9 +120,9 @@ const ROWS: Row[] = [
   { name: 'condition key names are case-insensitive', text: doc([with_(BLOCK, { NotAction: 'iam:*',
     Condition: { Bool: { 'AWS:multifactorauthpresent': 'false' } } })]), codes: ['mfa-bool-deny'] },
   { name: 'Bool against "yes" never matches: an error', text: doc([with_(DEACTIVATE, {
-    Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'yes' } } })]), codes: ['mfa-bool-value'] },
+    Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'yes' } } })]), codes: ['mfa-bool-value', 'self-manage-root-path-only'] },
   { name: 'DeactivateMFADevice without an MFA condition: a warning', text: doc([with_(DEACTIVATE, { Condition: undefined })]),
-    codes: ['deactivate-without-mfa'] },
+    codes: ['deactivate-without-mfa', 'self-manage-root-path-only'] },
   { name: '${aws:username} without Version 2012-10-17: an error (the variable is literal)', text: doc([MANAGE], '2008-10-17'),
     codes: ['variable-without-version'] },
   { name: 'not JSON: where, as line:column', text: '{\n  "Version": "2012-10-17",\n  "Statement": [\n  ,]\n}',
@@ -129,7 +132,7 @@ const ROWS: Row[] = [
   { name: 'Effect "allow": IAM is case-sensitive', text: doc([with_(LIST, { Effect: 'allow' })]), codes: ['bad-effect'],
     says: { 'bad-effect': { words: /"Allow"/ } } },
   { name: 'an unknown condition operator', text: doc([with_(DEACTIVATE, { Condition: { BoolIfExist: { 'aws:MultiFactorAuthPresent': 'true' } } })]),
-    codes: ['unknown-operator', 'deactivate-without-mfa'] },
+    codes: ['unknown-operator', 'deactivate-without-mfa', 'self-manage-root-path-only'] },
   { name: 'Principal in an identity policy', text: doc([with_(LIST, { Principal: '*' })]), codes: ['principal-in-identity-policy'] },
   { name: 'a duplicate key, which JSON.parse would lose silently (here the last, empty block wins: the Deny is unconditional)',
     text: '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "NotAction": "iam:*", "Resource": "*",\n"Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}, "BoolIfExists": {}}}]}',
@@ -167,6 +170,14 @@ T('the policies the local endpoint ships (SelfManageMFA, ForceMFA) have no error
   const self = checkPolicy(SELF_MANAGE_MFA.doc, 'SelfManageMFA'), force = checkPolicy(FORCE_MFA_POLICY.doc, 'ForceMFA');
   assert.equal([...self, ...force].filter((f) => f.severity === 'error'), []);
   assert.ok(self.some((f) => f.code === 'stolen-key-enrolls'));
+  assert.not.ok(self.some((f) => f.code === 'self-manage-root-path-only'), 'the fixture reaches users with a path');
+});
+
+T('user/${aws:username} beside user/*/${aws:username}: users with a path reach their own device, no warning', () => {
+  const both = ['arn:aws:iam::*:user/${aws:username}', 'arn:aws:iam::*:user/*/${aws:username}'];
+  const f = checkPolicy(doc([with_(DEACTIVATE, { Resource: both })]), 'p.json');
+  assert.not.ok(f.some((x) => x.code === 'self-manage-root-path-only' || x.code === 'self-manage-any-user'),
+    f.map(formatFinding).join('\n'));
 });
 
 T('statements without a Sid are named by index', () => {
@@ -207,7 +218,7 @@ C('AWS\'s self-manage policy: exit 0, the stolen-key enrollment as info, a summa
   assert.is(r.stderr, '');
   const lines = r.stdout.trim().split('\n');
   assert.ok(lines.some((l) => /^51\.json:\d+: info stolen-key-enrolls /.test(l)), r.stdout);
-  assert.is(lines.at(-1), '1 file checked: 0 errors, 1 warning, 1 info');
+  assert.is(lines.at(-1), '1 file checked: 0 errors, 3 warnings, 1 info');
 });
 
 C('Bool in a Deny: exit 1, one line naming the statement and the fix', async () => {
