@@ -3,6 +3,7 @@
 // unknown elements, Effect in the wrong case, an operator IAM does not know, a Principal in an
 // identity policy, a policy variable under a Version that makes it literal).
 import { lineCol, parseJson, JsonError, type JNode } from './policy-json.js';
+import { policySize } from './local/policy-grammar.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -69,15 +70,6 @@ const TRUST_ACTIONS = /^sts:(AssumeRole\w*|TagSession|SetSourceIdentity|SetConte
 const describe = (n: JNode) => n.k === 'obj' ? 'an object' : n.k === 'arr' ? 'an array' : n.k === 'str' ?
   `the string ${JSON.stringify(n.v.length > 40 ? n.v.slice(0, 40) + '…' : n.v)}` : n.k === 'null' ? 'null' : `${n.k === 'num' ? 'the number' : ''} ${String(n.v)}`.trim();
 
-/** IAM's policy quota counts characters other than whitespace. */
-export function counted(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) n++;
-  }
-  return n;
-}
 /** The quota of a customer-managed policy (inline policies: 2,048 per user in total). */
 export const MANAGED_QUOTA = 6144;
 
@@ -249,7 +241,7 @@ export function readDoc(text: string, file: string, out: Finding[]): Doc | null 
     'add "Version": "2012-10-17" at the top');
   else if (!version) add('info', 'no-version', '(policy)', root.at, 'no Version: IAM assumes 2008-10-17, under which ' +
     'policy variables are literal text', 'add "Version": "2012-10-17" at the top');
-  const size = counted(text);
+  const size = policySize(text);
   if (size > MANAGED_QUOTA) add('warning', 'over-quota', '(policy)', null, `${size} characters other than whitespace: ` +
     `IAM refuses a managed policy over ${MANAGED_QUOTA} (and a user's inline policies over 2,048 in all)`,
     'split it into several policies, or shorten it with wildcards');

@@ -1,7 +1,7 @@
 // IAM users, access keys and roles: what the seed scenario and `provision` need around MFA.
 import { AwsError } from './errors.js';
 import { targetUser, type Ctx, type Handler } from './context.js';
-import { parsePolicy } from './policy.js';
+import { parsePolicy } from './policy-grammar.js';
 import { newId, newSecret, roleArn, userArn, type RoleRec, type State, type UserRec } from './state.js';
 import { P, paging, type Tag } from './validate.js';
 import { el, iso, list, page, pageTail } from './xml.js';

@@ -136,3 +136,35 @@ export function checkIdentityPolicy(doc: string, kind: 'inline' | 'managed'): vo
     }
   }
 }
+
+// ---- Trust policies (CreateRole, UpdateAssumeRolePolicy)
+
+/** IAM's default quota for a role trust policy, in non-whitespace characters. */
+export const TRUST_POLICY_MAX = 2048;
+
+export interface TrustStatement {
+  Sid?: unknown; Effect?: unknown; Principal?: unknown; NotPrincipal?: unknown;
+  Action?: unknown; NotAction?: unknown; Condition?: unknown;
+}
+
+/** Checked at CreateRole, and again before every evaluation: enough structure to evaluate, within the quota. */
+export function parsePolicy(doc: string): TrustStatement[] {
+  if (policySize(doc) > TRUST_POLICY_MAX) throw new AwsError('LimitExceeded',
+    `Cannot exceed quota for ACLSizePerRole: ${TRUST_POLICY_MAX}`);
+  let p: unknown;
+  try { p = JSON.parse(doc); } catch { throw new AwsError('MalformedPolicyDocument',
+    'This policy contains invalid Json'); }
+  const st = (p as { Statement?: unknown })?.Statement;
+  const list = Array.isArray(st) ? st : st && typeof st === 'object' ? [st] : null;
+  if (!list || list.length === 0) throw new AwsError('MalformedPolicyDocument', 'Syntax errors in policy.');
+  for (const s of list as TrustStatement[]) {
+    if (s === null || typeof s !== 'object' || (s.Effect !== 'Allow' && s.Effect !== 'Deny')) {
+      throw new AwsError('MalformedPolicyDocument', 'Syntax errors in policy.');
+    }
+    if (s.Principal === undefined && s.NotPrincipal === undefined) throw new AwsError('MalformedPolicyDocument',
+      'Missing required field Principal');
+    if (s.Action === undefined && s.NotAction === undefined) throw new AwsError('MalformedPolicyDocument',
+      'Missing required field Action');
+  }
+  return list as TrustStatement[];
+}

@@ -10,8 +10,11 @@
 // The work is bounded: documents are compiled once (a bounded cache keyed by the text) and globs
 // match without regular expressions in at most |pattern| × |subject| steps, linear in either, so
 // no document or request can stall the server.
-import { AwsError } from './errors.js';
+import { parsePolicy } from './policy-grammar.js';
 import type { PolicySource } from './state.js';
+import { arnMatch, literal, wild, wmatch } from './wildcard.js';
+
+export { glob, type Steps } from './wildcard.js';
 
 /** Request context keys, lower-cased; a multi-valued key holds a list. Absent keys are simply missing. */
 export type Context = Map<string, string | string[]>;
@@ -21,85 +24,7 @@ interface Statement {
   Action?: unknown; NotAction?: unknown; Resource?: unknown; NotResource?: unknown; Condition?: unknown;
 }
 
-/** IAM's default quota for a role trust policy, in non-whitespace characters. */
-export const TRUST_POLICY_MAX = 2048;
-
 const asList = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]).map((x) => String(x));
-
-// Wildcards in a compiled pattern are these two private-use characters, which the policy grammar
-// (\u0009-\u00FF) cannot contain, so a `${*}` escape or a variable's value stays literal.
-const STAR = '\uE000', ONE = '\uE001';
-const STAR_C = 0xe000, ONE_C = 0xe001;
-const SURROGATE = /[\uD800-\uDFFF]/;
-
-/** Counts glob steps when a test hands one in (the linear-time check). */
-export interface Steps { n: number }
-
-/**
- * Matches a compiled pattern (STAR: any run, none included; ONE: exactly one character).
- * Two pointers with one resume point after the last STAR: a later STAR supersedes an earlier one,
- * so the scan never goes back further than that point and costs at most |pattern| × |subject|.
- */
-function wmatch(p: string, s: string, steps?: Steps): boolean {
-  if (SURROGATE.test(p) || SURROGATE.test(s)) return wmatchPoints([...p], [...s], steps);
-  let i = 0, j = 0, star = -1, resume = 0, n = 0;
-  const pl = p.length, sl = s.length;
-  while (j < sl) {
-    n++;
-    const c = i < pl ? p.charCodeAt(i) : -1;
-    if (c === STAR_C) { star = i++; resume = j; }
-    else if (c !== -1 && (c === ONE_C || c === s.charCodeAt(j))) { i++; j++; }
-    else if (star >= 0) { i = star + 1; j = ++resume; }
-    else { if (steps) steps.n += n; return false; }
-  }
-  if (steps) steps.n += n;
-  while (i < pl && p.charCodeAt(i) === STAR_C) i++;
-  return i === pl;
-}
-
-/** The same over code points, so ONE matches one character even outside the BMP. */
-function wmatchPoints(p: string[], s: string[], steps?: Steps): boolean {
-  let i = 0, j = 0, star = -1, resume = 0;
-  while (j < s.length) {
-    if (steps) steps.n++;
-    const c = p[i];
-    if (c === STAR) { star = i++; resume = j; }
-    else if (c !== undefined && (c === ONE || c === s[j])) { i++; j++; }
-    else if (star >= 0) { i = star + 1; j = ++resume; }
-    else return false;
-  }
-  while (p[i] === STAR) i++;
-  return i === p.length;
-}
-
-const wild = (pattern: string) => pattern.replace(/[*?]/g, (c) => (c === '*' ? STAR : ONE));
-/** A value spliced into a pattern: literal, never a wildcard. */
-const literal = (v: string) => v.replace(/[\uE000\uE001]/g, '\uFFFD');
-
-/** `*` matches any run of characters (none included), `?` exactly one; everything else is literal. */
-export function glob(pattern: string, subject: string, ignoreCase = false, steps?: Steps): boolean {
-  return ignoreCase ? wmatch(wild(pattern.toLowerCase()), subject.toLowerCase(), steps)
-    : wmatch(wild(pattern), subject, steps);
-}
-
-/**
- * ARN matching: the first five colon-separated fields each on their own, the resource (the rest,
- * colons and all) as one. A field pattern ending in `*` may reach past its colons, as AWS
- * documents, so the rest of the pattern is then matched against the rest of the ARN.
- */
-function arnMatch(p: string, s: string, steps?: Steps): boolean {
-  if (p === STAR) return true;
-  let pi = 0, si = 0;
-  for (let field = 0; field < 5; field++) {
-    const pe = p.indexOf(':', pi), se = s.indexOf(':', si);
-    if (pe < 0 || se < 0) return wmatch(p.slice(pi), s.slice(si), steps);
-    const pf = p.slice(pi, pe);
-    if (pf.endsWith(STAR)) return wmatch(p.slice(pi), s.slice(si), steps);
-    if (!wmatch(pf, s.slice(si, se), steps)) return false;
-    pi = pe + 1; si = se + 1;
-  }
-  return wmatch(p.slice(pi), s.slice(si), steps);
-}
 
 // ---- Compiling
 
@@ -387,38 +312,6 @@ export function evaluate(sources: readonly PolicySource[], r: AuthRequest): Eval
 }
 
 // ---- Trust policies
-
-/** Characters IAM counts against the policy quota: everything but whitespace. */
-const counted = (doc: string) => {
-  let n = 0;
-  for (let i = 0; i < doc.length; i++) {
-    const c = doc.charCodeAt(i);
-    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) n++;
-  }
-  return n;
-};
-
-/** Checked at CreateRole, and again before every evaluation: enough structure to evaluate, within the quota. */
-export function parsePolicy(doc: string): Statement[] {
-  if (counted(doc) > TRUST_POLICY_MAX) throw new AwsError('LimitExceeded',
-    `Cannot exceed quota for ACLSizePerRole: ${TRUST_POLICY_MAX}`);
-  let p: unknown;
-  try { p = JSON.parse(doc); } catch { throw new AwsError('MalformedPolicyDocument',
-    'This policy contains invalid Json'); }
-  const st = (p as { Statement?: unknown })?.Statement;
-  const list = Array.isArray(st) ? st : st && typeof st === 'object' ? [st] : null;
-  if (!list || list.length === 0) throw new AwsError('MalformedPolicyDocument', 'Syntax errors in policy.');
-  for (const s of list as Statement[]) {
-    if (s === null || typeof s !== 'object' || (s.Effect !== 'Allow' && s.Effect !== 'Deny')) {
-      throw new AwsError('MalformedPolicyDocument', 'Syntax errors in policy.');
-    }
-    if (s.Principal === undefined && s.NotPrincipal === undefined) throw new AwsError('MalformedPolicyDocument',
-      'Missing required field Principal');
-    if (s.Action === undefined && s.NotAction === undefined) throw new AwsError('MalformedPolicyDocument',
-      'Missing required field Action');
-  }
-  return list as Statement[];
-}
 
 export interface Request { action: string; callers: string[]; account: string; ctx: Context }
 
