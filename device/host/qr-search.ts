@@ -3,6 +3,7 @@
 // a deadline can stop it: jsQR's cost grows faster than its pixels and hostile patterns (a 1 px
 // checkerboard, tiled finder patterns, noise) cost seconds even at half a megapixel.
 import { HostError } from './errors.js';
+import { readGrid } from './qr-grid.js';
 
 /** The general path searches at most this many pixels: a QR needs a few pixels per module, not more. */
 export const SEARCH_PIXELS = 1_200_000;
@@ -47,6 +48,8 @@ async function scanner(): Promise<(m: Rgba | null) => string | null> {
 export async function searchGrid(img: Rgba): Promise<string | null> {
   const grid = moduleImage(img);
   if (!grid || grid.width * grid.height > FAST_GRID) return null;
+  const exact = readGrid(grid);
+  if (exact) return exact;
   const scan = await scanner();
   return scan(grid) ?? scan(framed(grid, [grid.data[0]!, grid.data[1]!, grid.data[2]!]));
 }
