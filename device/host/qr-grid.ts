@@ -131,7 +131,9 @@ export function readSymbol(dark: Uint8Array, width: number, height: number): str
   }
   if (f1 !== f2) return null;
   let level = -1, mask = -1;
-  for (let l = 0; l < 4 && level < 0; l++) for (let m = 0; m < 8; m++) if (formatBits(l, m) === f1) { level = l; mask = m; }
+  for (let l = 0; l < 4 && level < 0; l++) {
+    for (let m = 0; m < 8; m++) if (formatBits(l, m) === f1) { level = l; mask = m; }
+  }
   if (level < 0) return null;
 
   // Codewords, read in the zigzag an encoder fills them, unmasked; remainder bits are ignored.
@@ -215,7 +217,8 @@ function segments(data: number[], v: number): string | null {
   while (avail() >= 4) {
     const mode = read(4);
     if (mode === 0) break;
-    const countBits = mode === 1 ? [10, 12, 14][cls]! : mode === 2 ? [9, 11, 13][cls]! : mode === 4 ? [8, 16, 16][cls]! : 0;
+    const countBits =
+      mode === 1 ? [10, 12, 14][cls]! : mode === 2 ? [9, 11, 13][cls]! : mode === 4 ? [8, 16, 16][cls]! : 0;
     if (!countBits || avail() < countBits) return null;
     let n = read(countBits);
     if (mode === 1) {

@@ -41,7 +41,7 @@ const text = (n: number, seed: number) =>
 const bytes = (n: number, seed: number): Segs => [{ data: text(n, seed), mode: 'byte' }];
 
 for (let v = 1; v <= 40; v++) {
-  test(`version ${v}, levels L M Q H, masks ${(v * 4) % 8}-${(v * 4 + 3) % 8}: the byte text back, the longest that fits`,
+  test(`version ${v}, levels L M Q H, masks ${(v * 4) % 8}-${(v * 4 + 3) % 8}: the longest byte text back`,
     () => {
       LEVELS.forEach((level, l) => {
         // The longest text of this version and level, so every block holds data.
