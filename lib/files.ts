@@ -64,8 +64,31 @@ export async function appendDurable(path: string, data: string | Uint8Array, cut
   if (fresh) await fsyncDir(dirname(path));
 }
 
-/** Makes a rename durable. Some file systems refuse fsync on a directory; they get what they offer. */
-async function fsyncDir(dir: string): Promise<void> {
+/**
+ * Makes a rename durable. Writers in one directory share the fsync (group commit): a caller waits
+ * for a sync that starts after its rename, and every caller that arrives while one runs shares the
+ * next, so eight devices written at once into a --device-dir cost about two directory syncs, not eight.
+ */
+const dirSyncs = new Map<string, { running: Promise<void> | null; queued: Promise<void> | null }>();
+function fsyncDir(dir: string): Promise<void> {
+  let s = dirSyncs.get(dir);
+  if (!s) dirSyncs.set(dir, (s = { running: null, queued: null }));
+  if (s.queued) return s.queued;
+  const st = s;
+  const start = (): Promise<void> => {
+    const p: Promise<void> = syncDir(dir).finally(() => {
+      if (st.running === p) st.running = null;
+      if (!st.running && !st.queued) dirSyncs.delete(dir);
+    });
+    st.running = p;
+    return p;
+  };
+  if (!st.running) return start();
+  return (st.queued = st.running.catch(() => {}).then(() => { st.queued = null; return start(); }));
+}
+
+/** Some file systems refuse fsync on a directory; they get what they offer. */
+async function syncDir(dir: string): Promise<void> {
   let fd: number;
   try {
     fd = await cb<number>((d) => open(dir, 'r', d));

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { makeDirs } from '../lib/files.js';
 import { stateDir } from '../lib/paths.js';
 import { checkPrivate, fsError } from './files.js';
-import { Journaled, JournalError } from '../lib/journal.js';
+import { Journaled, JournalError, recordKey } from '../lib/journal.js';
 import { acquire } from '../lib/lock.js';
 import { ProvisionError } from './errors.js';
 
@@ -50,7 +50,8 @@ export function readMapping(path: string, file = journaled(path)): Mapping {
       if (!row || typeof row !== 'object' || typeof row.token !== 'string' || typeof row.credential !== 'string') {
         throw new Error(`the row for ${JSON.stringify(serial.slice(0, 80))} has no token and credential`);
       }
-      m[serial] = row;
+      // Rows are replaced, never edited: a writer names the rows it changed by their identity.
+      m[serial] = Object.freeze(row);
     }
     return m;
   } catch (e) {
@@ -98,10 +99,16 @@ async function flush(path: string): Promise<void> {
     try {
       unlock = await lock(path);
       const m = reread(path);
+      const before = new Map(Object.entries(m));
       const out = batch.map((p) => { try { return { ok: true, v: p.change(m) }; } catch (e) { return { ok: false,
         v: e }; } });
+      // Only new or replaced rows are serialized again (a batch's mapping holds thousands).
+      const touched = new Set<string>();
+      for (const [serial, row] of Object.entries(m)) {
+        if (before.get(serial) !== row) { touched.add(recordKey('devices', serial)); Object.freeze(row); }
+      }
       makeDirs(dirname(path));
-      await fileOf(path).commit({ version: 1, devices: m });
+      await fileOf(path).commit({ version: 1, devices: m }, touched);
       remember(path, m);
       answer = () => batch.forEach((p, i) => (out[i]!.ok ? p.done(out[i]!.v) : p.fail(out[i]!.v)));
     } catch (e) {

@@ -113,6 +113,22 @@ export function decode(bytes: Buffer, path: string): State {
  * repaired; so is one older than its rollback record in `records` (when given).
  */
 export function readStore(path: string, records?: string | null): State {
+  // A writer replaces the store, then raises its record: one that does both between our read of
+  // the store and our read of the record makes a current store look older than its record. The
+  // store is read again (after that record) before it is called a rollback; a copy put back stays old.
+  for (let tries = 1; ; tries++) {
+    const s = readOnce(path);
+    if (!records) return s;
+    try {
+      checkRecord(records, s, path);
+      return s;
+    } catch (e) {
+      if (tries >= 3 || !(e instanceof FirmwareError && e.code === 'E_ROLLBACK')) throw e;
+    }
+  }
+}
+
+function readOnce(path: string): State {
   let mode: number;
   try { mode = statSync(path).mode; } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
@@ -132,9 +148,7 @@ export function readStore(path: string, records?: string | null): State {
     throw new FirmwareError('E_IO',
       `cannot read the device store ${path} (${(e as NodeJS.ErrnoException).code})`);
   }
-  const s = decode(bytes, path);
-  if (records) checkRecord(records, s, path);
-  return s;
+  return decode(bytes, path);
 }
 
 // The store's writers' lock, `<store>.lock`: the house's one lock, its failures in the firmware's words.

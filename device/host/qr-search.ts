@@ -3,6 +3,7 @@
 // a deadline can stop it: jsQR's cost grows faster than its pixels and hostile patterns (a 1 px
 // checkerboard, tiled finder patterns, noise) cost seconds even at half a megapixel.
 import { HostError } from './errors.js';
+import { readGrid } from './qr-grid.js';
 
 /** The general path searches at most this many pixels: a QR needs a few pixels per module, not more. */
 export const SEARCH_PIXELS = 1_200_000;
@@ -47,6 +48,8 @@ async function scanner(): Promise<(m: Rgba | null) => string | null> {
 export async function searchGrid(img: Rgba): Promise<string | null> {
   const grid = moduleImage(img);
   if (!grid || grid.width * grid.height > FAST_GRID) return null;
+  const exact = readGrid(grid);
+  if (exact) return exact;
   const scan = await scanner();
   return scan(grid) ?? scan(framed(grid, [grid.data[0]!, grid.data[1]!, grid.data[2]!]));
 }
@@ -167,16 +170,19 @@ export function moduleImage(img: Rgba): Rgba | null {
   const opaque = (c: number) => c >>> 24 === 0xff; // little-endian: alpha is the high byte
   if (!opaque(a) || !opaque(b)) return null;
 
+  // A row equal to the one above adds no change in either direction; a row that differs is a
+  // vertical change at y, and only such rows (one in s) need their horizontal changes scanned.
   let x0 = -1, gx = 0, y0 = -1, gy = 0;
   for (let y = 0; y < h; y++) {
     const row = y * w;
+    if (y > 0) {
+      let x = 0;
+      while (x < w && px[row + x] === px[row - w + x]) x++;
+      if (x === w) continue;
+      if (y0 < 0) y0 = y; else gy = gcd(gy, y - y0);
+    }
     for (let x = 1; x < w; x++) {
       if (px[row + x] !== px[row + x - 1]) { if (x0 < 0) x0 = x; else gx = gcd(gx, Math.abs(x - x0)); }
-    }
-  }
-  for (let x = 0; x < w; x++) {
-    for (let y = 1; y < h; y++) {
-      if (px[y * w + x] !== px[(y - 1) * w + x]) { if (y0 < 0) y0 = y; else gy = gcd(gy, Math.abs(y - y0)); }
     }
   }
   // Modules are square: one scale for both axes, of at least 2 px (1 px is already the grid).

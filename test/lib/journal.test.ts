@@ -6,7 +6,7 @@ import { appendFileSync, chmodSync, readdirSync, readFileSync, statSync, watch, 
 import { join } from 'node:path';
 import { rng } from '../device/core/rng.js';
 import { tempDir } from '../helpers.js';
-import { Journaled, JournalError, journalPath } from '../../lib/journal.js';
+import { Journaled, JournalError, journalPath, recordKey } from '../../lib/journal.js';
 
 type Doc = { version: number; owner: string; users: Record<string, { n: number }> };
 const parse = (t: string) => JSON.parse(t) as Doc;
@@ -62,6 +62,27 @@ J('a torn last line (a crash mid-append) is ignored, then cut off before the nex
     await g.commit(back);
     assert.equal(open(path).load(parse)!.users, { x: { n: 1 }, z: { n: 9 } });
     assert.not.match(readFileSync(jp, 'utf8'), /"y"/);
+  } finally { t.done(); }
+});
+
+J('touched: only the named records are serialized again; deletions and new records are found without it', async () => {
+  const { t, path, jp, f, doc } = await started();
+  try {
+    doc.users = { alice: { n: 1 }, bob: { n: 1 } };
+    await f.commit(doc);
+    const at = readFileSync(jp, 'utf8').length;
+    doc.users.alice = { n: 2 };
+    doc.users.bob!.n = 9; // edited in place and not named: taken as unchanged (the caller's contract)
+    doc.users.carol = { n: 3 };
+    await f.commit(doc, new Set([recordKey('users', 'alice')]));
+    assert.equal(JSON.parse(readFileSync(jp, 'utf8').slice(at)),
+      [['users', 'alice', { n: 2 }], ['users', 'carol', { n: 3 }]]);
+    delete doc.users.alice;
+    await f.commit(doc, new Set());
+    const loaded = open(path).load(parse)!;
+    assert.equal(loaded.users, { bob: { n: 1 }, carol: { n: 3 } }, 'alice deleted, bob as last named');
+    await f.commit(doc, new Set([recordKey('users', 'bob')]));
+    assert.equal(open(path).load(parse)!.users, { bob: { n: 9 }, carol: { n: 3 } });
   } finally { t.done(); }
 });
 

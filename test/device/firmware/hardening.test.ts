@@ -3,7 +3,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHmac, pbkdf2Sync } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import fs, { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { boot, FirmwareError } from '../../../device/firmware/index.js';
 import { idProblem, printableId } from '../../../device/firmware/credential.js';
@@ -170,6 +171,35 @@ S('rollback: with a record directory, a store copied back over a newer one is E_
   const d2 = await boot({ path: f.path, now: f.clock.now, records });
   assert.equal(body(f.path).credentials.map((c) => c.id), ['keep', 'second']);
   await d2.close();
+});
+
+S('rollback: a writer that replaces the store and raises its record between our two reads is no rollback', async () => {
+  const records = join(f.dir, 'state', 'generations');
+  const d1 = await boot({ path: f.path, now: f.clock.now, records });
+  assert.is(await tx(d1, put('second')), '9000');
+  await d1.close();
+  const rec = join(records, readdirSync(records)[0]!);
+  const newer = { ...body(f.path), generation: (body(f.path).generation ?? 0) + 1 };
+  // Another process's whole commit lands right after our read of the store, before our read of the record.
+  const { readFileSync: real } = fs;
+  let raced = false;
+  fs.readFileSync = ((p: string, o?: unknown) => {
+    if (p === rec && !raced) {
+      raced = true;
+      writeFileSync(f.path, encode(newer), { mode: 0o600 });
+      writeFileSync(rec, `${newer.generation}\n`);
+    }
+    return real(p as never, o as never);
+  }) as typeof fs.readFileSync;
+  syncBuiltinESMExports();
+  try {
+    const d2 = await boot({ path: f.path, now: f.clock.now, records });
+    await d2.close();
+  } finally { fs.readFileSync = real; syncBuiltinESMExports(); }
+  assert.ok(raced, 'the race was staged');
+  // A copy put back stays a rollback however often it is read.
+  writeFileSync(rec, `${newer.generation! + 5}\n`);
+  assert.is((await failure(boot({ path: f.path, now: f.clock.now, records }))).code, 'E_ROLLBACK');
 });
 
 S('rollback: a store made before generations existed is tracked by serial and manufacture time', async () => {
