@@ -33,7 +33,7 @@ function proc(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<numb
 
 /** `provision local-aws --json` as a child process. */
 function localAwsProcess(state: string, env: NodeJS.ProcessEnv):
-  Promise<{ endpoint: string; accessKeyId: string; secretAccessKey: string; stop(): Promise<void> }> {
+  Promise<{ endpoint: string; adminAccessKeyId: string; adminSecretAccessKey: string; stop(): Promise<void> }> {
   return new Promise((res, rej) => {
     const c = spawn(process.execPath,
       [join(ROOT, 'dist/provision/cli.cjs'), 'local-aws', '--port', '0', '--json', '--state', state],
@@ -57,8 +57,9 @@ export async function bench(): Promise<string> {
   const clock = hostClock(NOW);
   const srv = await startLocalAws({ statePath: join(t.dir, 'local.json'), clock });
   const f = srv.fixture;
+  // The administrator provisions for other users, as setup work does (the seed user may only manage its own).
   const aws = await connect({ endpointUrl: srv.endpoint,
-    credentials: { accessKeyId: f.accessKeyId, secretAccessKey: f.secretAccessKey } });
+    credentials: { accessKeyId: f.adminAccessKeyId, secretAccessKey: f.adminSecretAccessKey } });
   const io = memoryIo();
   const lines: string[] = [];
   try {
@@ -89,7 +90,7 @@ export async function bench(): Promise<string> {
     const cliEnv = {
       PATH: process.env.PATH, HOME: t.dir, XDG_STATE_HOME: join(t.dir, 'xdg'), TOTP_FOB_NOW: NOW,
       AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: f.accessKeyId, AWS_SECRET_ACCESS_KEY: f.secretAccessKey,
+      AWS_ACCESS_KEY_ID: f.adminAccessKeyId, AWS_SECRET_ACCESS_KEY: f.adminSecretAccessKey,
       AWS_ENDPOINT_URL_IAM: srv.endpoint, AWS_ENDPOINT_URL_STS: srv.endpoint,
     };
     const cli: number[] = [];
@@ -109,7 +110,7 @@ export async function bench(): Promise<string> {
       const bclock = real ? hostClock() : clock;
       const remote = await localAwsProcess(join(t.dir, `remote-${real}.json`), env);
       const raws = await connect({ endpointUrl: remote.endpoint,
-        credentials: { accessKeyId: remote.accessKeyId, secretAccessKey: remote.secretAccessKey } });
+        credentials: { accessKeyId: remote.adminAccessKeyId, secretAccessKey: remote.adminSecretAccessKey } });
       try {
         await Promise.all(Array.from({ length: 300 },
           (_, i) => raws.iam.send(new raws.I.CreateUserCommand({ UserName: `r${i}` }))));
