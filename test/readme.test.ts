@@ -1,9 +1,10 @@
 // README.md is executed: every `$ ` line of its console blocks runs, in order, in one fresh HOME with no
 // token, with `token`, `provision` and `aws` on PATH as `npm link` and pip would put them. A command
-// exits as its transcript shows (an output line `token: …`/`provision: …`/`aws: …` or `An error occurred`
-// means a failure; anything else success), and every output line the README prints (digits and `…` are
-// wildcards) appears in what it printed. A line that cannot run here is named, with its reason, in an
-// HTML comment before its block, `<!-- not run: PREFIX: REASON -->`, and listed in this suite's output.
+// exits as its transcript shows (an output line `token: …`/`provision: …`/`aws: …`, `An error occurred`
+// or a linter's `FILE:LINE: error …` means a failure; anything else success), and every output line the
+// README prints (digits and `…` are wildcards) appears in what it printed. A line that cannot run here
+// is named, with its reason, in an HTML comment before its block, `<!-- not run: PREFIX: REASON -->`,
+// and listed in this suite's output.
 // `<!-- answer: PROMPT: COMMAND -->` types COMMAND's output when PROMPT appears (the AWS CLI's MFA
 // prompt). A command ending in ` &` runs in the background until the suite ends; the suite waits for
 // its first line of output. `<!-- paste: … -->` does what its reader is told to do with what a
@@ -70,7 +71,7 @@ function pattern(line: string): RegExp {
 }
 
 const failing = (expect: string[]) =>
-  expect.some((l) => /^(token|provision|aws): |^An error occurred/.test(l.trim()));
+  expect.some((l) => /^(token|provision|aws): |^An error occurred|^\S+:\d+: error /.test(l.trim()));
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const blocks = parseReadme(README);

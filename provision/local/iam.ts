@@ -1,5 +1,6 @@
 // IAM users, access keys and roles: what the seed scenario and `provision` need around MFA.
 import { AwsError } from './errors.js';
+import { awsManagedPolicy } from './fixture.js';
 import { targetUser, type Ctx, type Handler } from './context.js';
 import { parsePolicy } from './policy-grammar.js';
 import { newId, newSecret, roleArn, userArn, type RoleRec, type State, type UserRec } from './state.js';
@@ -25,9 +26,17 @@ function roleXml(s: State, r: RoleRec, withMax: boolean): string {
     el('Description', r.description) + (withMax ? el('MaxSessionDuration', r.maxSession) : '') + tagsXml(r.tags);
 }
 
-/** We hold no managed policies, so every boundary names one that does not exist. */
-function noBoundary(arn: string | undefined): void {
-  if (arn !== undefined) throw new AwsError('NoSuchEntity', `Scope ARN: ${arn} does not exist or is not attachable.`);
+/**
+ * Boundaries are not enforced here, so none is accepted: one naming no policy is IAM's NoSuchEntity,
+ * one naming a policy is refused by name, since taking it would look in force while granting more than AWS.
+ */
+function noBoundary(c: Ctx, action: string, arn: string | undefined): void {
+  if (arn === undefined) return;
+  if (!c.state.policies[arn] && awsManagedPolicy(arn) === undefined) throw new AwsError('NoSuchEntity',
+    `Scope ARN: ${arn} does not exist or is not attachable.`);
+  throw new AwsError('UnsupportedParameter', `${action}: the local endpoint does not support PermissionsBoundary ` +
+    '(it does not enforce permissions boundaries, so one would look in force while granting more). ' +
+    'Leave PermissionsBoundary out.');
 }
 
 const taken = (names: string[], name: string) => names.some((n) => n.toLowerCase() === name.toLowerCase());
@@ -41,7 +50,7 @@ const CreateUser: Handler = (c) => {
   // IAM names are unique regardless of case.
   if (taken(Object.keys(c.state.users), name)) throw new AwsError('EntityAlreadyExists',
     `User with name ${name} already exists.`);
-  noBoundary(boundary);
+  noBoundary(c, 'CreateUser', boundary);
   const u: UserRec = { name, path, id: newId('AIDA'), created: c.now, tags };
   c.state.users[name] = u;
   c.changed = true;
@@ -106,7 +115,7 @@ const CreateRole: Handler = (c) => {
   if (taken(Object.keys(c.state.roles), name)) throw new AwsError('EntityAlreadyExists',
     `Role with name ${name} already exists.`);
   checkPrincipals(c.state, doc);
-  noBoundary(boundary);
+  noBoundary(c, 'CreateRole', boundary);
   const r: RoleRec = { name, path, id: newId('AROA'), created: c.now, policy: doc, maxSession: maxSession ?? 3600,
     tags };
   if (description !== undefined) r.description = description;

@@ -88,12 +88,16 @@ S('paths: a bad one gets ValidationError with IAM\'s sentence, a long one the le
   assert.is(ok.User!.Arn, 'arn:aws:iam::123456789012:user/a//b/p3');
 });
 
-S('tags: duplicate keys (case-insensitive) → InvalidInput; a permissions boundary we cannot hold → NoSuchEntity', async () => {
+S('tags: duplicate keys (case-insensitive) → InvalidInput; a boundary naming no policy → NoSuchEntity, naming one → refused by name (not enforced here)', async () => {
   const e1 = await failure(l.iam().send(new CreateUserCommand({ UserName: 't1', Tags: [{ Key: 'k', Value: '1' }, { Key: 'K', Value: '2' }] })));
   assert.is(e1.name, 'InvalidInputException');
   assert.is(e1.message, 'Duplicate tag keys found. Please note that Tag keys are case insensitive.');
   const e2 = await failure(l.iam().send(new CreateUserCommand({ UserName: 't2', PermissionsBoundary: 'arn:aws:iam::aws:policy/PowerUserAccess' })));
   assert.is(e2.name, 'NoSuchEntityException');
+  const e3 = await failure(l.iam().send(new CreateUserCommand({ UserName: 't3', PermissionsBoundary: 'arn:aws:iam::aws:policy/AdministratorAccess' })));
+  assert.is(e3.name, 'UnsupportedParameter');
+  assert.match(e3.message, 'CreateUser: the local endpoint does not support PermissionsBoundary');
+  assert.is((await failure(l.iam().send(new GetUserCommand({ UserName: 't3' })))).name, 'NoSuchEntityException', 'nothing created');
 });
 
 S('ListUsers pages with MaxItems/Marker (Marker only while truncated), filters by PathPrefix, refuses a forged Marker', async () => {
