@@ -192,7 +192,7 @@ export function readDoc(text: string, file: string, out: Finding[]): Doc | null 
     if (c && c.k !== 'obj') add('error', 'bad-condition', label, c.at, `Condition is ${describe(c)}: it is an ` +
       'object of operators', 'write "Condition": {"Operator": {"key": "value"}}');
     if (c?.k === 'obj') for (const [op, block] of c.v) {
-      const m = /^(?:(ForAllValues|ForAnyValue):)?(.*?)(IfExists)?$/i.exec(op)!;
+      const m = /^(?:(ForAllValues|ForAnyValue):)?([\s\S]*?)(IfExists)?$/i.exec(op)!;
       const base = m[2]!.toLowerCase();
       if (!BASES.includes(base) && !(base === 'null' && !m[3])) {
         const age = block.k === 'obj' && [...block.v.keys()].some((k) => k.toLowerCase() === 'aws:multifactorauthage');

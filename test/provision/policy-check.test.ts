@@ -180,6 +180,14 @@ T('user/${aws:username} beside user/*/${aws:username}: users with a path reach t
     f.map(formatFinding).join('\n'));
 });
 
+T('an operator name holding a newline or carriage return is an unknown operator, not a crash (found by the fuzz)', () => {
+  for (const op of ['Nume\rricLessThan', 'Bool\nIfExists']) {
+    const f = checkPolicy(doc([{ Effect: 'Allow', Action: 'iam:ListUsers', Resource: '*',
+      Condition: { [op]: { 'aws:MultiFactorAuthAge': '36' } } }]), 'p.json');
+    assert.ok(f.some((x) => x.code === 'unknown-operator' || x.code === 'mfa-age-operator'), f.map(formatFinding).join('\n'));
+  }
+});
+
 T('statements without a Sid are named by index', () => {
   const f = checkPolicy(doc([LIST, with_(DEACTIVATE, { Sid: undefined, Resource: 'arn:aws:iam::*:user/*' })]), 'p.json');
   assert.is(f.find((x) => x.code === 'self-manage-any-user')?.statement, 'Statement[1]');
