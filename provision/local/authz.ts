@@ -7,7 +7,9 @@ import { AwsError } from './errors.js';
 import { callerArn, type Caller } from './context.js';
 import { awsManagedPolicy } from './fixture.js';
 import { evaluate, type Context, type Evaluation } from './policy.js';
-import { identityPolicies, mfaSerial, policyArn, roleArn, userArn, type PolicySource, type State } from './state.js';
+import {
+  identityPolicies, mfaSerial, policyArn, roleArn, userArn, type PolicySource, type RoleRec, type State, type UserRec,
+} from './state.js';
 import type { Service } from './xml.js';
 
 /** What the authorizer needs to know of a request. */
@@ -53,16 +55,11 @@ export function requestContext(s: State, c: Caller, o: { now: number; totpNow: n
   ]);
   if (o.region !== undefined) ctx.set('aws:requestedregion', o.region);
   if (o.sourceIp !== undefined) ctx.set('aws:sourceip', o.sourceIp);
-  if (c.kind === 'role') {
-    ctx.set('aws:principalarn', roleArn(s, c.role));
-    ctx.set('aws:principaltype', 'AssumedRole');
-    ctx.set('aws:userid', `${c.role.id}:${c.session.sessionName}`);
-    if (c.session.sourceIdentity !== undefined) ctx.set('aws:sourceidentity', c.session.sourceIdentity);
-  } else {
-    ctx.set('aws:principalarn', userArn(s, c.user));
-    ctx.set('aws:principaltype', 'User');
-    ctx.set('aws:username', c.user.name);
-    ctx.set('aws:userid', c.user.id);
+  const keys = c.kind === 'role' ? principalKeys(s, { role: c.role, sessionName: c.session.sessionName })
+    : principalKeys(s, { user: c.user });
+  for (const [k, v] of keys) ctx.set(k, v);
+  if (c.kind === 'role' && c.session.sourceIdentity !== undefined) {
+    ctx.set('aws:sourceidentity', c.session.sourceIdentity);
   }
   for (const t of principalTags(c)) ctx.set(`aws:principaltag/${t.Key.toLowerCase()}`, t.Value);
   const at = o.mfaAt ?? (c.kind === 'user' ? undefined : c.session.mfaAt);
@@ -72,6 +69,23 @@ export function requestContext(s: State, c: Caller, o: { now: number; totpNow: n
   } else if (c.kind !== 'user') ctx.set('aws:multifactorauthpresent', 'false');
   if (c.kind !== 'user') ctx.set('aws:tokenissuetime', ctx.get('aws:currenttime')!);
   return ctx;
+}
+
+/**
+ * Who the principal is, as policies see it: a user has a name; a role session's userid is the
+ * role's id and the session name (a role simulated without a session has none).
+ */
+export function principalKeys(s: State, p: { user: UserRec } | { role: RoleRec; sessionName?: string }):
+  [string, string][] {
+  const keys: [string, string][] = [['aws:principalaccount', s.accountId]];
+  if ('user' in p) {
+    keys.push(['aws:principalarn', userArn(s, p.user)], ['aws:principaltype', 'User'],
+      ['aws:username', p.user.name], ['aws:userid', p.user.id]);
+  } else {
+    keys.push(['aws:principalarn', roleArn(s, p.role)], ['aws:principaltype', 'AssumedRole']);
+    if (p.sessionName !== undefined) keys.push(['aws:userid', `${p.role.id}:${p.sessionName}`]);
+  }
+  return keys;
 }
 
 /** The caller's principal tags: a user's IAM tags; a role's, overridden by its session's tags (keys ignore case). */

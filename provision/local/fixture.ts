@@ -56,14 +56,19 @@ export const SELF_MANAGE_MFA = { name: 'SelfManageMFA', doc: doc(SELF_MANAGE),
 export const FORCE_MFA_POLICY = { name: 'ForceMFA', doc: doc(FORCE_MFA),
   description: "AWS's self-manage-MFA example, its Deny: nothing but MFA enrollment without MFA (attach to enforce)" };
 
+/** An AWS-managed policy as AWS publishes it: its id, dates and default version, and that version's document. */
+export interface AwsManaged { doc: string; id: string; created: string; updated: string; version: string }
+
 /** The AWS-managed policies this endpoint knows, by ARN. */
-const AWS_MANAGED = new Map<string, string>([
-  ['arn:aws:iam::aws:policy/AdministratorAccess', doc([{ Effect: 'Allow', Action: '*', Resource: '*' }])],
-  ['arn:aws:iam::aws:policy/IAMReadOnlyAccess', doc([{ Effect: 'Allow',
+export const AWS_MANAGED = new Map<string, AwsManaged>([
+  ['arn:aws:iam::aws:policy/AdministratorAccess', { doc: doc([{ Effect: 'Allow', Action: '*', Resource: '*' }]),
+    id: 'ANPAIWMBCKSKIEE64ZLYK', created: '2015-02-06T18:39:46Z', updated: '2015-02-06T18:39:46Z', version: 'v1' }],
+  ['arn:aws:iam::aws:policy/IAMReadOnlyAccess', { doc: doc([{ Effect: 'Allow',
     Action: ['iam:GenerateCredentialReport', 'iam:GenerateServiceLastAccessedDetails', 'iam:Get*', 'iam:List*',
-      'iam:SimulateCustomPolicy', 'iam:SimulatePrincipalPolicy'], Resource: '*' }])],
+      'iam:SimulateCustomPolicy', 'iam:SimulatePrincipalPolicy'], Resource: '*' }]),
+  id: 'ANPAJKSO7NDY4T57MWDSQ', created: '2015-02-06T18:40:39Z', updated: '2018-01-25T19:11:27Z', version: 'v4' }],
 ]);
-export const awsManagedPolicy = (arn: string): string | undefined => AWS_MANAGED.get(arn);
+export const awsManagedPolicy = (arn: string): string | undefined => AWS_MANAGED.get(arn)?.doc;
 export const ADMIN_POLICY = 'arn:aws:iam::aws:policy/AdministratorAccess';
 
 const managed = (accountId: string, p: { name: string; doc: string; description: string }, now: number):

@@ -2,7 +2,7 @@
 // and the AWS-managed ones this endpoint knows, attached to users and roles (at most 10 each).
 import { AwsError } from './errors.js';
 import type { Ctx, Handler } from './context.js';
-import { awsManagedPolicy } from './fixture.js';
+import { AWS_MANAGED } from './fixture.js';
 import {
   documentParam, encodeDocument, findHolder, holderParam, policyNameParam, type Kind,
 } from './iam-policy.js';
@@ -15,23 +15,15 @@ import { el, iso, list, page, pageTail } from './xml.js';
 /** IAM's quotas: a managed policy's size (non-whitespace characters), versions kept, policies per user or role. */
 export const MANAGED_QUOTA = { size: 6144, versions: 5, attached: 10 } as const;
 
-// What AWS publishes for the AWS-managed policies fixture.ts knows (their documents live there).
-const AWS_META = new Map<string, { id: string; created: string; updated: string; version: string }>([
-  ['arn:aws:iam::aws:policy/AdministratorAccess',
-    { id: 'ANPAIWMBCKSKIEE64ZLYK', created: '2015-02-06T18:39:46Z', updated: '2015-02-06T18:39:46Z', version: 'v1' }],
-  ['arn:aws:iam::aws:policy/IAMReadOnlyAccess',
-    { id: 'ANPAJKSO7NDY4T57MWDSQ', created: '2015-02-06T18:40:39Z', updated: '2018-01-25T19:11:27Z', version: 'v4' }],
-]);
-
 /** A managed policy as the actions see it: a customer record, or an AWS-managed policy (read-only). */
 type View = ManagedPolicyRec & { aws: boolean };
 
 function awsView(arn: string): View | undefined {
-  const meta = AWS_META.get(arn), doc = awsManagedPolicy(arn);
-  if (!meta || doc === undefined) return undefined;
+  const meta = AWS_MANAGED.get(arn);
+  if (!meta) return undefined;
   const created = Date.parse(meta.created) / 1000, updated = Date.parse(meta.updated) / 1000;
   return { arn, name: arn.slice(arn.lastIndexOf('/') + 1), path: '/', id: meta.id, created, updated, tags: [],
-    versions: [{ id: meta.version, doc, created: updated }], defaultVersion: meta.version, aws: true };
+    versions: [{ id: meta.version, doc: meta.doc, created: updated }], defaultVersion: meta.version, aws: true };
 }
 
 const findPolicy = (s: State, arn: string): View | undefined => {
@@ -40,7 +32,7 @@ const findPolicy = (s: State, arn: string): View | undefined => {
 };
 const allPolicies = (s: State): View[] => [
   ...Object.values(s.policies).map((p) => ({ ...p, aws: false })),
-  ...[...AWS_META.keys()].map(awsView).filter((v): v is View => v !== undefined),
+  ...[...AWS_MANAGED.keys()].map(awsView).filter((v): v is View => v !== undefined),
 ];
 
 const arnParam = (c: Ctx) => c.p.str('PolicyArn', { required: true, min: 20, max: 2048 });

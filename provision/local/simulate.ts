@@ -5,6 +5,7 @@
 // (aws:username, aws:userid, aws:PrincipalArn, aws:PrincipalType, aws:PrincipalAccount) for
 // SimulatePrincipalPolicy, or CallerArn's for SimulateCustomPolicy. No MFA key is assumed: without
 // a ContextEntry the answer is the one a long-term key gets.
+import { principalKeys } from './authz.js';
 import { AwsError } from './errors.js';
 import type { Handler, Ctx } from './context.js';
 import { awsManagedPolicy } from './fixture.js';
@@ -48,6 +49,9 @@ function checkJson(sources: PolicySource[]): void {
   }
 }
 
+const principal = (w: { rec: UserRec | RoleRec; kind: 'user' | 'role' }) =>
+  w.kind === 'user' ? { user: w.rec as UserRec } : { role: w.rec as RoleRec };
+
 /** The user or role an ARN names. */
 function principalOf(s: State, arn: string): { rec: UserRec | RoleRec; kind: 'user' | 'role' } | null {
   const u = Object.values(s.users).find((x) => userArn(s, x) === arn);
@@ -56,14 +60,6 @@ function principalOf(s: State, arn: string): { rec: UserRec | RoleRec; kind: 'us
   return r ? { kind: 'role', rec: r } : null;
 }
 
-function identityKeys(s: State, who: UserRec | RoleRec, kind: 'user' | 'role'): [string, string][] {
-  const keys: [string, string][] = [['aws:principalaccount', s.accountId]];
-  if (kind === 'user') {
-    keys.push(['aws:username', who.name], ['aws:userid', who.id], ['aws:principalarn', userArn(s, who as UserRec)],
-      ['aws:principaltype', 'User']);
-  } else keys.push(['aws:principalarn', roleArn(s, who as RoleRec)], ['aws:principaltype', 'AssumedRole']);
-  return keys;
-}
 
 function resultXml(action: string, resource: string, e: Evaluation): string {
   const matched = e.matched.map((m) => el('SourcePolicyId', m.source.id) + el('SourcePolicyType', m.source.type));
@@ -111,7 +107,7 @@ const SimulatePrincipalPolicy: Handler = (c) => {
     throw new AwsError('NoSuchEntity', `PolicySourceArn ${arn} does not exist or is not a user or role`);
   }
   const policies = who ? [...identityPolicies(c.state, who.rec, who.kind, awsManagedPolicy), ...extra] : extra;
-  return simulate(c, policies, who ? identityKeys(c.state, who.rec, who.kind) : []);
+  return simulate(c, policies, who ? principalKeys(c.state, principal(who)) : []);
 };
 
 const SimulateCustomPolicy: Handler = (c) => {
@@ -119,7 +115,7 @@ const SimulateCustomPolicy: Handler = (c) => {
   const callerArn = c.p.str('CallerArn', { min: 1, max: 2048 });
   if (policies.length === 0) c.p.str('PolicyInputList', { required: true });
   const who = callerArn !== undefined ? principalOf(c.state, callerArn) : null;
-  return simulate(c, policies, who ? identityKeys(c.state, who.rec, who.kind) : []);
+  return simulate(c, policies, who ? principalKeys(c.state, principal(who)) : []);
 };
 
 export const SIMULATE: Record<string, Handler> = { SimulatePrincipalPolicy, SimulateCustomPolicy };
