@@ -5,7 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { oracle } from '../helpers.js';
-import { exec } from '../provision/local-helpers.js';
+import { exec } from '../provision/local/helpers.js';
 import { box, expectExit, localAws, USER, type Box, type Server } from '../provision/lib.js';
 
 const hasCli = spawnSync('python3', ['-c', 'import awscli'], { stdio: 'ignore' }).status === 0;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { hostClock } from '../../lib/clock.js';
 import { startLocalAws, type LocalAws } from '../../provision/local/server.js';
 import { oracle, PROVISION, tempDir } from '../helpers.js';
-import { exec as run } from '../provision/local-helpers.js';
+import { exec as run } from '../provision/local/helpers.js';
 
 const T0 = Date.parse('2027-01-01T00:00:10Z') / 1000;
 const USER_ARN = 'arn:aws:iam::123456789012:user/service-user/kjh-SuperDuperUser';

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { explain, connect, type Aws } from '../../provision/aws.js';
 import { hintFor } from '../../provision/hints.js';
-import { codeAt, failure, localAws, seedOf, STEP0, type Local } from './local-helpers.js';
+import { codeAt, failure, localAws, seedOf, STEP0, type Local } from './local/helpers.js';
 
 const H = suite('AWS refusals carry a fix');
 const USER = 'kjh-SuperDuperUser', ACCT = '123456789012';

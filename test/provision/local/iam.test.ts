@@ -4,7 +4,7 @@ import {
   CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, GetRoleCommand, GetUserCommand, ListUsersCommand,
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { ADMIN_ACCESS, attach, credsOf, failure, localAws, type Local } from './local-helpers.js';
+import { ADMIN_ACCESS, attach, credsOf, failure, localAws, type Local } from './helpers.js';
 
 const S = suite('local IAM: users, access keys, roles');
 let l: Local;

@@ -7,8 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { PROVISION, tempDir } from '../helpers.js';
-import { failure, localAws, type Local } from './local-helpers.js';
+import { PROVISION, tempDir } from '../../helpers.js';
+import { failure, localAws, type Local } from './helpers.js';
 
 const USER_ARN = 'arn:aws:iam::123456789012:user/service-user/kjh-SuperDuperUser';
 /** Each call gets this long: a stalled event loop fails it, a busy machine does not. */

@@ -4,11 +4,11 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
-import { totp } from '../../device/core/index.js';
-import { hostClock, type HostClock } from '../../lib/clock.js';
-import { startLocalAws, type LocalAws, type LocalAwsOptions } from '../../provision/local/server.js';
-import { loadState, saveState, stateFile, type State } from '../../provision/local/state.js';
-import { tempDir, type Run } from '../helpers.js';
+import { totp } from '../../../device/core/index.js';
+import { hostClock, type HostClock } from '../../../lib/clock.js';
+import { startLocalAws, type LocalAws, type LocalAwsOptions } from '../../../provision/local/server.js';
+import { loadState, saveState, stateFile, type State } from '../../../provision/local/state.js';
+import { tempDir, type Run } from '../../helpers.js';
 
 /** A fixed TOTP instant 10 s into a step, so T-1/T/T+1 are unambiguous. */
 export const T0 = Date.parse('2027-01-01T00:00:10Z') / 1000;

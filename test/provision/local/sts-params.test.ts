@@ -9,8 +9,8 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { CreateRoleCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, type AssumeRoleCommandInput } from '@aws-sdk/client-sts';
-import { oracle, tempDir } from '../helpers.js';
-import { credsOf, exec, failure, localAws, type Creds, type Local } from './local-helpers.js';
+import { oracle, tempDir } from '../../helpers.js';
+import { credsOf, exec, failure, localAws, type Creds, type Local } from './helpers.js';
 
 const ACCT = '123456789012';
 const USER_ARN = `arn:aws:iam::${ACCT}:user/service-user/kjh-SuperDuperUser`;

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { GetUserCommand } from '@aws-sdk/client-iam';
-import { failure, localAws, type Local } from './local-helpers.js';
+import { failure, localAws, type Local } from './helpers.js';
 
 const BAD_SIG = 'The request signature we calculated does not match the signature you provided. ' +
   'Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';

@@ -10,8 +10,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateUserCommand, CreateVirtualMFADeviceCommand, IAMClient, ListUsersCommand, ListVirtualMFADevicesCommand } from '@aws-sdk/client-iam';
-import { rng } from '../device/core/rng.js';
-import { PROVISION, tempDir } from '../helpers.js';
+import { rng } from '../../device/core/rng.js';
+import { PROVISION, tempDir } from '../../helpers.js';
 
 const ROUNDS = 8;
 /** At least half the rounds that wait for a snapshot must die with its temp file on disk. */

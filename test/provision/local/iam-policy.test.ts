@@ -14,8 +14,8 @@ import {
   PutRolePolicyCommand, PutUserPolicyCommand, SetDefaultPolicyVersionCommand, paginateListPolicies,
   paginateListUserPolicies, type IAMClient,
 } from '@aws-sdk/client-iam';
-import { PROVISION, oracle, tempDir } from '../helpers.js';
-import { exec, failure, localAws, type Local } from './local-helpers.js';
+import { PROVISION, oracle, tempDir } from '../../helpers.js';
+import { exec, failure, localAws, type Local } from './helpers.js';
 
 const ACCOUNT = '123456789012';
 const SEED = 'kjh-SuperDuperUser';

@@ -4,12 +4,12 @@
 // must answer afterwards. FUZZ_SEED replays a run; FUZZ_N sets its size.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { rng } from '../device/core/rng.js';
+import { rng } from '../../device/core/rng.js';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { allows, glob } from '../../provision/local/policy.js';
-import { localAws, type Local } from './local-helpers.js';
+import { allows, glob } from '../../../provision/local/policy.js';
+import { localAws, type Local } from './helpers.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
 const N = Number(process.env.FUZZ_N ?? 10_000);

@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CreateRoleCommand, CreateUserCommand, CreateAccessKeyCommand, CreateVirtualMFADeviceCommand, EnableMFADeviceCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, GetSessionTokenCommand } from '@aws-sdk/client-sts';
-import { codeAt, credsOf, failure, localAws, putInline, seedOf, STEP0, type Local } from './local-helpers.js';
+import { codeAt, credsOf, failure, localAws, putInline, seedOf, STEP0, type Local } from './helpers.js';
 
 const USER_ARN = 'arn:aws:iam::123456789012:user/service-user/kjh-SuperDuperUser';
 const ROLE = 'arn:aws:iam::123456789012:role/kjh-DuperRole';

@@ -4,7 +4,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { CreateUserCommand, CreateVirtualMFADeviceCommand, GetRoleCommand, GetUserCommand, ListUsersCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, GetSessionTokenCommand } from '@aws-sdk/client-sts';
-import { credsOf, failure, localAws, type Creds, type Local } from './local-helpers.js';
+import { credsOf, failure, localAws, type Creds, type Local } from './helpers.js';
 
 const IAM_NS = 'https://iam.amazonaws.com/doc/2010-05-08/';
 const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/';

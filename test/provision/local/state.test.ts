@@ -6,11 +6,11 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { CreateVirtualMFADeviceCommand, EnableMFADeviceCommand, ListVirtualMFADevicesCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { localAwsHolder, lockPathOf, startLocalAws } from '../../provision/local/server.js';
-import { LocalAwsError } from '../../provision/local/errors.js';
-import { loadState, stateFile } from '../../provision/local/state.js';
-import { tempDir } from '../helpers.js';
-import { codeAt, failure, localAws, seedOf, STEP0 } from './local-helpers.js';
+import { localAwsHolder, lockPathOf, startLocalAws } from '../../../provision/local/server.js';
+import { LocalAwsError } from '../../../provision/local/errors.js';
+import { loadState, stateFile } from '../../../provision/local/state.js';
+import { tempDir } from '../../helpers.js';
+import { codeAt, failure, localAws, seedOf, STEP0 } from './helpers.js';
 
 const MFA_INVALID = 'MultiFactorAuthentication failed with invalid MFA one time pass code.';
 

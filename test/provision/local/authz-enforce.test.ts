@@ -12,7 +12,7 @@ import {
 import { AssumeRoleCommand, GetCallerIdentityCommand, GetSessionTokenCommand } from '@aws-sdk/client-sts';
 import {
   attach, codeAt, credsOf, failure, localAws, putInline, seedOf, STEP0, type Local,
-} from './local-helpers.js';
+} from './helpers.js';
 
 const ACCT = '123456789012';
 const USER = 'kjh-SuperDuperUser';

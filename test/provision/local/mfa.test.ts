@@ -7,7 +7,7 @@ import {
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import jsqr from 'jsqr';
 import { PNG } from 'pngjs';
-import { codeAt, failure, localAws, seedOf, STEP0, type Local } from './local-helpers.js';
+import { codeAt, failure, localAws, seedOf, STEP0, type Local } from './helpers.js';
 
 // jsqr is CJS whose module.exports is the function with itself as .default.
 const jsQR = (jsqr as unknown as { default: (d: Uint8ClampedArray, w: number, h: number) => { data: string } | null }).default;

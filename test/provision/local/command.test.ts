@@ -8,12 +8,12 @@ import { existsSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateVirtualMFADeviceCommand, EnableMFADeviceCommand, IAMClient, ListUsersCommand, ResyncMFADeviceCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { PROVISION, tempDir } from '../helpers.js';
-import { codeAt, failure, seedOf } from './local-helpers.js';
-import { USER, at, box, expectExit, serialOf } from './lib.js';
-import { startLocal } from '../../provision/context.js';
-import { hostClock } from '../../lib/clock.js';
-import type { ProvisionError } from '../../provision/errors.js';
+import { PROVISION, tempDir } from '../../helpers.js';
+import { codeAt, failure, seedOf } from './helpers.js';
+import { USER, at, box, expectExit, serialOf } from '../lib.js';
+import { startLocal } from '../../../provision/context.js';
+import { hostClock } from '../../../lib/clock.js';
+import type { ProvisionError } from '../../../provision/errors.js';
 
 interface Served { child: ChildProcess; stdout(): string; stderr(): string; exit: Promise<number | null> }
 

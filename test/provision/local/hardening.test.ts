@@ -15,10 +15,10 @@ import {
   ListMFADeviceTagsCommand, ListUsersCommand, TagMFADeviceCommand, UntagMFADeviceCommand,
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { localAwsHolder, lockPathOf, startLocalAws } from '../../provision/local/server.js';
-import { readMapping, updateMapping } from '../../provision/mapping.js';
-import { freePort, PROVISION, tempDir } from '../helpers.js';
-import { failure, localAws, type Creds, type Local } from './local-helpers.js';
+import { localAwsHolder, lockPathOf, startLocalAws } from '../../../provision/local/server.js';
+import { readMapping, updateMapping } from '../../../provision/mapping.js';
+import { freePort, PROVISION, tempDir } from '../../helpers.js';
+import { failure, localAws, type Creds, type Local } from './helpers.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const PROTO_NAMES = ['__proto__', 'toString', 'hasOwnProperty', 'constructor', 'valueOf', '__defineGetter__'];
