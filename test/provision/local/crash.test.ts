@@ -28,7 +28,10 @@ const fs = require('node:fs');
 const [dir, pid] = process.argv.slice(1);
 let armed = false;
 fs.watch(dir, (_e, name) => {
-  if (armed && name && name.startsWith('local-aws.json.tmp-')) { try { process.kill(Number(pid), 'SIGKILL'); } catch {} process.exit(0); }
+  if (armed && name && name.startsWith('local-aws.json.tmp-')) {
+    try { process.kill(Number(pid), 'SIGKILL'); } catch {}
+    process.exit(0);
+  }
 });
 process.stdin.on('data', () => { armed = true; });
 process.stdin.on('end', () => process.exit(0));
@@ -36,17 +39,22 @@ process.stdin.on('end', () => process.exit(0));
 
 async function start(state: string): Promise<{ child: ChildProcess; iam: IAMClient; exit: Promise<unknown> }> {
   const child = spawn(process.execPath, [PROVISION, 'local-aws', '--port', '0', '--json', '--state', state], {
-    env: { PATH: process.env.PATH, TOTP_FOB_NOW: '2030-01-01T00:00:10Z', TOTP_FOB_JOURNAL_BYTES: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH, TOTP_FOB_NOW: '2030-01-01T00:00:10Z', TOTP_FOB_JOURNAL_BYTES: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exit = new Promise((r) => child.on('exit', r));
   let out = '', err = '';
   child.stderr!.on('data', (d) => (err += d));
-  const j = await new Promise<{ endpoint: string; adminAccessKeyId: string; adminSecretAccessKey: string }>((res, rej) => {
-    child.stdout!.on('data', (d) => { out += d; if (out.includes('\n')) res(JSON.parse(out.slice(0, out.indexOf('\n')))); });
+  const j = await new Promise<{ endpoint: string; adminAccessKeyId: string;
+    adminSecretAccessKey: string }>((res, rej) => {
+    child.stdout!.on('data', (d) => {
+      out += d; if (out.includes('\n')) res(JSON.parse(out.slice(0, out.indexOf('\n'))));
+    });
     void exit.then(() => rej(new Error(`local-aws exited before it was ready: ${err}`)));
   });
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  const iam = new IAMClient({ region: 'us-east-1', endpoint: j.endpoint, credentials: { accessKeyId: j.adminAccessKeyId, secretAccessKey: j.adminSecretAccessKey }, maxAttempts: 1 });
+  const iam = new IAMClient({ region: 'us-east-1', endpoint: j.endpoint,
+    credentials: { accessKeyId: j.adminAccessKeyId, secretAccessKey: j.adminSecretAccessKey }, maxAttempts: 1 });
   return { child, iam, exit };
 }
 
@@ -54,7 +62,9 @@ async function everything(iam: IAMClient): Promise<{ devices: Set<string>; users
   const devices = new Set<string>(), users = new Set<string>();
   let marker: string | undefined;
   do {
-    const r = await iam.send(new ListVirtualMFADevicesCommand({ MaxItems: 1000, ...(marker ? { Marker: marker } : {}) }));
+    const r = await iam.send(new ListVirtualMFADevicesCommand({
+      MaxItems: 1000, ...(marker ? { Marker: marker } : {}),
+    }));
     for (const d of r.VirtualMFADevices ?? []) devices.add(d.SerialNumber!.split('/').pop()!);
     marker = r.IsTruncated ? r.Marker : undefined;
   } while (marker);
@@ -66,7 +76,8 @@ async function everything(iam: IAMClient): Promise<{ devices: Set<string>; users
   return { devices, users };
 }
 
-test(`${ROUNDS} kill -9 rounds under 8 concurrent writers, half of them mid-snapshot: every acknowledged device and user survives, the state loads`, async () => {
+test(`${ROUNDS} kill -9 rounds under 8 concurrent writers, half of them mid-snapshot: ` +
+  `every acknowledged device and user survives, the state loads`, async () => {
   const t = tempDir('local-crash-');
   try {
     const state = join(t.dir, 'local-aws.json');
@@ -81,7 +92,9 @@ test(`${ROUNDS} kill -9 rounds under 8 concurrent writers, half of them mid-snap
       const target = onSnapshot ? R.range(5, 40) : R.range(20, 80);
       let n = 0, inRound = 0, dead = false;
       const kill = () => { if (!dead) { dead = true; s.child.kill('SIGKILL'); } };
-      const killer = onSnapshot ? spawn(process.execPath, ['-e', KILLER, t.dir, String(s.child.pid)], { stdio: ['pipe', 'ignore', 'inherit'] }) : null;
+      const killer = onSnapshot
+        ? spawn(process.execPath, ['-e', KILLER, t.dir, String(s.child.pid)], { stdio: ['pipe', 'ignore', 'inherit'] })
+        : null;
       killer?.stdin!.on('error', () => {});
       const acknowledged = () => {
         inRound++;
@@ -94,7 +107,10 @@ test(`${ROUNDS} kill -9 rounds under 8 concurrent writers, half of them mid-snap
           tried.add(name);
           try {
             if (n % 3 === 0) { await s.iam.send(new CreateUserCommand({ UserName: name })); acked.users.add(name); }
-            else { await s.iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: name })); acked.devices.add(name); }
+            else {
+              await s.iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: name }));
+              acked.devices.add(name);
+            }
             acknowledged();
           } catch { return; } // the server died under this request: it may or may not have landed
         }
@@ -116,16 +132,20 @@ test(`${ROUNDS} kill -9 rounds under 8 concurrent writers, half of them mid-snap
 
       const again = await start(state); // takes the dead server's lock over
       const now = await everything(again.iam);
-      for (const d of acked.devices) assert.ok(now.devices.has(d), `round ${round}: acknowledged device ${d} is gone (seed ${R.seed})`);
-      for (const u of acked.users) assert.ok(now.users.has(u), `round ${round}: acknowledged user ${u} is gone (seed ${R.seed})`);
-      for (const x of [...now.devices, ...now.users]) assert.ok(tried.has(x) || x === 'kjh-SuperDuperUser' || x === 'local-admin', `round ${round}: ${x} was never asked for`);
+      for (const d of acked.devices) assert.ok(now.devices.has(d),
+        `round ${round}: acknowledged device ${d} is gone (seed ${R.seed})`);
+      for (const u of acked.users) assert.ok(now.users.has(u),
+        `round ${round}: acknowledged user ${u} is gone (seed ${R.seed})`);
+      for (const x of [...now.devices, ...now.users]) assert.ok(
+        tried.has(x) || x === 'kjh-SuperDuperUser' || x === 'local-admin', `round ${round}: ${x} was never asked for`);
       total = acked.devices.size + acked.users.size;
       again.child.kill('SIGTERM');
       await again.exit;
       again.iam.destroy();
     }
-    const report = `local-crash (seed ${R.seed}): ${ROUNDS} kills, ${total} acknowledged writes, all present after restart; ` +
-      `${midSnapshot} kills mid-snapshot (floor ${MIN_MID_SNAPSHOT}), ${tornJournal} with a torn journal line; rounds (kind:acks, * mid-snapshot): ${kinds.join(' ')}\n`;
+    const report = `local-crash (seed ${R.seed}): ${ROUNDS} kills, ${total} acknowledged writes, ` +
+      `all present after restart; ${midSnapshot} kills mid-snapshot (floor ${MIN_MID_SNAPSHOT}), ` +
+      `${tornJournal} with a torn journal line; rounds (kind:acks, * mid-snapshot): ${kinds.join(' ')}\n`;
     process.stderr.write(report);
     assert.ok(total >= ROUNDS * 5, `only ${total} acknowledged writes: ${report}`);
     assert.ok(midSnapshot >= MIN_MID_SNAPSHOT, `only ${midSnapshot} kills landed mid-snapshot: ${report}`);

@@ -19,7 +19,8 @@ async function refused(p: Promise<unknown>): Promise<LocalAwsError> {
   throw new Error('expected startLocalAws to refuse');
 }
 
-test('a new state file gets the fixture with a random AKIA key and 40-char secret; another file gets other keys', async () => {
+test('a new state file gets the fixture with a random AKIA key and 40-char secret; ' +
+  'another file gets other keys', async () => {
   const a = await localAws(), b = await localAws();
   try {
     assert.match(a.srv.fixture.accessKeyId, /^AKIA[A-Z2-7]{16}$/);
@@ -30,8 +31,11 @@ test('a new state file gets the fixture with a random AKIA key and 40-char secre
     assert.match(a.srv.fixture.adminAccessKeyId, /^AKIA[A-Z2-7]{16}$/);
     assert.is(a.srv.fixture.adminSecretAccessKey.length, 40);
     assert.is.not(a.srv.fixture.adminAccessKeyId, a.srv.fixture.accessKeyId);
-    assert.equal({ ...a.srv.fixture, accessKeyId: '', secretAccessKey: '', adminAccessKeyId: '', adminSecretAccessKey: '' }, {
-      accountId: '123456789012', userName: 'kjh-SuperDuperUser', userArn: 'arn:aws:iam::123456789012:user/service-user/kjh-SuperDuperUser',
+    assert.equal({
+      ...a.srv.fixture, accessKeyId: '', secretAccessKey: '', adminAccessKeyId: '', adminSecretAccessKey: '',
+    }, {
+      accountId: '123456789012', userName: 'kjh-SuperDuperUser',
+      userArn: 'arn:aws:iam::123456789012:user/service-user/kjh-SuperDuperUser',
       accessKeyId: '', secretAccessKey: '', roleArn: 'arn:aws:iam::123456789012:role/kjh-DuperRole',
       adminUserName: 'local-admin', adminUserArn: 'arn:aws:iam::123456789012:user/local-admin',
       adminAccessKeyId: '', adminSecretAccessKey: '',
@@ -117,12 +121,19 @@ test('a port already taken → E_PORT, and the lock is released', async () => {
 
 test('keys, devices, assignments and spent codes survive a restart; no temp files are left behind', async () => {
   const l = await localAws();
-  const d = await l.iam().send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'kjh-SuperDuperUser', Path: '/service-user/' }));
+  const d = await l.iam().send(new CreateVirtualMFADeviceCommand({
+    VirtualMFADeviceName: 'kjh-SuperDuperUser', Path: '/service-user/',
+  }));
   const serial = d.VirtualMFADevice!.SerialNumber!;
   const seed = seedOf(d.VirtualMFADevice!.Base32StringSeed);
-  await l.iam().send(new EnableMFADeviceCommand({ UserName: 'kjh-SuperDuperUser', SerialNumber: serial, AuthenticationCode1: codeAt(seed, STEP0 - 1), AuthenticationCode2: codeAt(seed, STEP0) }));
+  await l.iam().send(new EnableMFADeviceCommand({
+    UserName: 'kjh-SuperDuperUser', SerialNumber: serial,
+    AuthenticationCode1: codeAt(seed, STEP0 - 1), AuthenticationCode2: codeAt(seed, STEP0),
+  }));
   const code = codeAt(seed, STEP0 + 1);
-  await l.sts().send(new AssumeRoleCommand({ RoleArn: l.srv.fixture.roleArn, RoleSessionName: 'before', SerialNumber: serial, TokenCode: code }));
+  await l.sts().send(new AssumeRoleCommand({
+    RoleArn: l.srv.fixture.roleArn, RoleSessionName: 'before', SerialNumber: serial, TokenCode: code,
+  }));
   await l.srv.close();
 
   const again = await localAws({ statePath: l.statePath, clock: l.clock });
@@ -131,14 +142,17 @@ test('keys, devices, assignments and spent codes survive a restart; no temp file
     await again.sts().send(new GetCallerIdentityCommand({}));
     const listed = await again.iam().send(new ListVirtualMFADevicesCommand({ AssignmentStatus: 'Assigned' }));
     assert.equal(listed.VirtualMFADevices!.map((v) => v.SerialNumber), [serial]);
-    const e = await failure(again.sts().send(new AssumeRoleCommand({ RoleArn: l.srv.fixture.roleArn, RoleSessionName: 'after', SerialNumber: serial, TokenCode: code })));
+    const e = await failure(again.sts().send(new AssumeRoleCommand({
+      RoleArn: l.srv.fixture.roleArn, RoleSessionName: 'after', SerialNumber: serial, TokenCode: code,
+    })));
     assert.is(e.message, MFA_INVALID);
     assert.equal(readdirSync(l.dir).sort(), ['state.json', 'state.json.journal', 'state.json.lock']);
     assert.is(statSync(l.statePath + '.journal').mode & 0o777, 0o600, 'the journal holds seeds too');
   } finally { await again.done(); await l.done(); }
 });
 
-test('a state file written before identity policies (no policies, no administrator, a seed user without attached) loads, gains the administrator, SelfManageMFA (on the seed user) and ForceMFA, and is saved', async () => {
+test('a state file written before identity policies (no policies, no administrator, a seed user without attached) ' +
+  'loads, gains the administrator, SelfManageMFA (on the seed user) and ForceMFA, and is saved', async () => {
   const t = tempDir();
   const statePath = join(t.dir, 'state.json');
   const first = await startLocalAws({ statePath, port: 0 });
@@ -161,7 +175,8 @@ test('a state file written before identity policies (no policies, no administrat
   assert.is(s.fixture.admin, 'local-admin');
   assert.is(s.keys[s.fixture.adminKey!]!.user, 'local-admin');
   assert.equal(s.users['local-admin']!.attached, ['arn:aws:iam::aws:policy/AdministratorAccess']);
-  assert.equal(Object.keys(s.policies).sort(), ['arn:aws:iam::123456789012:policy/ForceMFA', 'arn:aws:iam::123456789012:policy/SelfManageMFA']);
+  assert.equal(Object.keys(s.policies).sort(),
+    ['arn:aws:iam::123456789012:policy/ForceMFA', 'arn:aws:iam::123456789012:policy/SelfManageMFA']);
   assert.equal(s.users[fixture.user]!.attached, ['arn:aws:iam::123456789012:policy/SelfManageMFA']);
   assert.equal(again.fixture.adminAccessKeyId, s.fixture.adminKey);
   assert.is(s.fixture.key, old.fixture.key, 'the seed key is kept');
