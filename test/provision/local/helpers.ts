@@ -42,7 +42,8 @@ export async function localAws(o: Partial<LocalAwsOptions> = {}): Promise<Local>
   let srv = await startLocalAws({ port: 0, ...o, statePath, clock });
   const creds = { accessKeyId: srv.fixture.accessKeyId, secretAccessKey: srv.fixture.secretAccessKey };
   const admin = { accessKeyId: srv.fixture.adminAccessKeyId, secretAccessKey: srv.fixture.adminSecretAccessKey };
-  const cfg = (c: Creds, extra: object) => ({ region: 'us-east-1', endpoint: srv.endpoint, credentials: c, maxAttempts: 1, ...extra });
+  const cfg = (c: Creds, extra: object) =>
+    ({ region: 'us-east-1', endpoint: srv.endpoint, credentials: c, maxAttempts: 1, ...extra });
   const l: Local = {
     srv, dir: t.dir, statePath, clock, creds, admin,
     iam: (c = admin, extra = {}) => new IAMClient(cfg(c, extra)),
@@ -66,7 +67,9 @@ export const attach = (kind: 'users' | 'roles', name: string, ...arns: string[])
   h.attached = [...h.attached ?? [], ...arns];
 };
 /** Puts an inline policy on a user or role. */
-export const putInline = (kind: 'users' | 'roles', name: string, policyName: string, doc: object | string) => (s: State) => {
+export const putInline = (
+  kind: 'users' | 'roles', name: string, policyName: string, doc: object | string,
+) => (s: State) => {
   const h = s[kind][name]!;
   h.inline = Object.assign(Object.create(null) as Record<string, string>, h.inline ?? {},
     { [policyName]: typeof doc === 'string' ? doc : JSON.stringify(doc) });
@@ -90,14 +93,18 @@ export async function failure(p: Promise<unknown>): Promise<AwsFailure> {
   throw new Error('expected the call to fail, but it succeeded');
 }
 
-export const credsOf = (c: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string } | undefined): Creds =>
+export const credsOf = (
+  c: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string } | undefined,
+): Creds =>
   ({ accessKeyId: c!.AccessKeyId!, secretAccessKey: c!.SecretAccessKey!, sessionToken: c!.SessionToken! });
 
 /**
  * Runs a command with stdin closed. (helpers.run pipes stdin and can die of an unhandled EPIPE
  * when a quick child exits first; the oracles here never read stdin.)
  */
-export function exec(cmd: string, args: string[], o: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<Run> {
+export function exec(
+  cmd: string, args: string[], o: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Promise<Run> {
   return new Promise((res, rej) => {
     const child = spawn(cmd, args, { env: o.env ?? process.env, cwd: o.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '', stderr = '';

@@ -22,10 +22,14 @@ interface Send {
 
 async function send(l: Local, body: string, o: Send = {}) {
   const url = new URL(l.srv.endpoint);
-  const headers: Record<string, string> = { host: url.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' };
+  const headers: Record<string, string> =
+    { host: url.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' };
   if (o.payloadHash !== undefined) headers['x-amz-content-sha256'] = o.payloadHash;
   const signer = new SignatureV4({ credentials: l.admin, region: 'us-east-1', service: 'iam', sha256: Sha256 });
-  const req = await signer.sign({ method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/', query: {}, headers, body });
+  const req = await signer.sign({
+    method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/', query: {},
+    headers, body,
+  });
   const sent = { ...req.headers } as Record<string, string>;
   if (o.dropHash) delete sent['x-amz-content-sha256'];
   const res = await fetch(`${l.srv.endpoint}/`, { method: 'POST', headers: sent, body: o.swap ?? body });
@@ -35,7 +39,8 @@ async function send(l: Local, body: string, o: Send = {}) {
 const hex = (s: string) => createHash('sha256').update(s).digest('hex');
 const createUser = (name: string) => `Action=CreateUser&Version=2010-05-08&UserName=${name}`;
 const gone = async (l: Local, name: string) =>
-  assert.is((await failure(l.iam().send(new GetUserCommand({ UserName: name })))).name, 'NoSuchEntityException', `${name} exists`);
+  assert.is((await failure(l.iam().send(new GetUserCommand({ UserName: name })))).name, 'NoSuchEntityException',
+    `${name} exists`);
 const refused = (r: { status: number; text: string }) => {
   assert.is(r.status, 403, r.text);
   assert.ok(r.text.includes(`<Code>SignatureDoesNotMatch</Code><Message>${BAD_SIG}</Message>`), r.text);
@@ -46,7 +51,8 @@ let l: Local;
 S.before(async () => { l = await localAws(); });
 S.after(async () => { await l.done(); });
 
-S('UNSIGNED-PAYLOAD (signed body or swapped) → 403 SignatureDoesNotMatch, no user made; only the body\'s own hash, or none, is accepted', async () => {
+S('UNSIGNED-PAYLOAD (signed body or swapped) → 403 SignatureDoesNotMatch, no user made; only the body\'s own hash, ' +
+  'or none, is accepted', async () => {
   refused(await send(l, createUser('unsigned-a'), { payloadHash: 'UNSIGNED-PAYLOAD' }));
   refused(await send(l, createUser('unsigned-a'), { payloadHash: 'UNSIGNED-PAYLOAD', swap: createUser('swapped-b') }));
   await gone(l, 'unsigned-a');
@@ -59,7 +65,8 @@ S('UNSIGNED-PAYLOAD (signed body or swapped) → 403 SignatureDoesNotMatch, no u
   // The body's own hash (the JS SDK), or none (botocore: the server hashes the body) are accepted; a swap is not.
   assert.is((await send(l, createUser('hashed-a'), { payloadHash: hex(createUser('hashed-a')) })).status, 200);
   assert.is((await send(l, createUser('plain-a'))).status, 200);
-  refused(await send(l, createUser('hashed-b'), { payloadHash: hex(createUser('hashed-b')), swap: createUser('hashed-c') }));
+  refused(await send(l, createUser('hashed-b'),
+    { payloadHash: hex(createUser('hashed-b')), swap: createUser('hashed-c') }));
   refused(await send(l, createUser('plain-b'), { swap: createUser('plain-c') }));
   await gone(l, 'hashed-c');
   await gone(l, 'plain-c');
