@@ -11,18 +11,26 @@ import { tempDir } from '../../helpers.js';
 const T0 = 1_800_000_015; // 15 s into step 60,000,000
 /** A real (not simulated) clock the test moves; sleep advances it, so waits take no time. */
 function held(t = T0): HostClock & { set(v: number): void } {
-  return { now: () => t, sleep: async (ms) => { t += ms / 1000; }, simulated: false, fixed: false, set: (v) => { t = v; } };
+  return {
+    now: () => t, sleep: async (ms) => { t += ms / 1000; }, simulated: false, fixed: false, set: (v) => { t = v; },
+  };
 }
 const SECRET = new Uint8Array(Buffer.from('12345678901234567890'));
 const cred = (account: string, o: Partial<Enrollment> = {}): Enrollment =>
   ({ account, secret: SECRET, type: 'totp', algorithm: 'SHA1', digits: 6, period: 30, counter: 0, ...o });
-const codeOf = async (p: Promise<unknown>) => { try { await p; return 'ok'; } catch (e) { return (e as { code?: string }).code ?? String(e); } };
+const codeOf = async (p: Promise<unknown>) => {
+  try { await p; return 'ok'; } catch (e) { return (e as { code?: string }).code ?? String(e); }
+};
 
-async function withToken(f: (t: Token, clock: ReturnType<typeof held>, path: string) => Promise<void>, o: { driftPpm?: number } = {}) {
+async function withToken(
+  f: (t: Token, clock: ReturnType<typeof held>, path: string) => Promise<void>, o: { driftPpm?: number } = {},
+) {
   const d = tempDir('api-');
   const path = join(d.dir, 'sub', 'token.dev');
   const clock = held();
-  const t = await openToken({ device: path, clock, create: { serial: 'API1', ...(o.driftPpm !== undefined ? { driftPpm: o.driftPpm } : {}) } });
+  const t = await openToken({
+    device: path, clock, create: { serial: 'API1', ...(o.driftPpm !== undefined ? { driftPpm: o.driftPpm } : {}) },
+  });
   try { await f(t, clock, path); } finally { await t.close(); d.done(); }
 }
 
@@ -47,18 +55,23 @@ test('create makes the token once and says so once', async () => {
   const d = tempDir();
   try {
     const path = join(d.dir, 'deep', 'er', 't.dev'), made: string[] = [];
-    for (let i = 0; i < 2; i++) (await openToken({ device: path, clock: held(), create: true, onCreate: (s) => made.push(s) })).close();
+    for (let i = 0; i < 2; i++) (await openToken({ device: path, clock: held(), create: true,
+      onCreate: (s) => made.push(s) })).close();
     assert.is(made.length, 1);
   } finally { d.done(); }
 });
 
-test('enroll, list and code: codes equal RFC 6238 at the device time; list is metadata only', () => withToken(async (t) => {
+test('enroll, list and code: codes equal RFC 6238 at the device time; list is metadata only',
+  () => withToken(async (t) => {
   assert.equal(await t.enroll(cred('alice', { issuer: 'GitHub' })), { id: 'GitHub:alice', warnings: [] });
-  await t.enroll(cred('bob', { digits: 8, algorithm: 'SHA256', period: 60, secret: new Uint8Array(32).fill(7), touch: true }));
+  await t.enroll(cred('bob', {
+    digits: 8, algorithm: 'SHA256', period: 60, secret: new Uint8Array(32).fill(7), touch: true,
+  }));
   await t.enroll(cred('dave', { type: 'hotp', counter: 5 }));
   const l = await t.list();
   assert.equal(l.map((c) => [c.id, c.type, c.algorithm, c.digits, c.period, c.touch]), [
-    ['60/bob', 'totp', 'SHA256', 8, 60, true], ['dave', 'hotp', 'SHA1', 6, 0, false], ['GitHub:alice', 'totp', 'SHA1', 6, 30, false],
+    ['60/bob', 'totp', 'SHA256', 8, 60, true], ['dave', 'hotp', 'SHA1', 6, 0, false],
+    ['GitHub:alice', 'totp', 'SHA1', 6, 30, false],
   ]);
   assert.not.ok(JSON.stringify(l).includes('GEZDGNBV'));
   const c = await t.code('github');
@@ -100,7 +113,8 @@ test('rename keeps the credential (same codes) and refuses a taken name; remove 
   assert.is(await codeOf(t.remove('Issuer:new')), 'E_NO_MATCH');
 }));
 
-test('code --fresh: a used step is never handed out again; the next waits for the next step', () => withToken(async (t, clock) => {
+test('code --fresh: a used step is never handed out again; the next waits for the next step',
+  () => withToken(async (t, clock) => {
   await t.enroll(cred('aws'));
   const a = await t.code('aws', { fresh: true });
   const waits: number[] = [];
@@ -111,7 +125,8 @@ test('code --fresh: a used step is never handed out again; the next waits for th
   assert.ok(clock.now() >= b.step * 30);
 }));
 
-test('freshPair: recent is (T-1, T); next then gives (T+1, T+2) in one go once T+1 is current', () => withToken(async (t, clock) => {
+test('freshPair: recent is (T-1, T); next then gives (T+1, T+2) in one go once T+1 is current',
+  () => withToken(async (t, clock) => {
   await t.enroll(cred('aws'));
   const T = Math.floor(T0 / 30);
   const r = await t.freshPair('aws', 'recent');
@@ -120,7 +135,8 @@ test('freshPair: recent is (T-1, T); next then gives (T+1, T+2) in one go once T
   assert.is(await codeOf(t.freshPair('aws', 'recent')), 'E_USED');
   const n = await t.freshPair('aws', 'next');
   assert.equal(n.map((x) => x.step), [T + 1, T + 2]);
-  assert.ok(clock.now() >= (T + 1) * 30 && clock.now() < (T + 2) * 30, `waited until T+1 was current, not for T+2: ${clock.now() - (T + 1) * 30} s into T+1`);
+  assert.ok(clock.now() >= (T + 1) * 30 && clock.now() < (T + 2) * 30,
+    `waited until T+1 was current, not for T+2: ${clock.now() - (T + 1) * 30} s into T+1`);
   assert.is((await t.code('aws', { fresh: true })).step, T + 3);
 }));
 
@@ -136,7 +152,8 @@ test('a simulated host clock writes no high-water step (TOTP_FOB_NOW)', async ()
   } finally { d.done(); }
 });
 
-test('drift: 20 ppm over a year puts the device 630.72 s ahead, and codes follow the device', () => withToken(async (t, clock) => {
+test('drift: 20 ppm over a year puts the device 630.72 s ahead, and codes follow the device',
+  () => withToken(async (t, clock) => {
   await t.enroll(cred('d'));
   const later = T0 + 365 * 86400;
   clock.set(later);
@@ -146,7 +163,8 @@ test('drift: 20 ppm over a year puts the device 630.72 s ahead, and codes follow
   assert.is((await t.info()).driftPpm, 20);
 }, { driftPpm: 20 }));
 
-test('time sync: a drifted-ahead clock is set back only with force (E_BACKWARDS otherwise)', () => withToken(async (t, clock) => {
+test('time sync: a drifted-ahead clock is set back only with force (E_BACKWARDS otherwise)',
+  () => withToken(async (t, clock) => {
   clock.set(T0 + 365 * 86400);
   const ahead = (await t.deviceTime()) - clock.now();
   assert.ok(ahead > 630 && ahead < 631, `ahead ${ahead}`);
@@ -156,7 +174,8 @@ test('time sync: a drifted-ahead clock is set back only with force (E_BACKWARDS 
   assert.ok(Math.abs(r.after - clock.now()) < 0.01 && Math.abs(r.before - clock.now() - ahead) < 0.01);
 }, { driftPpm: 20 }));
 
-test('display: the button and the LCD, sorted as the device shows them; HOTP only when named', () => withToken(async (t) => {
+test('display: the button and the LCD, sorted as the device shows them; HOTP only when named',
+  () => withToken(async (t) => {
   await t.enroll(cred('z')); await t.enroll(cred('dave', { type: 'hotp', counter: 2 }));
   const all = await t.display();
   assert.equal(all.find((f) => f.id === 'z')!.code, totp(SECRET, T0));
@@ -165,7 +184,8 @@ test('display: the button and the LCD, sorted as the device shows them; HOTP onl
   assert.is((await t.display('dave'))[0]!.code, hotp(SECRET, 2));
 }));
 
-test('access code: locked without it, wrong one costs a try, never the last one unasked, right one unlocks', async () => {
+test('access code: locked without it, wrong one costs a try, never the last one unasked, right one unlocks',
+  async () => {
   const d = tempDir();
   try {
     const path = join(d.dir, 't.dev'), clock = held();
@@ -179,7 +199,8 @@ test('access code: locked without it, wrong one costs a try, never the last one 
       const wrong = await openToken({ device: path, clock, accessCode: 'nope' }).catch((e) => e);
       assert.is(wrong.code, 'E_ACCESS'); assert.match(wrong.message, /7 tries left/);
       for (let i = 0; i < 6; i++) await openToken({ device: path, clock, accessCode: 'nope' }).catch(() => {});
-      assert.is(await codeOf(openToken({ device: path, clock, accessCode: 'nope' })), 'E_LAST_TRY', 'one try left: not spent without a person');
+      assert.is(await codeOf(openToken({ device: path, clock, accessCode: 'nope' })), 'E_LAST_TRY',
+        'one try left: not spent without a person');
       t = await openToken({ device: path, clock, accessCode: 'hunter2', allowLastTry: true });
       assert.is((await t.code('a')).code, totp(SECRET, T0));
       assert.is((await t.info()).retries, 8, 'a right code refills the tries');
@@ -196,7 +217,9 @@ test('trace sees every APDU pair, with the PUT data redacted', async () => {
   const d = tempDir();
   try {
     const lines: string[] = [];
-    const t = await openToken({ device: join(d.dir, 't.dev'), clock: held(), create: true, trace: (l) => lines.push(l) });
+    const t = await openToken({
+      device: join(d.dir, 't.dev'), clock: held(), create: true, trace: (l) => lines.push(l),
+    });
     await t.enroll(cred('a', { secret: new Uint8Array(Buffer.from('SUPERSECRETSEEDBYTES')) }));
     await t.close();
     assert.ok(lines.some((l) => l.startsWith('> 00 A4 04 00 07')));

@@ -48,7 +48,9 @@ function exchange(s: Socket, payload: Uint8Array, ms = 5000): Promise<Uint8Array
 /** attach() must not hang a test: a promise that takes too long fails it instead. */
 function within<T>(p: Promise<T>, ms = 5000): Promise<T> {
   let t: NodeJS.Timeout;
-  return Promise.race([p, new Promise<never>((_, rej) => { t = setTimeout(() => rej(new Error(`not done in ${ms} ms`)), ms); })]).finally(() => clearTimeout(t));
+  return Promise.race([p, new Promise<never>((_, rej) => {
+    t = setTimeout(() => rej(new Error(`not done in ${ms} ms`)), ms);
+  })]).finally(() => clearTimeout(t));
 }
 
 const SELECT_OATH = '00a4040007a0000005272101';
@@ -66,12 +68,14 @@ async function newToken() {
 
 const at = suite('attach(): the firmware as the card in vpcd');
 
-at('serves the firmware: ATR, the Management version, 6A82 for other applets, the OATH SELECT; stops on abort with exit 0', async () => {
+at('serves the firmware: ATR, the Management version, 6A82 for other applets, the OATH SELECT; ' +
+  'stops on abort with exit 0', async () => {
   const t = await newToken();
   const v = await fakeVpcdMany();
   const stop = new AbortController();
   const lines: string[] = [];
-  const done = attach({ device: t.device, vpcd: { host: '127.0.0.1', port: v.port }, clock: hostClock(''), io: { info: (l) => lines.push(l), signal: stop.signal } });
+  const done = attach({ device: t.device, vpcd: { host: '127.0.0.1', port: v.port }, clock: hostClock(''),
+    io: { info: (l) => lines.push(l), signal: stop.signal } });
   const s = await v.next();
   assert.is(hex(await exchange(s, Uint8Array.of(4))), hex(YUBIKEY5_ATR));
   assert.is(hex(await exchange(s, bytes(SELECT_MGMT))), MGMT_VERSION);
@@ -90,7 +94,8 @@ at('a second attach on the same store is refused; a dead holder\'s lock is taken
   const t = await newToken();
   const v = await fakeVpcdMany();
   const stop = new AbortController();
-  const first = attach({ device: t.device, vpcd: { host: '127.0.0.1', port: v.port }, clock: hostClock(''), io: { ...silent, signal: stop.signal } });
+  const first = attach({ device: t.device, vpcd: { host: '127.0.0.1', port: v.port }, clock: hostClock(''),
+    io: { ...silent, signal: stop.signal } });
   await v.next();
   try {
     await attach({ device: t.device, vpcd: { host: '127.0.0.1', port: v.port }, clock: hostClock(''), io: silent });
@@ -105,7 +110,8 @@ at('a second attach on the same store is refused; a dead holder\'s lock is taken
   // A holder that no longer runs (pid 2^22 is past Linux's pid_max) leaves a stale lock.
   writeFileSync(attachLockPath(t.device), JSON.stringify({ pid: 4194304, start: '1' }));
   const again = new AbortController();
-  const second = attach({ device: t.device, vpcd: { host: '127.0.0.1', port: v.port }, clock: hostClock(''), io: { ...silent, signal: again.signal } });
+  const second = attach({ device: t.device, vpcd: { host: '127.0.0.1', port: v.port }, clock: hostClock(''),
+    io: { ...silent, signal: again.signal } });
   const s = await v.next();
   assert.is(hex(await exchange(s, bytes(SELECT_MGMT))), MGMT_VERSION);
   assert.match(readFileSync(attachLockPath(t.device), 'utf8'), `"pid":${process.pid}`);
@@ -119,7 +125,8 @@ at('a lost connection is dialled again, and the card keeps serving', async () =>
   const v = await fakeVpcdMany();
   const stop = new AbortController();
   const lines: string[] = [];
-  const done = attach({ device: t.device, vpcd: { host: '127.0.0.1', port: v.port }, clock: hostClock(''), io: { info: (l) => lines.push(l), signal: stop.signal } });
+  const done = attach({ device: t.device, vpcd: { host: '127.0.0.1', port: v.port }, clock: hostClock(''),
+    io: { info: (l) => lines.push(l), signal: stop.signal } });
   const s1 = await v.next();
   assert.is(hex(await exchange(s1, bytes(SELECT_MGMT))), MGMT_VERSION);
   s1.destroy();
@@ -136,14 +143,16 @@ at('with no vpcd to reach, attach gives up after the retry time, naming the addr
   const port = await freePort();
   const t0 = Date.now();
   try {
-    await attach({ device: t.device, vpcd: { host: '127.0.0.1', port }, clock: hostClock(''), io: silent, retryMs: 1200 });
+    await attach({ device: t.device, vpcd: { host: '127.0.0.1', port }, clock: hostClock(''), io: silent,
+      retryMs: 1200 });
     assert.unreachable('attach must fail');
   } catch (e) {
     assert.is((e as AttachError).code, 'E_VPCD_LOST');
     assert.match((e as Error).message, `127.0.0.1:${port}`);
   }
   const took = Date.now() - t0;
-  // The lower bound is the retry time; the upper only catches an attach that never gives up (load makes it slow, not wrong).
+  // The lower bound is the retry time; the upper only catches an attach that never gives up (load makes it slow,
+  // not wrong).
   assert.ok(took >= 1200 && took < 30_000, `gave up after ${took} ms`);
   assert.not.ok(existsSync(attachLockPath(t.device)));
   t.done();
@@ -174,7 +183,8 @@ at('a locked token: refused without its code, and power-off and reset end a VALI
   assert.not.ok(existsSync(attachLockPath(t.device)), 'a refused attach leaves no lock');
   const stop = new AbortController();
   let asked = 0;
-  const done = attach({ ...base, accessCode: async () => { asked++; return '1234'; }, io: { ...silent, signal: stop.signal } });
+  const done = attach({ ...base, accessCode: async () => { asked++; return '1234'; },
+    io: { ...silent, signal: stop.signal } });
   const s = await v.next();
   const validate = async () => {
     const sel = await exchange(s, bytes(SELECT_OATH));
@@ -200,7 +210,8 @@ at('a locked token: refused without its code, and power-off and reset end a VALI
 at('a store that is not there is named, with the way to make one', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'fob-attach-'));
   try {
-    await attach({ device: join(dir, 'nope.dev'), vpcd: { host: '127.0.0.1', port: 9 }, clock: hostClock(''), io: silent });
+    await attach({ device: join(dir, 'nope.dev'), vpcd: { host: '127.0.0.1', port: 9 }, clock: hostClock(''),
+      io: silent });
     assert.unreachable('no store');
   } catch (e) {
     assert.is((e as { code: string }).code, 'E_NO_DEVICE');

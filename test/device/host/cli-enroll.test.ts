@@ -46,9 +46,12 @@ qr('AWS\'s URI form in every shape: enrolled under its label, codes right', asyn
 });
 qr('a qrcode PNG of a full URI (SHA256, 8 digits, 60 s) keeps every parameter', async () => {
   const f = join(b.dir, 'acme.png');
-  writeFileSync(f, await qrPng(`otpauth://totp/ACME%20Co:john@x.org?secret=${B32}&issuer=ACME%20Co&algorithm=SHA256&digits=8&period=60`, { scale: 2, margin: 1 }));
+  writeFileSync(f, await qrPng(
+    `otpauth://totp/ACME%20Co:john@x.org?secret=${B32}&issuer=ACME%20Co&algorithm=SHA256&digits=8&period=60`,
+    { scale: 2, margin: 1 }));
   const r = await b.token(['enroll', f, '--json']);
-  assert.equal(parsed(r), [{ id: '60/ACME Co:john@x.org', name: 'john@x.org', issuer: 'ACME Co', type: 'totp', algorithm: 'SHA256', digits: 8, period: 60, touch: false, verified: true }]);
+  assert.equal(parsed(r), [{ id: '60/ACME Co:john@x.org', name: 'john@x.org', issuer: 'ACME Co', type: 'totp',
+    algorithm: 'SHA256', digits: 8, period: 60, touch: false, verified: true }]);
 });
 qr.run();
 
@@ -57,22 +60,31 @@ ids.before(() => { b = box(); });
 ids.after(() => b.done());
 
 ids('a leading digits/ (URI or --name) is refused, and no token is created by the refusal', async () => {
-  refused(await b.token(['enroll', `otpauth://totp/60%2Ffoo?secret=${B32}`]), /^token: the token cannot hold this credential: the name '60\/foo' starts with digits and '\/', which would read back as a 60 s period/);
+  refused(await b.token(['enroll', `otpauth://totp/60%2Ffoo?secret=${B32}`]),
+    new RegExp("^token: the token cannot hold this credential: the name '60\\/foo' starts with digits and '\\/', " +
+      'which would read back as a 60 s period'));
   assert.not.ok(existsSync(b.device), 'the refused first enroll made no token');
-  refused(await b.token(['enroll', '--secret', '-', '--name', '60/foo'], { input: B32 }), /'60\/foo' starts with digits/);
-  refused(await b.token(['enroll', '--secret', '-', '--name', 'x', '--issuer', '7/Acme'], { input: B32 }), /issuer '7\/Acme' starts with digits/);
+  refused(await b.token(['enroll', '--secret', '-', '--name', '60/foo'], { input: B32 }),
+    /'60\/foo' starts with digits/);
+  refused(await b.token(['enroll', '--secret', '-', '--name', 'x', '--issuer', '7/Acme'], { input: B32 }),
+    /issuer '7\/Acme' starts with digits/);
   assert.not.ok(existsSync(b.device));
 });
 ids('a colon in a name without an issuer is refused; with an issuer it reads back exactly', async () => {
-  refused(await b.token(['enroll', '--secret', '-', '--name', 'a:b:c'], { input: B32 }), /the name 'a:b:c' contains ':'.*give --issuer/);
-  refused(await b.token(['enroll', '--secret', '-', '--name', ':lead', '--hotp'], { input: B32 }), /':lead' contains ':'/);
+  refused(await b.token(['enroll', '--secret', '-', '--name', 'a:b:c'], { input: B32 }),
+    /the name 'a:b:c' contains ':'.*give --issuer/);
+  refused(await b.token(['enroll', '--secret', '-', '--name', ':lead', '--hotp'], { input: B32 }),
+    /':lead' contains ':'/);
   let r = await b.token(['enroll', '--secret', '-', '--name', 'a:b:c', '--issuer', 'Acme'], { input: B32 });
   assert.is(r.stdout, 'enrolled Acme:a:b:c (verified)\n', r.stderr);
   r = await b.token(['enroll', '--secret', '-', '--name', '13/x', '--period', '60'], { input: B32 });
   assert.is(r.stdout, 'enrolled 60/13/x (verified)\n', 'with a period prefix a digits/ name reads back fine');
-  const j = parsed<{ id: string; name: string; issuer: string | null; period: number }[]>(await b.token(['list', '--json']));
-  assert.equal(j.map((c) => [c.id, c.name, c.issuer, c.period]), [['60/13/x', '13/x', null, 60], ['Acme:a:b:c', 'a:b:c', 'Acme', 30]]);
-  const s = parsed<{ name: string; issuer: string | null; code: string }[]>(await b.token(['show', '--json', '--at', AT]));
+  const j = parsed<{ id: string; name: string; issuer: string | null; period: number }[]>(
+    await b.token(['list', '--json']));
+  assert.equal(j.map((c) => [c.id, c.name, c.issuer, c.period]),
+    [['60/13/x', '13/x', null, 60], ['Acme:a:b:c', 'a:b:c', 'Acme', 30]]);
+  const s = parsed<{ name: string; issuer: string | null; code: string }[]>(
+    await b.token(['show', '--json', '--at', AT]));
   assert.equal(s.map((c) => [c.name, c.issuer]), [['13/x', null], ['a:b:c', 'Acme']]);
   assert.is(s[1]!.code, totp(RAW, T));
 });
@@ -85,8 +97,10 @@ meta.after(() => b.done());
 meta('same fields, issuer null when none, touch read back for TOTP and HOTP alike', async () => {
   const enrolled = [
     ...parsed<unknown[]>(await b.token(['enroll', '--json', '--secret', '-', '--name', 'plain'], { input: B32 })),
-    ...parsed<unknown[]>(await b.token(['enroll', '--json', '--touch', '--secret', '-', '--name', 'ctr', '--issuer', 'Bank', '--hotp', '--digits', '8'], { input: B32 })),
-    ...parsed<unknown[]>(await b.token(['enroll', '--json', '--touch', `otpauth://totp/Work:me?secret=${B32}&issuer=Work&period=45`])),
+    ...parsed<unknown[]>(await b.token(['enroll', '--json', '--touch', '--secret', '-', '--name', 'ctr', '--issuer',
+      'Bank', '--hotp', '--digits', '8'], { input: B32 })),
+    ...parsed<unknown[]>(await b.token(['enroll', '--json', '--touch',
+      `otpauth://totp/Work:me?secret=${B32}&issuer=Work&period=45`])),
   ];
   const listed = parsed<Record<string, unknown>[]>(await b.token(['list', '--json']));
   const byId = (a: any[]) => [...a].sort((x, y) => (x.id < y.id ? -1 : 1));
@@ -95,8 +109,10 @@ meta('same fields, issuer null when none, touch read back for TOTP and HOTP alik
   assert.is((enrolled[1] as any).counter, 2, 'HOTP from counter 0: the read-back spent counters 0 and 1');
   const bare = enrolled.map(({ verified: _v, counter: _c, ...c }: any) => c);
   assert.equal(byId(listed), byId(bare));
-  assert.equal(listed.map((c) => Object.keys(c)), listed.map(() => ['id', 'name', 'issuer', 'type', 'algorithm', 'digits', 'period', 'touch']));
-  assert.equal(byId(listed).map((c) => [c.id, c.issuer, c.touch, c.period]), [['45/Work:me', 'Work', true, 45], ['Bank:ctr', 'Bank', true, null], ['plain', null, false, 30]]);
+  assert.equal(listed.map((c) => Object.keys(c)),
+    listed.map(() => ['id', 'name', 'issuer', 'type', 'algorithm', 'digits', 'period', 'touch']));
+  assert.equal(byId(listed).map((c) => [c.id, c.issuer, c.touch, c.period]),
+    [['45/Work:me', 'Work', true, 45], ['Bank:ctr', 'Bank', true, null], ['plain', null, false, 30]]);
   const text = await b.token(['list']);
   assert.match(text.stdout, /^Bank:ctr\s+hotp\s+SHA1\s+8 digits\s+touch$/m);
 });

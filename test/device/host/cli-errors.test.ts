@@ -26,7 +26,8 @@ store.after(() => b.done());
 /** Every command that opens the store, each refused the same way, and the file left as it was. */
 async function refusedEverywhere(re: RegExp) {
   const before = readFileSync(b.device), st = statSync(b.device);
-  for (const args of [['show'], ['list'], ['code', 'x'], ['info'], ['time', 'sync'], ['enroll', '--secret', '-', '--name', 'y'], ['delete', 'x']]) {
+  for (const args of [['show'], ['list'], ['code', 'x'], ['info'], ['time', 'sync'],
+    ['enroll', '--secret', '-', '--name', 'y'], ['delete', 'x']]) {
     oneLine(await b.token(args, { input: B32 }), 1, re);
   }
   assert.ok(readFileSync(b.device).equals(before), 'the file is untouched');
@@ -55,18 +56,21 @@ store('a store with one bit flipped in its body: the same, for every bit positio
 
 store('a group-readable store is refused with the chmod that fixes it, exit 1', async () => {
   chmodSync(b.device, 0o640);
-  await refusedEverywhere(new RegExp(`^token: device store .* is open to group or others \\(mode 0640\\): run chmod 600 ${b.device.replace(/[.]/g, '\\.')}$`));
+  await refusedEverywhere(new RegExp('^token: device store .* is open to group or others \\(mode 0640\\): ' +
+    `run chmod 600 ${b.device.replace(/[.]/g, '\\.')}$`));
   chmodSync(b.device, 0o604);
   oneLine(await b.token(['list']), 1, /mode 0604\): run chmod 600/);
   chmodSync(b.device, 0o600);
   assert.is((await b.token(['list'])).code, 0);
 });
 
-store('a --device under a directory that can never exist fails at once (Node\'s recursive mkdir loops there)', async () => {
+store('a --device under a directory that can never exist fails at once (Node\'s recursive mkdir loops there)',
+  async () => {
   for (const args of [['init'], ['enroll', '--secret', '-', '--name', 'y']]) {
     const t0 = Date.now();
     oneLine(await b.token([...args, '--device', '/proc/nope/t.dev'], { input: B32 }), 1,
-      /^token: cannot mkdir \/proc\/nope: no such file or directory \(ENOENT\); check the path \(--device, TOKEN_DEVICE, XDG_STATE_HOME\) and its permissions$/);
+      new RegExp('^token: cannot mkdir \\/proc\\/nope: no such file or directory \\(ENOENT\\); ' +
+        'check the path \\(--device, TOKEN_DEVICE, XDG_STATE_HOME\\) and its permissions$'));
     // A spinning mkdir never returns; a loaded machine is slow, not forever: the bound sits between.
     assert.ok(Date.now() - t0 < 30_000, `${args[0]} gave up in ${Date.now() - t0} ms`);
   }
@@ -107,10 +111,14 @@ usage('Node\'s own errors become one line naming the path and a hint, exit 1', a
   const file = join(b.dir, 'plain-file');
   writeFileSync(file, 'x');
   const r = await b.token(['--device', join(file, 'sub', 'token.dev'), 'init']);
-  oneLine(r, 1, /^token: cannot mkdir .*plain-file.*: (not a directory|file already exists) \(E\w+\); check the path \(--device, TOKEN_DEVICE, XDG_STATE_HOME\) and its permissions$/);
+  oneLine(r, 1, new RegExp('^token: cannot mkdir .*plain-file.*: (not a directory|file already exists) \\(E\\w+\\); ' +
+    'check the path \\(--device, TOKEN_DEVICE, XDG_STATE_HOME\\) and its permissions$'));
   assert.not.match(r.stderr, /internal error|ENOTDIR:|EEXIST:/);
   mkdirSync(join(b.dir, 'ro'), { mode: 0o500 });
-  if (process.getuid?.() !== 0) oneLine(await b.token(['--device', join(b.dir, 'ro', 'token.dev'), 'init']), 1, /^token: cannot open .*ro\/token\.dev.*: permission denied \(EACCES\)/);
+  if (process.getuid?.() !== 0) {
+    oneLine(await b.token(['--device', join(b.dir, 'ro', 'token.dev'), 'init']), 1,
+      /^token: cannot open .*ro\/token\.dev.*: permission denied \(EACCES\)/);
+  }
 });
 usage.run();
 
@@ -122,9 +130,11 @@ echo.before(async () => {
 echo.after(() => b.done());
 
 echo('a bare secret given as SOURCE: none of it, not even its first characters, and the way to give it', async () => {
-  for (const s of ['JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', 'jbswy3dpehpk3pxp', 'GEZDGNBVGY3TQOJQ====', '3132333435363738393031323334353637383930']) {
+  for (const s of ['JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', 'jbswy3dpehpk3pxp', 'GEZDGNBVGY3TQOJQ====',
+    '3132333435363738393031323334353637383930']) {
     const r = await b.token(['enroll', s]);
-    oneLine(r, 1, /^token: no such file \(the argument is not shown here: if it is a secret, give it with --secret - or TOKEN_SECRET\)/);
+    oneLine(r, 1, new RegExp('^token: no such file \\(the argument is not shown here: if it is a secret, ' +
+      'give it with --secret - or TOKEN_SECRET\\)'));
     assert.not.ok(r.stderr.includes(s.slice(0, 4)), `echoed part of ${s}`);
   }
   oneLine(await b.token(['enroll', join(b.dir, 'missing.png')]), 1, /no such file '.*missing\.png'/);

@@ -20,7 +20,9 @@ const FIG6_KEY = '12345678901234567890123456789012';
 const RFC_SECRET = Buffer.from('12345678901234567890'); // Figure 6's and 7's secret, ASCII
 const SERIALS = ['1000133508267', '1000133508255', '2600124809778', '2600124809787', '2600135004012', '2600135004013'];
 const FEITIAN_ID = (s: string, totp: boolean) => `${totp ? '60/' : ''}Feitian Technology Co.,Ltd:${s}`;
-type Enrolled = { id: string; type: string; verified: boolean; counter?: number; serial?: string; keyPackage?: number; device?: string };
+type Enrolled = {
+  id: string; type: string; verified: boolean; counter?: number; serial?: string; keyPackage?: number; device?: string;
+};
 
 const ids = async (b: Box, device?: string) =>
   parsed<{ id: string }[]>(await b.token([...(device ? ['--device', device] : []), 'list', '--json'])).map((c) => c.id);
@@ -34,7 +36,8 @@ function refused(r: Run, code: 1 | 2, re: RegExp) {
 /** Feitian's first five KeyPackages, the 3rd changed by `bad`. */
 function fiveWithBadThird(b: Box, bad: (pkg: string) => string): string {
   const x = readFileSync(FEITIAN, 'utf8');
-  const pkgs = x.split('<KeyPackage>').slice(1).map((p) => '<KeyPackage>' + p.split('</KeyPackage>')[0] + '</KeyPackage>');
+  const pkgs = x.split('<KeyPackage>').slice(1)
+    .map((p) => '<KeyPackage>' + p.split('</KeyPackage>')[0] + '</KeyPackage>');
   const head = x.slice(0, x.indexOf('<KeyPackage>'));
   const f = join(b.dir, 'five.pskcxml');
   writeFileSync(f, head + pkgs.slice(0, 5).map((p, i) => (i === 2 ? bad(p) : p)).join('\n') + '\n</KeyContainer>\n');
@@ -51,7 +54,8 @@ R('Figure 6 with the right --pskc-key: enrolled, verified, its codes the secret\
   assert.is(r.code, 0, r.stderr);
   assert.equal(parsed<Enrolled[]>(r).map((c) => [c.id, c.type, c.verified, c.counter, c.serial, c.keyPackage]),
     [['Issuer:987654321', 'hotp', true, 2, '987654321', 1]]);
-  assert.match(r.stderr, /^warning: a key on the command line is visible to other users \(ps, shell history\); use --pskc-key - or TOKEN_PSKC_KEY$/m);
+  assert.match(r.stderr, new RegExp('^warning: a key on the command line is visible to other users ' +
+    '\\(ps, shell history\\); use --pskc-key - or TOKEN_PSKC_KEY$', 'm'));
   const code = (await b.token(['code', 'Issuer'])).stdout.trim();
   assert.is(code, hotp(RFC_SECRET, 2, { digits: 8 }));
   if (!oracle('oathtool', has('oathtool'))) return;
@@ -70,7 +74,8 @@ R('a wrong key: one line naming the KeyPackage, exit 1, the token unchanged', as
   assert.is((await b.token(['enroll', '--secret', '-', '--name', 'keep'], { input: 'GEZDGNBVGY3TQOJQ' })).code, 0);
   refused(await b.token(['enroll', FIG6, '--pskc-key', '00112233445566778899aabbccddeeff']), 1,
     /^token: KeyPackage 1 \(Id '12345678', serial '987654321'\): wrong --pskc-key or --pskc-password/);
-  refused(await b.token(['enroll', FIG6], { env: { TOKEN_PSKC_KEY: 'not hex' } }), 2, /^token: TOKEN_PSKC_KEY is not a key in hex/);
+  refused(await b.token(['enroll', FIG6], { env: { TOKEN_PSKC_KEY: 'not hex' } }), 2,
+    /^token: TOKEN_PSKC_KEY is not a key in hex/);
   assert.equal(await ids(b), ['keep']);
 });
 
@@ -84,19 +89,23 @@ R('Figure 7 (PBKDF2) with --pskc-password, with - on stdin, and with TOKEN_PSKC_
   assert.is(r.stdout, 'enrolled Example-Issuer:three (verified) serial 987654321\n', r.stderr);
   assert.not.match(r.stderr, /visible/);
   assert.is((await b.token(['code', 'three'])).stdout.trim(), hotp(RFC_SECRET, 2, { digits: 8 }));
-  refused(await b.token(['enroll', FIG7, '--name', 'four'], { env: { TOKEN_PSKC_PASSWORD: 'qwertz' } }), 1, /^token: KeyPackage 1 .*wrong/);
+  refused(await b.token(['enroll', FIG7, '--name', 'four'], { env: { TOKEN_PSKC_PASSWORD: 'qwertz' } }), 1,
+    /^token: KeyPackage 1 .*wrong/);
 });
 
 R('a password needed off a terminal without the flag: exit 2 naming --pskc-password', async () => {
-  refused(await b.token(['enroll', FIG7]), 2, /^token: the PSKC file is encrypted with a password: give --pskc-password/);
-  refused(await b.token(['enroll', FIG6]), 2, /^token: the PSKC file is encrypted with a pre-shared key: give --pskc-key/);
+  refused(await b.token(['enroll', FIG7]), 2,
+    /^token: the PSKC file is encrypted with a password: give --pskc-password/);
+  refused(await b.token(['enroll', FIG6]), 2,
+    /^token: the PSKC file is encrypted with a pre-shared key: give --pskc-key/);
   assert.ok(!existsSync(b.device), 'no token made');
 });
 
 R('on a terminal, the password is asked on stderr without echo', async () => {
   if (!oracle('script', has('script', ['--version']))) return;
   const env = { ...b.env, TOTP_FOB_NOW: AT };
-  const r = await answerOnTty(`'${process.execPath}' '${TOKEN}' enroll '${FIG7}'`, env, 'PSKC file password: ', 'qwerty');
+  const r = await answerOnTty(`'${process.execPath}' '${TOKEN}' enroll '${FIG7}'`, env, 'PSKC file password: ',
+    'qwerty');
   assert.is(r.code, 0, r.stdout);
   assert.match(r.stdout, /enrolled Example-Issuer:987654321 \(verified\) serial 987654321/);
   assert.not.match(r.stdout, /qwerty/, 'not echoed');
@@ -113,7 +122,9 @@ R('--pskc-* flags with a URI source, or with --secret: usage error, exit 2', asy
 R('`token enroll --help` shows the PSKC flags and a PSKC transcript', async () => {
   const r = await b.token(['enroll', '--help']);
   assert.is(r.code, 0, r.stderr);
-  for (const f of ['--pskc-key <hex>', '--pskc-password <pw>', '--serial <s>', '--device-dir <dir>']) assert.ok(r.stdout.includes(f), f);
+  for (const f of ['--pskc-key <hex>', '--pskc-password <pw>', '--serial <s>', '--device-dir <dir>']) {
+    assert.ok(r.stdout.includes(f), f);
+  }
   assert.match(r.stdout, /\$ token enroll vendor\.pskcxml --pskc-key - --serial 987654321 < psk\.hex/);
 });
 R.run();
@@ -127,9 +138,11 @@ F('--serial picks one KeyPackage; an unknown serial lists what the file holds', 
   assert.is(r.code, 0, r.stderr);
   assert.equal(parsed<Enrolled[]>(r).map((c) => [c.id, c.serial, c.keyPackage]),
     [[FEITIAN_ID('2600135004012', true), '2600135004012', 5]]);
-  const secret = Buffer.from(/<SerialNo>2600135004012<[\s\S]*?<PlainValue>([^<]+)</.exec(readFileSync(FEITIAN, 'utf8'))![1]!, 'base64');
+  const secret = Buffer.from(
+    /<SerialNo>2600135004012<[\s\S]*?<PlainValue>([^<]+)</.exec(readFileSync(FEITIAN, 'utf8'))![1]!, 'base64');
   assert.is((await b.token(['code', '2600135004012', '--at', AT])).stdout.trim(), hotp(secret, Math.floor(T / 60)));
-  refused(await b.token(['enroll', FEITIAN, '--serial', '42']), 1, /^token: no KeyPackage has serial '42' \(the file holds '1000133508267', /);
+  refused(await b.token(['enroll', FEITIAN, '--serial', '42']), 1,
+    /^token: no KeyPackage has serial '42' \(the file holds '1000133508267', /);
   assert.equal(await ids(b), [FEITIAN_ID('2600135004012', true)]);
 });
 
@@ -167,26 +180,33 @@ F('--device-dir: one token per serial, named and made with it; an existing one i
     assert.equal(await ids(b, dev), [FEITIAN_ID(s, i >= 2)]);
     assert.match((await b.token(['--device', dev, 'info'])).stdout, new RegExp(`^serial\\s+${s}$`, 'm'));
   }
-  refused(await b.token(['enroll', FEITIAN, '--device-dir', dir]), 1, /^token: 6 tokens are already at .*never overwritten: nothing was enrolled/);
+  refused(await b.token(['enroll', FEITIAN, '--device-dir', dir]), 1,
+    /^token: 6 tokens are already at .*never overwritten: nothing was enrolled/);
   // One token of the batch already made elsewhere: refused whole, that token untouched, no other made.
   const other = join(b.dir, 'other'), kept = join(other, `${SERIALS[3]}.dev`);
   assert.is((await b.token(['--device', kept, 'init', '--serial', SERIALS[3]!])).code, 0);
   const before = readFileSync(kept);
   refused(await b.token(['enroll', FEITIAN, '--device-dir', other]), 1,
-    new RegExp(`^token: a token is already at ${kept.replace(/[.]/g, '\\.')}; a token is never overwritten: nothing was enrolled`));
+    new RegExp(`^token: a token is already at ${kept.replace(/[.]/g, '\\.')}; ` +
+      'a token is never overwritten: nothing was enrolled'));
   assert.equal(readdirSync(other), [`${SERIALS[3]}.dev`]);
   assert.ok(readFileSync(kept).equals(before));
-  refused(await b.token(['--device', kept, 'enroll', FEITIAN, '--device-dir', other]), 2, /^token: --device-dir makes one token per serial; --device names one token/);
+  refused(await b.token(['--device', kept, 'enroll', FEITIAN, '--device-dir', other]), 2,
+    /^token: --device-dir makes one token per serial; --device names one token/);
 });
 
-F('--device-dir: a burn that fails on the 3rd token removes the two this run made (a test-only flash fault)', async () => {
+F('--device-dir: a burn that fails on the 3rd token removes the two this run made (a test-only flash fault)',
+  async () => {
   const dir = join(b.dir, 'line');
   const hook = join(b.dir, 'flash-fault.mjs');
-  writeFileSync(hook, `globalThis[Symbol.for('totp-fob.test.flash-fault')] = (id, key) => { if (id === '${FEITIAN_ID(SERIALS[2]!, true)}') key[0] ^= 1; };\n`);
-  const r = await run(process.execPath, ['--import', hook, TOKEN, 'enroll', FEITIAN, '--device-dir', dir, '--at', AT], { env: b.env });
+  writeFileSync(hook, "globalThis[Symbol.for('totp-fob.test.flash-fault')] = " +
+    `(id, key) => { if (id === '${FEITIAN_ID(SERIALS[2]!, true)}') key[0] ^= 1; };\n`);
+  const r = await run(process.execPath, ['--import', hook, TOKEN, 'enroll', FEITIAN, '--device-dir', dir, '--at', AT],
+    { env: b.env });
   assert.is(r.code, 1, r.stderr);
   assert.is(r.stdout, '');
-  assert.match(r.stderr, new RegExp(`^token: serial ${SERIALS[2]}: the burn of .* did not verify.*; the 3 tokens this run made were removed, nothing was enrolled$`, 'm'));
+  assert.match(r.stderr, new RegExp(`^token: serial ${SERIALS[2]}: the burn of .* did not verify.*; ` +
+    'the 3 tokens this run made were removed, nothing was enrolled$', 'm'));
   assert.ok(!existsSync(dir), 'the directory this run made is gone too');
 });
 F.run();
@@ -199,8 +219,10 @@ A.before.each(async () => {
 A.after.each(() => b.done());
 
 A('an unsupported algorithm (OCRA): one line naming KeyPackage 3, token as it was', async () => {
-  const f = fiveWithBadThird(b, (p) => p.replace(/Algorithm="[^"]+"/, 'Algorithm="urn:ietf:params:xml:ns:keyprov:pskc#OCRA-1"'));
-  refused(await b.token(['enroll', f, '--at', AT]), 1, /^token: KeyPackage 3 \(Id '2600124809778', serial '2600124809778'\): .*algorithm/);
+  const f = fiveWithBadThird(b,
+    (p) => p.replace(/Algorithm="[^"]+"/, 'Algorithm="urn:ietf:params:xml:ns:keyprov:pskc#OCRA-1"'));
+  refused(await b.token(['enroll', f, '--at', AT]), 1,
+    /^token: KeyPackage 3 \(Id '2600124809778', serial '2600124809778'\): .*algorithm/);
   assert.equal(await ids(b), ['keep']);
   const dir = join(b.dir, 'tokens');
   refused(await b.token(['enroll', f, '--device-dir', dir, '--at', AT]), 1, /^token: KeyPackage 3 /);
@@ -208,7 +230,8 @@ A('an unsupported algorithm (OCRA): one line naming KeyPackage 3, token as it wa
 });
 
 A('a 1-byte secret the device cannot hold: named by KeyPackage, into one token or one per serial', async () => {
-  const f = fiveWithBadThird(b, (p) => p.replace(/<PlainValue>[^<]{20,}<\/PlainValue>/, '<PlainValue>Bw==</PlainValue>'));
+  const f = fiveWithBadThird(b,
+    (p) => p.replace(/<PlainValue>[^<]{20,}<\/PlainValue>/, '<PlainValue>Bw==</PlainValue>'));
   refused(await b.token(['enroll', f, '--at', AT]), 1,
     /^token: KeyPackage 3 \(Id '2600124809778', serial '2600124809778'\): the token cannot hold it: a 1-byte secret/);
   assert.equal(await ids(b), ['keep']);

@@ -64,7 +64,8 @@ life('init --serial --drift-ppm, then info --json; a second init refuses', async
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /created token CLI1 at .*token\.dev/);
   const i = parsed<Record<string, unknown>>(await b.token(['info', '--json', '--at', AT]));
-  assert.equal([i.serial, i.model, i.firmware, i.credentials, i.capacity, i.driftPpm, i.accessCode, i.retries], ['CLI1', 'FOB-1', '5.7.1', 0, 64, 20, false, 8]);
+  assert.equal([i.serial, i.model, i.firmware, i.credentials, i.capacity, i.driftPpm, i.accessCode, i.retries],
+    ['CLI1', 'FOB-1', '5.7.1', 0, 64, 20, false, 8]);
   assert.is(i.deviceTime, T);
   oneLineError(await b.token(['init']), 1, /exist/);
   oneLineError(await b.token(['init', '--device', join(b.dir, 'x.dev'), '--drift-ppm', 'lots']), 2, /drift-ppm/);
@@ -73,7 +74,8 @@ life('init --serial --drift-ppm, then info --json; a second init refuses', async
 life('enroll a URI, a PNG, --secret from stdin and TOKEN_SECRET; secrets never echo', async () => {
   let r = await b.token(['enroll', 'otpauth://totp/GitHub:alice?secret=' + B32 + '&issuer=GitHub']);
   assert.is(r.code, 0, r.stderr); assert.is(r.stdout, 'enrolled GitHub:alice (verified)\n'); noSecret(r);
-  assert.match(r.stderr, /^warning: a secret on the command line is visible to other users \(ps, shell history\)[^\n]*\n$/);
+  assert.match(r.stderr,
+    /^warning: a secret on the command line is visible to other users \(ps, shell history\)[^\n]*\n$/);
   const png = join(b.dir, 'aws.png');
   writeFileSync(png, await qrPng(AWS_URI, { scale: 4, margin: 4 }));
   r = await b.token(['enroll', png, '--touch']);
@@ -81,7 +83,8 @@ life('enroll a URI, a PNG, --secret from stdin and TOKEN_SECRET; secrets never e
   r = await b.token(['enroll', '--secret', '-', '--name', 'piped', '--digits', '8'], { input: B32 + '\n' });
   assert.is(r.stdout, 'enrolled piped (verified)\n', r.stderr); assert.is(r.stderr, ''); noSecret(r);
   r = await b.token(['enroll', '--name', 'env', '--period', '60', '--json'], { env: { TOKEN_SECRET: B32 } });
-  assert.equal(parsed(r), [{ id: '60/env', name: 'env', issuer: null, type: 'totp', algorithm: 'SHA1', digits: 6, period: 60, touch: false, verified: true }]); noSecret(r);
+  assert.equal(parsed(r), [{ id: '60/env', name: 'env', issuer: null, type: 'totp', algorithm: 'SHA1', digits: 6,
+    period: 60, touch: false, verified: true }]); noSecret(r);
   r = await b.token(['enroll', '-'], { input: 'otpauth://hotp/ctr?secret=GEZDGNBVGY3TQOJQ&counter=1' });
   assert.is(r.stdout, 'enrolled ctr (verified)\n'); assert.match(r.stderr, /^warning: ctr: the secret is 10 bytes/m);
 });
@@ -92,12 +95,15 @@ life('a secret on argv works but warns that ps shows it', async () => {
 });
 
 life('what the device cannot honour is refused in one line', async () => {
-  oneLineError(await b.token(['enroll', '--secret', '-', '--name', 'n9', '--digits', '9'], { input: B32 }), 1, /9 digits/);
-  oneLineError(await b.token(['enroll', '--secret', '-', '--name', 'p', '--period', '301'], { input: B32 }), 1, /301 s period/);
+  oneLineError(await b.token(['enroll', '--secret', '-', '--name', 'n9', '--digits', '9'], { input: B32 }), 1,
+    /9 digits/);
+  oneLineError(await b.token(['enroll', '--secret', '-', '--name', 'p', '--period', '301'], { input: B32 }), 1,
+    /301 s period/);
   oneLineError(await b.token(['enroll', '--secret', '-', '--name', 'x'.repeat(70)], { input: B32 }), 1, /at most 64/);
   oneLineError(await b.token(['enroll', '--secret', '-', '--name', 'argv'], { input: B32 }), 1, /already on the token/);
   oneLineError(await b.token(['enroll', '--secret', '-', '--name', 'bad'], { input: 'NOT*BASE32' }), 1, /base32/);
-  oneLineError(await b.token(['enroll', 'otpauth://totp/x?secret=' + B32, '--digits', '8']), 2, /--digits goes with --secret/);
+  oneLineError(await b.token(['enroll', 'otpauth://totp/x?secret=' + B32, '--digits', '8']), 2,
+    /--digits goes with --secret/);
   oneLineError(await b.token(['enroll']), 2, /nothing to enroll/);
   oneLineError(await b.token(['enroll', join(b.dir, 'nope.png')]), 1, /no such file/);
 });
@@ -105,7 +111,8 @@ life('what the device cannot honour is refused in one line', async () => {
 life('list is metadata only, in ykman order; --json too', async () => {
   const r = await b.token(['list']);
   assert.is(r.code, 0);
-  assert.equal(r.stdout.split('\n').filter(Boolean).map((l) => l.split(/\s{2,}/)[0]), ['Amazon Web Services:alice@123456789012', 'argv', 'ctr', '60/env', 'GitHub:alice', 'piped']);
+  assert.equal(r.stdout.split('\n').filter(Boolean).map((l) => l.split(/\s{2,}/)[0]),
+    ['Amazon Web Services:alice@123456789012', 'argv', 'ctr', '60/env', 'GitHub:alice', 'piped']);
   assert.match(r.stdout, /Amazon Web Services:alice@123456789012\s+totp\s+SHA1\s+6 digits\s+30 s\s+touch/);
   const j = parsed<{ id: string; touch: boolean | null }[]>(await b.token(['list', '--json']));
   assert.is(j.length, 6); assert.ok(j.every((c) => !('code' in c) && !('secret' in c)));
@@ -121,7 +128,8 @@ life('show piped is ykman\'s aligned `name  code`; --json has exactly the docume
   assert.match(r.stdout, new RegExp(`^GitHub:alice +${totp(RAW, dev)}$`, 'm'));
   assert.match(r.stdout, /^ctr +\[HOTP Account\]$/m);
   const j = parsed<Record<string, unknown>[]>(await b.token(['show', 'github', '--json', '--at', AT]));
-  assert.equal(j, [{ name: 'alice', issuer: 'GitHub', type: 'totp', code: totp(RAW, T), next: totp(RAW, T + 30), step: Math.floor(T / 30), remaining: 20, period: 30, digits: 6, algorithm: 'SHA1' }]);
+  assert.equal(j, [{ name: 'alice', issuer: 'GitHub', type: 'totp', code: totp(RAW, T), next: totp(RAW, T + 30),
+    step: Math.floor(T / 30), remaining: 20, period: 30, digits: 6, algorithm: 'SHA1' }]);
   oneLineError(await b.token(['show', 'nobody']), 1, /no credential matches 'nobody'/);
   oneLineError(await b.token(['show', '--watch']), 2, /--watch/);
 });
@@ -131,7 +139,8 @@ life('code prints the bare code; several matches or none list the candidates, ex
   assert.is(r.stdout, totp(RAW, T) + '\n'); assert.is(r.stderr, '');
   oneLineError(await b.token(['code', 'a']), 1, /matches \d+ credentials: .*GitHub:alice/);
   oneLineError(await b.token(['code', 'zzz']), 1, /no credential matches 'zzz' \(have: /);
-  assert.equal(parsed(await b.token(['code', 'piped', '--json', '--at', AT])), { id: 'piped', code: totp(RAW, T, { digits: 8 }), step: Math.floor(T / 30) });
+  assert.equal(parsed(await b.token(['code', 'piped', '--json', '--at', AT])),
+    { id: 'piped', code: totp(RAW, T, { digits: 8 }), step: Math.floor(T / 30) });
 });
 
 life('rename and delete by query', async () => {
@@ -146,7 +155,8 @@ life('rename and delete by query', async () => {
 
 life('time shows device against host; sync refuses to go back without --force', async () => {
   const later = '2031-01-01T00:00:10Z';
-  const j = parsed<{ device: number; host: number; offset: number; steps: number }>(await b.token(['time', '--json', '--at', later]));
+  const j = parsed<{ device: number; host: number; offset: number; steps: number }>(
+    await b.token(['time', '--json', '--at', later]));
   assert.ok(Math.abs(j.offset - 365 * 86400 * 20e-6) < 0.01, String(j.offset));
   const r = await b.token(['time', '--at', later]);
   assert.match(r.stdout, /^offset +\+630\.72\d s \(\+21\.02 steps of 30 s\)$/m);
@@ -175,7 +185,8 @@ life('apdu sends SELECT first, prints data‖SW; --raw does not; --trace redacts
   assert.match(r.stderr, /^> 00 01 00 00 [0-9A-F]{2} <redacted>$/m);
   assert.match(r.stderr, /^< 90 00$/m);
   noSecret(r);
-  assert.not.ok(r.stderr.replace(/ /g, '').includes(Buffer.from('SUPERSECRETAAAAA', 'base64').toString('hex').toUpperCase()));
+  assert.not.ok(r.stderr.replace(/ /g, '')
+    .includes(Buffer.from('SUPERSECRETAAAAA', 'base64').toString('hex').toUpperCase()));
 });
 
 life('access set, locked without the code, change, clear; the code never echoes', async () => {
@@ -184,7 +195,8 @@ life('access set, locked without the code, change, clear; the code never echoes'
   oneLineError(await b.token(['list']), 1, /locked by an access code.*TOKEN_ACCESS_CODE/);
   oneLineError(await b.token(['list'], { env: { TOKEN_ACCESS_CODE: 'wrong' } }), 1, /wrong access code: 7 tries left/);
   assert.match((await b.token(['info'])).stdout, /access code +set \(7 tries left\)/);
-  r = await b.token(['access', 'change'], { env: { TOKEN_ACCESS_CODE: 'open sesame', TOKEN_NEW_ACCESS_CODE: 'new one' } });
+  r = await b.token(['access', 'change'],
+    { env: { TOKEN_ACCESS_CODE: 'open sesame', TOKEN_NEW_ACCESS_CODE: 'new one' } });
   assert.is(r.code, 0, r.stderr);
   assert.is((await b.token(['list'], { env: { TOKEN_ACCESS_CODE: 'new one' } })).code, 0);
   oneLineError(await b.token(['access', 'set'], { env: { TOKEN_ACCESS_CODE: 'another' } }), 1, /already set/);
@@ -208,8 +220,12 @@ last.after(() => b.done());
 last('without a terminal the last try is never spent, even on the right code; reset still works', async () => {
   await b.token(['enroll', '--secret', '-', '--name', 'x'], { input: B32 });
   assert.is((await b.token(['access', 'set'], { env: { TOKEN_ACCESS_CODE: 'right-code' } })).code, 0);
-  for (let i = 7; i >= 1; i--) oneLineError(await b.token(['code', 'x'], { env: { TOKEN_ACCESS_CODE: 'wrong' } }), 1, new RegExp(`${i} tr(y|ies) left`));
-  oneLineError(await b.token(['code', 'x'], { env: { TOKEN_ACCESS_CODE: 'wrong' } }), 1, /one access-code try left.*terminal/);
+  for (let i = 7; i >= 1; i--) {
+    oneLineError(await b.token(['code', 'x'], { env: { TOKEN_ACCESS_CODE: 'wrong' } }), 1,
+      new RegExp(`${i} tr(y|ies) left`));
+  }
+  oneLineError(await b.token(['code', 'x'], { env: { TOKEN_ACCESS_CODE: 'wrong' } }), 1,
+    /one access-code try left.*terminal/);
   oneLineError(await b.token(['show'], { env: { TOKEN_ACCESS_CODE: 'right-code' } }), 1, /one access-code try left/);
   assert.match((await b.token(['info'])).stdout, /access code +set \(1 try left\)/);
   assert.is((await b.token(['reset', '--yes'])).code, 0, 'RESET needs no code');

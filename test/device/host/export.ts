@@ -10,7 +10,9 @@ export interface OtpParams {
   type?: number;
   counter?: number;
 }
-export interface Payload { params: OtpParams[]; version?: number; batchSize?: number; batchIndex?: number; batchId?: number }
+export interface Payload {
+  params: OtpParams[]; version?: number; batchSize?: number; batchIndex?: number; batchId?: number;
+}
 
 export function varint(n: number | bigint): number[] {
   let v = BigInt(n);

@@ -12,7 +12,8 @@ const PERIOD = 4;
 // gets all of it, and a few tries, before the case counts as missed.
 const LONG = 10, TRIES = 5;
 /** Sleeps until just past the next multiple of `period` seconds (the token reads the same host clock). */
-const stepStart = (period: number) => new Promise((r) => setTimeout(r, period * 1000 - (Date.now() % (period * 1000)) + 50));
+const stepStart = (period: number) =>
+  new Promise((r) => setTimeout(r, period * 1000 - (Date.now() % (period * 1000)) + 50));
 
 test('two processes asking at once get different steps, both right, and the next asker gets a later one', async () => {
   const b = box();
@@ -24,7 +25,8 @@ test('two processes asking at once get different steps, both right, and the next
       const rs = await Promise.all([0, 1].map(() => b.token(['code', 'aws', '--fresh', '--json'])));
       for (const r of rs) {
         assert.is(r.code, 0, r.stderr);
-        assert.match(r.stderr, /^(|waiting \d s for the next step \(this one was handed out already\)\n)$/, 'no countdown without a terminal: one line at most');
+        assert.match(r.stderr, /^(|waiting \d s for the next step \(this one was handed out already\)\n)$/,
+          'no countdown without a terminal: one line at most');
         const c = parsed<{ code: string; step: number }>(r);
         assert.is(c.code, totp(RAW, c.step * PERIOD, { period: PERIOD }));
         seen.push(c.step);
@@ -41,7 +43,8 @@ test('without --fresh, code does not spend the step: plain codes repeat within a
   const b = box();
   try {
     await b.token(['enroll', '--secret', '-', '--name', 'x'], { input: B32 });
-    const [a, c] = await Promise.all([0, 1].map(() => b.token(['code', 'x', '--json', '--at', '2030-01-01T00:00:05Z'])));
+    const [a, c] = await Promise.all([0, 1].map(() =>
+      b.token(['code', 'x', '--json', '--at', '2030-01-01T00:00:05Z'])));
     assert.equal(parsed(a!), parsed(c!));
   } finally { b.done(); }
 });
@@ -62,12 +65,14 @@ test('piped, a wait says so in ONE plain line on stderr (no countdown), and the 
         waited++;
       }
     }
-    process.stderr.write(`fresh: the second ask landed in the first's ${LONG} s step after ${tries} of ${TRIES} tries\n`);
+    process.stderr.write(`fresh: the second ask landed in the first's ${LONG} s step ` +
+      `after ${tries} of ${TRIES} tries\n`);
     assert.is(waited, 1, `in ${tries} tries the second ask never landed in the first's ${LONG} s step`);
   } finally { b.done(); }
 });
 
-test('under a simulated clock --fresh says on stderr that the step is not recorded, and hands it out again', async () => {
+test('under a simulated clock --fresh says on stderr that the step is not recorded, and hands it out again',
+  async () => {
   const b = box();
   try {
     await b.token(['enroll', '--secret', '-', '--name', 'aws'], { input: B32 });
@@ -75,14 +80,16 @@ test('under a simulated clock --fresh says on stderr that the step is not record
       await b.token(['code', 'aws', '--fresh', '--json'], { env: { TOTP_FOB_NOW: '2030-01-01T00:00:05Z' } })];
     for (const r of rs) {
       assert.is(r.code, 0, r.stderr);
-      assert.is(r.stderr, 'note: the host time is simulated (--at / TOTP_FOB_NOW), so this step is not recorded as handed out and may be handed out again\n');
+      assert.is(r.stderr, 'note: the host time is simulated (--at / TOTP_FOB_NOW), so this step is not recorded ' +
+        'as handed out and may be handed out again\n');
     }
     assert.equal(parsed(rs[0]!), parsed(rs[1]!));
   } finally { b.done(); }
 });
 
 test('on a terminal the wait for the next step is a countdown on stderr (via script(1))', async () => {
-  if (!oracle('script', has('script', ['--version']), 'script(1) from util-linux is not installed (needed for a pty)')) return;
+  if (!oracle('script', has('script', ['--version']),
+    'script(1) from util-linux is not installed (needed for a pty)')) return;
   const b = box();
   try {
     await b.token(['enroll', '--secret', '-', '--name', 'aws', '--period', String(LONG)], { input: B32 });

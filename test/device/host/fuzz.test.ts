@@ -14,8 +14,14 @@ import { AWS_URI, qrPng } from './qrpng.js';
 const SEED = Number(process.env.FUZZ_SEED ?? 20240611);
 function rng(seed: number) {
   let s = seed >>> 0;
-  const next = () => { s = (s + 0x6d2b79f5) >>> 0; let t = s; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
-  return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(a: readonly T[]) => a[Math.floor(next() * a.length)]! };
+  const next = () => {
+    s = (s + 0x6d2b79f5) >>> 0; let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next, int: (n: number) => Math.floor(next() * n), pick: <T>(a: readonly T[]) => a[Math.floor(next() * a.length)]!,
+  };
 }
 
 /** Through enrollment: value or typed error. Returns which, or throws on anything else. */
@@ -29,7 +35,8 @@ async function enrollOf(bytes: Uint8Array): Promise<'value' | string> {
     return 'value';
   } catch (e) {
     if ((e instanceof HostError || e instanceof OtpError) && typeof e.code === 'string') return e.code;
-    throw new Error(`untyped failure for input ${Buffer.from(bytes.subarray(0, 120)).toString('hex')}: ${(e as Error)?.stack ?? e}`);
+    throw new Error(`untyped failure for input ${Buffer.from(bytes.subarray(0, 120)).toString('hex')}: ` +
+      `${(e as Error)?.stack ?? e}`);
   }
 }
 
@@ -48,7 +55,8 @@ test('10,000 mutated PNGs each enroll or fail with a typed error', async () => {
   const r = rng(SEED);
   const seeds = await Promise.all([
     qrPng(AWS_URI, { scale: 1, margin: 0 }), qrPng('otpauth://totp/x?secret=GEZDGNBV', { scale: 1, margin: 1 }),
-    qrPng('otpauth://hotp/I:y?secret=GEZDGNBVGY3TQOJQ&counter=3&digits=8', { scale: 2, margin: 0, dark: '#ffffffff', light: '#000000ff' }),
+    qrPng('otpauth://hotp/I:y?secret=GEZDGNBVGY3TQOJQ&counter=3&digits=8',
+      { scale: 2, margin: 0, dark: '#ffffffff', light: '#000000ff' }),
     qrPng('otpauth://totp/z?secret=GEZDGNBV&period=400', { scale: 1, margin: 2, light: '#00000000' }),
   ]);
   const outcomes = new Map<string, number>();
@@ -61,10 +69,24 @@ test('10,000 mutated PNGs each enroll or fail with a typed error', async () => {
         case 0: m[r.int(m.length)]! ^= 1 << r.int(8); break;
         case 1: m[r.int(m.length)] = r.int(256); break;
         case 2: m = m.subarray(0, r.int(m.length)); break;
-        case 3: { const at = r.int(m.length); m = Buffer.concat([m.subarray(0, at), Buffer.from(Array.from({ length: 1 + r.int(16) }, () => r.int(256))), m.subarray(at)]); break; }
-        case 4: if (m.length > 24) m.writeUInt32BE(r.pick([0, 1, 7, 33, 65535, 0x7fffffff, 0xffffffff, r.int(5000)]), r.pick([16, 20])); break;
-        case 5: if (m.length > 28) m[r.pick([24, 25, 26, 27, 28])] = r.pick([0, 1, 2, 3, 4, 6, 8, 16, 255, r.int(256)]); break;
-        case 6: { const at = 33 + r.int(Math.max(1, m.length - 33)); m = Buffer.concat([m.subarray(0, at), m.subarray(at - r.int(40))]); break; }
+        case 3: {
+          const at = r.int(m.length);
+          m = Buffer.concat([m.subarray(0, at), Buffer.from(Array.from({ length: 1 + r.int(16) }, () => r.int(256))),
+            m.subarray(at)]);
+          break;
+        }
+        case 4:
+          if (m.length > 24) m.writeUInt32BE(r.pick([0, 1, 7, 33, 65535, 0x7fffffff, 0xffffffff, r.int(5000)]),
+            r.pick([16, 20]));
+          break;
+        case 5:
+          if (m.length > 28) m[r.pick([24, 25, 26, 27, 28])] = r.pick([0, 1, 2, 3, 4, 6, 8, 16, 255, r.int(256)]);
+          break;
+        case 6: {
+          const at = 33 + r.int(Math.max(1, m.length - 33));
+          m = Buffer.concat([m.subarray(0, at), m.subarray(at - r.int(40))]);
+          break;
+        }
       }
     }
     if (r.int(3) > 0 && m.length > 8) m = fixCrcs(Buffer.from(m));
@@ -81,11 +103,13 @@ const URIS = [
   AWS_URI,
   'otpauth://totp/Amazon%20Web%20Services:bob@123456789012?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ',
   'otpauth://hotp/Issuer:acct?secret=GEZDGNBVGY3TQOJQ&counter=5&digits=8&algorithm=SHA512',
-  'otpauth://totp/ACME%20Co:john.doe@email.com?secret=HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ&issuer=ACME%20Co&algorithm=SHA1&digits=6&period=30',
+  'otpauth://totp/ACME%20Co:john.doe@email.com?secret=HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ&issuer=ACME%20Co' +
+    '&algorithm=SHA1&digits=6&period=30',
   'otpauth://totp/Example:alice@google.com?secret=JBSWY3DPEHPK3PXP&issuer=Example&period=60',
 ];
-const JUNK = ['%', '%3A', ':', '?', '&', '=', '#', '/', ' ', '+', '\u0000', '\n', 'é', '\uD800', '%ZZ', '%C3%A9', 'secret=', 'digits=9',
-  'period=0', 'counter=', 'algorithm=MD5', 'issuer=', '=====', 'a'.repeat(70), '1'.repeat(20), 'otpauth://', 'hotp', 'totp', '0', '-1', '4294967296'];
+const JUNK = ['%', '%3A', ':', '?', '&', '=', '#', '/', ' ', '+', '\u0000', '\n', 'é', '\uD800', '%ZZ', '%C3%A9',
+  'secret=', 'digits=9', 'period=0', 'counter=', 'algorithm=MD5', 'issuer=', '=====', 'a'.repeat(70), '1'.repeat(20),
+  'otpauth://', 'hotp', 'totp', '0', '-1', '4294967296'];
 
 test('100,000 mutated URIs each enroll or fail with a typed error', async () => {
   const r = rng(SEED + 1);

@@ -30,21 +30,25 @@ reads.before(() => { b = box(); });
 reads.after(() => b.done());
 
 reads('token enroll /dev/zero stops at 32 MB with one line naming the file and the limit', async () => {
-  oneLine(await b.token(['enroll', '/dev/zero'], { timeoutMs: 30_000 }), 1, /^token: '\/dev\/zero' is over the 32 MB input limit/);
+  oneLine(await b.token(['enroll', '/dev/zero'], { timeoutMs: 30_000 }), 1,
+    /^token: '\/dev\/zero' is over the 32 MB input limit/);
 });
 
 reads('token enroll FIFO, fed without end, stops the same way', async () => {
   const fifo = join(b.dir, 'fifo');
   const w = endlessFifo(fifo);
   try {
-    oneLine(await b.token(['enroll', fifo], { timeoutMs: 30_000 }), 1, /^token: '.*fifo' is over the 32 MB input limit/);
+    oneLine(await b.token(['enroll', fifo], { timeoutMs: 30_000 }), 1,
+      /^token: '.*fifo' is over the 32 MB input limit/);
   } finally { w.stop(); }
 });
 
 reads('stdin: enroll - and --secret - stop at 32 MB too', async () => {
   const big = Buffer.alloc((32 << 20) + 1, 0x30);
-  oneLine(await b.token(['enroll', '-'], { input: big, timeoutMs: 30_000 }), 1, /^token: stdin is over the 32 MB input limit/);
-  oneLine(await b.token(['enroll', '--secret', '-', '--name', 'x'], { input: big, timeoutMs: 30_000 }), 1, /^token: stdin is over the 32 MB input limit/);
+  oneLine(await b.token(['enroll', '-'], { input: big, timeoutMs: 30_000 }), 1,
+    /^token: stdin is over the 32 MB input limit/);
+  oneLine(await b.token(['enroll', '--secret', '-', '--name', 'x'], { input: big, timeoutMs: 30_000 }), 1,
+    /^token: stdin is over the 32 MB input limit/);
 });
 
 reads('provision create --from /dev/zero and --from FIFO stop at the list limit, before AWS is asked', async () => {
@@ -77,7 +81,8 @@ at.before(async () => {
 at.after(() => b.done());
 
 at('--at \'\' and --at= exit 2 on every road (commander, and the show/code fast path)', async () => {
-  for (const args of [['--at', '', 'code', 'x'], ['code', 'x', '--at='], ['--at', '', 'show'], ['--at', ' ', 'list'], ['--at=', 'info']]) {
+  for (const args of [['--at', '', 'code', 'x'], ['code', 'x', '--at='], ['--at', '', 'show'], ['--at', ' ', 'list'],
+    ['--at=', 'info']]) {
     oneLine(await b.token(args), 2, /^token: --at needs a time: ISO 8601 .*leave it out for the real clock$/);
   }
 });
@@ -97,7 +102,8 @@ argv.after(() => b.done());
 argv('an otpauth URI on argv is warned of as --secret X is; the same URI on stdin is not', async () => {
   const r = await b.token(['enroll', URI]);
   assert.is(r.code, 0, r.stderr);
-  assert.match(r.stderr, /^warning: a secret on the command line is visible to other users \(ps, shell history\); pipe the URI in with `token enroll -`$/m);
+  assert.match(r.stderr, new RegExp('^warning: a secret on the command line is visible to other users ' +
+    '\\(ps, shell history\\); pipe the URI in with `token enroll -`$', 'm'));
   assert.not.ok(r.stderr.includes(B32.slice(0, 4)));
   const flag = await b.token(['enroll', '--secret', B32, '--name', 'flag']);
   assert.match(flag.stderr, /^warning: a secret on the command line is visible to other users \(ps, shell history\)/m);
@@ -110,14 +116,17 @@ argv('a secret pasted where a file name goes is not echoed, not a character of i
   // Each with the part that must not appear: the secret's first characters.
   const pasted: [string, string][] = [
     ['JBSW Y3DP EHPK 3PXP', 'JBSW'], ['jbsw-y3dp-ehpk-3pxp', 'jbsw'], [`otpauth//totp/a?secret=${B32}`, 'GEZD'],
-    [`totp/Example:alice?secret=${B32}`, 'GEZD'], ['deadbeefcafebabe0011', 'dead'], [`otpauth;//totp/x?secret=${B32}`, 'GEZD'],
+    [`totp/Example:alice?secret=${B32}`, 'GEZD'], ['deadbeefcafebabe0011', 'dead'],
+    [`otpauth;//totp/x?secret=${B32}`, 'GEZD'],
   ];
   for (const [s, part] of pasted) {
     const r = await b.token(['enroll', s]);
-    oneLine(r, 1, /^token: no such file \(the argument is not shown here: if it is a secret, give it with --secret - or TOKEN_SECRET\); SOURCE is/);
+    oneLine(r, 1, new RegExp('^token: no such file \\(the argument is not shown here: if it is a secret, ' +
+      'give it with --secret - or TOKEN_SECRET\\); SOURCE is'));
     assert.not.ok(r.stderr.includes(part), `echoed '${part}' of ${s}`);
   }
   // A path is still named, so a typo can be seen and fixed.
-  oneLine(await b.token(['enroll', join(b.dir, 'codes', 'aws.png')]), 1, /^token: no such file '.*codes\/aws\.png'; SOURCE is/);
+  oneLine(await b.token(['enroll', join(b.dir, 'codes', 'aws.png')]), 1,
+    /^token: no such file '.*codes\/aws\.png'; SOURCE is/);
 });
 argv.run();

@@ -9,12 +9,14 @@ import { has, oracle, run, TOKEN } from '../../helpers.js';
 import { box, type Box } from './util.js';
 
 const RIGHT = 'right-code-1';
-const straced = (b: Box, o: string[], out: string, code: string) => run('strace', ['-f', '-qq', '-o', out, ...o, process.execPath, TOKEN, 'list'], {
-  env: { ...b.env, TOKEN_ACCESS_CODE: code, UV_THREADPOOL_SIZE: '1' }, timeoutMs: 120_000,
-});
+const straced = (b: Box, o: string[], out: string, code: string) =>
+  run('strace', ['-f', '-qq', '-o', out, ...o, process.execPath, TOKEN, 'list'], {
+    env: { ...b.env, TOKEN_ACCESS_CODE: code, UV_THREADPOOL_SIZE: '1' }, timeoutMs: 120_000,
+  });
 /** Tries left, or 'wiped' once the code and the credentials are gone. */
 function retries(b: Box): number | 'wiped' {
-  const s = JSON.parse(readFileSync(b.device, 'utf8').split('\n').slice(2).join('\n')) as { access: { kcv: string | null; retries: number }; credentials: unknown[] };
+  const s = JSON.parse(readFileSync(b.device, 'utf8').split('\n').slice(2).join('\n')) as
+    { access: { kcv: string | null; retries: number }; credentials: unknown[] };
   return s.access.kcv === null ? (s.credentials.length === 0 ? 'wiped' : 8) : s.access.retries;
 }
 /** The durable steps, in order: files created, renamed, unlinked, and fsyncs (temp names made alike). */
@@ -31,7 +33,8 @@ async function lockedToken(): Promise<Box> {
   return b;
 }
 
-test('a right and a wrong code take the same durable steps until the spent try is on disk: nothing tells them apart before', async () => {
+test('a right and a wrong code take the same durable steps until the spent try is on disk: ' +
+  'nothing tells them apart before', async () => {
   if (!oracle('strace', has('strace', ['-V']))) return;
   const b = await lockedToken();
   try {
@@ -46,7 +49,8 @@ test('a right and a wrong code take the same durable steps until the spent try i
     const spent = wrong.findIndex((s) => s.startsWith('rename(') && s.includes(', "<dir>/token.dev")'));
     assert.ok(spent >= 0, `the wrong guess writes the store: ${wrong.join(' | ')}`);
     // The store's rename, then the directory's fsync that makes it durable, are common to both.
-    assert.ok(same > spent + 1, `right and wrong differ at step ${same} (${right[same]} vs ${wrong[same]}), before the spent try is durable (rename at ${spent})`);
+    assert.ok(same > spent + 1, `right and wrong differ at step ${same} (${right[same]} vs ${wrong[same]}), ` +
+      `before the spent try is durable (rename at ${spent})`);
     assert.is(retries(b), 7);
   } finally { b.done(); }
 });
@@ -57,7 +61,8 @@ test('kill -9 at every durable step of wrong guesses, round after round: no try 
   try {
     // Kill points: the fsyncs (temp store, its directory, temp record, its directory), both renames
     // (store, record), the lock's unlink; and a run nobody kills.
-    const points: [string, number][] = [['fsync', 1], ['fsync', 2], ['rename', 1], ['fsync', 3], ['rename', 2], ['fsync', 4], ['unlink', 1], ['none', 0]];
+    const points: [string, number][] = [['fsync', 1], ['fsync', 2], ['rename', 1], ['fsync', 3], ['rename', 2],
+      ['fsync', 4], ['unlink', 1], ['none', 0]];
     const hit = new Map<string, number>();
     let kills = 0, guesses = 0, answered = 0, paid = 0, mostAnswered = 0;
     // Three times from 8 tries down to 2, then the right code refills them, as its owner would (the
@@ -74,14 +79,17 @@ test('kill -9 at every durable step of wrong guesses, round after round: no try 
         guesses++;
         const after = retries(b);
         assert.type(after, 'number', 'no wipe before the last try');
-        if (r.code === 137 || r.code === 128) { kills++; hit.set(`${name}#${n}`, (hit.get(`${name}#${n}`) ?? 0) + 1); } else {
+        if (r.code === 137 || r.code === 128) {
+          kills++; hit.set(`${name}#${n}`, (hit.get(`${name}#${n}`) ?? 0) + 1);
+        } else {
           assert.is(r.code, 1, r.stderr);
           assert.match(r.stderr, /wrong access code: \d tr(y|ies) left/);
           answered++; answeredNow++;
           // An answered guess was judged, so it must have been paid for.
           assert.is(after, before - 1, `an answered guess at ${before} left ${after}`);
         }
-        assert.ok(after === before || after === before - 1, `round ${round}, kill at ${name}#${n}: tries went from ${before} to ${after}`);
+        assert.ok(after === before || after === before - 1,
+          `round ${round}, kill at ${name}#${n}: tries went from ${before} to ${after}`);
         if ((after as number) < before) paid++;
         before = after as number;
       }
@@ -91,10 +99,13 @@ test('kill -9 at every durable step of wrong guesses, round after round: no try 
     // The last try is a person's: the right code, which refills the counter.
     assert.is((await b.token(['list'], { env: { TOKEN_ACCESS_CODE: RIGHT } })).code, 0);
     }
-    process.stderr.write(`kill-access: ${kills} kills in ${guesses} wrong guesses, ${answered} answered (at most ${mostAnswered} per 8 tries), ${paid} tries paid, none gained; ` +
+    process.stderr.write(`kill-access: ${kills} kills in ${guesses} wrong guesses, ${answered} answered ` +
+      `(at most ${mostAnswered} per 8 tries), ${paid} tries paid, none gained; ` +
       `points hit: ${[...hit].map(([k, v]) => `${k}×${v}`).join(' ')}\n`);
     assert.is(paid, 18, 'every try from 8 down to 2 was paid for, three times');
-    for (const [name, n] of points.slice(0, -1)) assert.ok((hit.get(`${name}#${n}`) ?? 0) >= 1, `kill point ${name}#${n} was hit`);
+    for (const [name, n] of points.slice(0, -1)) {
+      assert.ok((hit.get(`${name}#${n}`) ?? 0) >= 1, `kill point ${name}#${n} was hit`);
+    }
     assert.ok(kills >= 24, `${kills} kills`);
   } finally { b.done(); }
 });

@@ -22,7 +22,8 @@ const messageOf = (f: () => unknown): string => { try { f(); } catch (e) { retur
 /** A secret whose export has both a raw `+` and a raw `/` in data=. */
 function plusSlashSecret(rest: OtpParams[]): Uint8Array {
   for (let i = 0; i < 256; i++) {
-    const secret = Uint8Array.from([0xfb, 0xef, 0xbe, i, 0xff, 0xfe, 0xfc, 0xf8, 0xf0, 0xe0, 0xc0, 0x80, 0x3f, 0x7e, 0xfd, 0xfb]);
+    const secret = Uint8Array.from([0xfb, 0xef, 0xbe, i, 0xff, 0xfe, 0xfc, 0xf8, 0xf0, 0xe0, 0xc0, 0x80, 0x3f, 0x7e,
+      0xfd, 0xfb]);
     const uri = exportUri({ params: [...rest, { secret, name: 'plus' }] });
     if (uri.includes('+') && uri.includes('/')) return secret;
   }
@@ -37,7 +38,8 @@ const KNOWN: OtpParams[] = [
   { secret: S1, name: 'counter', issuer: 'Bank', algorithm: 1, digits: 1, type: 1, counter: 7 },
   { secret: S256, name: 'hotp256', algorithm: 2, digits: 2, type: 1, counter: 2 ** 32 - 1 },
 ];
-const ALL = [...KNOWN, { secret: plusSlashSecret(KNOWN), name: 'plus', issuer: 'Slash', algorithm: 1, digits: 1, type: 2 }];
+const ALL = [...KNOWN,
+  { secret: plusSlashSecret(KNOWN), name: 'plus', issuer: 'Slash', algorithm: 1, digits: 1, type: 2 }];
 
 const R = suite('a Google Authenticator export built from known credentials round-trips');
 
@@ -46,7 +48,8 @@ R('TOTP and HOTP, SHA-1/256/512, 6 and 8 digits, unicode names, a raw + and / in
   assert.ok(/data=[^&]*\+/.test(uri) && /data=[^&]*\//.test(uri), 'raw + and / in the data');
   const m = parseMigrationUri(uri);
   assert.equal(m.part, { index: 1, size: 3, id: -5 & 0x7fffffff, version: 1 });
-  assert.equal(m.enrollments.map((e) => [e.issuer ?? null, e.account, e.type, e.algorithm, e.digits, e.period, e.counter]), [
+  assert.equal(m.enrollments.map((e) =>
+    [e.issuer ?? null, e.account, e.type, e.algorithm, e.digits, e.period, e.counter]), [
     ['ACME Co', 'alice@example.com', 'totp', 'SHA1', 6, 30, 0],
     ['Büro', 'Zoë 日本語', 'totp', 'SHA256', 8, 30, 0],
     ['Ünïcødé', 'ψ', 'totp', 'SHA512', 8, 30, 0],
@@ -58,7 +61,8 @@ R('TOTP and HOTP, SHA-1/256/512, 6 and 8 digits, unicode names, a raw + and / in
   assert.equal(m.warnings, []);
 });
 
-R('its codes equal oathtool\'s (TOTP at three times, HOTP SHA-1 at its counter; HOTP SHA-256 by RFC 4226 over core)', () => {
+R('its codes equal oathtool\'s (TOTP at three times, HOTP SHA-1 at its counter; HOTP SHA-256 by RFC 4226 over core)',
+  () => {
   if (!oracle('oathtool', has('oathtool'))) return;
   const m = parseMigrationUri(exportUri({ params: ALL }));
   const run = (args: string[]) => {
@@ -72,11 +76,13 @@ R('its codes equal oathtool\'s (TOTP at three times, HOTP SHA-1 at its counter; 
     if (e.type === 'totp') {
       for (const t of [59, 1111111109, 2000000000]) {
         const want = run([`--totp=${e.algorithm.toLowerCase()}`, '-d', String(e.digits), '-N', `@${t}`, hex]);
-        assert.is(hotp(e.secret, Math.floor(t / e.period), { digits: e.digits, algorithm: e.algorithm }), want, e.account);
+        assert.is(hotp(e.secret, Math.floor(t / e.period), { digits: e.digits, algorithm: e.algorithm }), want,
+          e.account);
         n++;
       }
     } else if (e.algorithm === 'SHA1') {
-      assert.is(hotp(e.secret, e.counter, { digits: e.digits }), run(['--hotp', '-c', String(e.counter), '-d', String(e.digits), hex]));
+      assert.is(hotp(e.secret, e.counter, { digits: e.digits }),
+        run(['--hotp', '-c', String(e.counter), '-d', String(e.digits), hex]));
       n++;
     }
   }
@@ -86,7 +92,8 @@ R('its codes equal oathtool\'s (TOTP at three times, HOTP SHA-1 at its counter; 
 R('data= %-escaped, URL-safe, padded, with a space for a +, and with other parameters reads the same', () => {
   const b64 = Buffer.from(payload({ params: ALL })).toString('base64');
   const want = parseMigrationUri(`otpauth-migration://offline?data=${b64}`).enrollments;
-  for (const data of [encodeURIComponent(b64), b64.replace(/\+/g, '-').replace(/\//g, '_'), b64.replace(/=+$/, '') + '==',
+  for (const data of [encodeURIComponent(b64), b64.replace(/\+/g, '-').replace(/\//g, '_'),
+    b64.replace(/=+$/, '') + '==',
     b64.replace(/\+/g, ' '), b64.replace(/\+/g, '%2B')]) {
     assert.equal(parseMigrationUri(`otpauth-migration://offline?foo=1&data=${data}&x`).enrollments, want, data);
   }
@@ -94,9 +101,12 @@ R('data= %-escaped, URL-safe, padded, with a space for a +, and with other param
 });
 
 R('the issuer field wins over the name\'s prefix, with a warning; a name without prefix keeps the issuer field', () => {
-  const m = decodePayload(payload({ params: [{ secret: S1, name: 'Old:me', issuer: 'New' }, { secret: S1, name: 'x', issuer: 'I' }] }));
+  const m = decodePayload(payload({
+    params: [{ secret: S1, name: 'Old:me', issuer: 'New' }, { secret: S1, name: 'x', issuer: 'I' }],
+  }));
   assert.equal(m.enrollments.map((e) => [e.issuer, e.account]), [['New', 'me'], ['I', 'x']]);
-  assert.match(m.warnings[0]!, /credential 1 \('New:me'\): its name's issuer 'Old' differs from its issuer 'New'; using 'New'/);
+  assert.match(m.warnings[0]!,
+    /credential 1 \('New:me'\): its name's issuer 'Old' differs from its issuer 'New'; using 'New'/);
 });
 
 R('unknown fields of known wire types are skipped; the last of a repeated scalar wins (protobuf rules)', () => {
@@ -124,7 +134,8 @@ X('truncated anywhere: every proper prefix of a payload is E_MIGRATION or a shor
   assert.ok(refused > p.length / 2, `${refused} of ${p.length} prefixes refused`);
 });
 
-X('overlong and oversized: an 11-byte varint, a number over 2^53, a length past the end, a payload over the cap', () => {
+X('overlong and oversized: an 11-byte varint, a number over 2^53, a length past the end, a payload over the cap',
+  () => {
   const cases: [string, number[], RegExp][] = [
     ['11-byte varint', [0x10, ...Array(10).fill(0x80), 0x01], /runs past 10 bytes/],
     ['2^53 + 1', [0x10, ...varint(2n ** 53n + 1n)], /2\^53 or over/],
@@ -141,21 +152,27 @@ X('overlong and oversized: an 11-byte varint, a number over 2^53, a length past 
     assert.is(codeOf(() => decodePayload(Uint8Array.from(b))), 'E_MIGRATION', what);
   }
   assert.match(messageOf(() => decodePayload(new Uint8Array(MAX_DATA + 1))), /over 8192 bytes/);
-  assert.match(messageOf(() => parseMigrationUri(`otpauth-migration://offline?data=${'A'.repeat(3 * MAX_DATA)}`)), /longer than/);
+  assert.match(messageOf(() => parseMigrationUri(`otpauth-migration://offline?data=${'A'.repeat(3 * MAX_DATA)}`)),
+    /longer than/);
 });
 
 X('wire types 3, 4 (groups), 6 and 7 are refused, at the top and inside a credential', () => {
   for (const w of [3, 4, 6, 7]) {
     assert.match(messageOf(() => decodePayload(Uint8Array.from([...key(9, w), 0]))), new RegExp(`wire type ${w}`));
-    assert.is(codeOf(() => decodePayload(Uint8Array.from(len(1, [...otpParams({ secret: S1, name: 'a' }), ...key(9, w)])))), 'E_MIGRATION');
+    assert.is(codeOf(() => decodePayload(Uint8Array.from(len(1, [...otpParams({ secret: S1, name: 'a' }),
+      ...key(9, w)])))), 'E_MIGRATION');
   }
-  assert.match(messageOf(() => decodePayload(Uint8Array.from([...key(1, 0), 1]))), /field 1 of the payload has the wrong wire type/);
-  assert.match(messageOf(() => decodePayload(Uint8Array.from(len(1, [...key(2, 0), 5])))), /field 2 of credential 1 has the wrong wire type/);
-  assert.match(messageOf(() => decodePayload(Uint8Array.from(len(1, [...len(1, [1, 2]), ...len(2, [0xff, 0xfe])])))), /not UTF-8/);
+  assert.match(messageOf(() => decodePayload(Uint8Array.from([...key(1, 0), 1]))),
+    /field 1 of the payload has the wrong wire type/);
+  assert.match(messageOf(() => decodePayload(Uint8Array.from(len(1, [...key(2, 0), 5])))),
+    /field 2 of credential 1 has the wrong wire type/);
+  assert.match(messageOf(() => decodePayload(Uint8Array.from(len(1, [...len(1, [1, 2]), ...len(2, [0xff, 0xfe])])))),
+    /not UTF-8/);
 });
 
 X('MD5, an unknown algorithm, digit count or type are refused naming the credential (E_UNSUPPORTED)', () => {
-  const one = (o: Partial<OtpParams>) => payload({ params: [{ secret: S1, name: 'ok' }, { secret: S1, name: 'Shop:bob', ...o }] });
+  const one = (o: Partial<OtpParams>) =>
+    payload({ params: [{ secret: S1, name: 'ok' }, { secret: S1, name: 'Shop:bob', ...o }] });
   const cases: [Partial<OtpParams>, RegExp][] = [
     [{ algorithm: 4 }, /^credential 2 \('Shop:bob'\): MD5 is not an OATH algorithm/],
     [{ algorithm: 9 }, /^credential 2 \('Shop:bob'\): unknown algorithm 9/],
@@ -167,9 +184,11 @@ X('MD5, an unknown algorithm, digit count or type are refused naming the credent
     assert.match(messageOf(() => decodePayload(one(o))), re);
     assert.is(codeOf(() => decodePayload(one(o))), 'E_UNSUPPORTED');
   }
-  assert.match(messageOf(() => decodePayload(one({ secret: new Uint8Array(0) }))), /credential 2 \('Shop:bob'\) has no secret/);
+  assert.match(messageOf(() => decodePayload(one({ secret: new Uint8Array(0) }))),
+    /credential 2 \('Shop:bob'\) has no secret/);
   assert.match(messageOf(() => decodePayload(one({ name: 'Shop:  ' }))), /credential 2 .* has no name/);
-  assert.match(messageOf(() => decodePayload(payload({ params: [{ secret: S1, name: 'a' }], batchSize: 2, batchIndex: 2 }))), /part 3 of 2/);
+  assert.match(messageOf(() => decodePayload(payload({ params: [{ secret: S1, name: 'a' }], batchSize: 2,
+    batchIndex: 2 }))), /part 3 of 2/);
   // Unspecified algorithm and digits are the otpauth defaults.
   const d = decodePayload(one({ algorithm: 0, digits: 0 })).enrollments[1]!;
   assert.equal([d.algorithm, d.digits], ['SHA1', 6]);
@@ -195,7 +214,11 @@ X.run();
 
 function rng(seed: number) {
   let s = seed >>> 0;
-  const next = () => { s = (s + 0x6d2b79f5) >>> 0; let t = s; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
+  const next = () => {
+    s = (s + 0x6d2b79f5) >>> 0; let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
   return { next, int: (n: number) => Math.floor(next() * n) };
 }
 
@@ -204,13 +227,15 @@ const F = suite('mutation fuzz: every mutated export ends in a value or our type
 F('10,000 payload mutations and 2,000 URI mutations; none leaks the secret into a message', () => {
   const r = rng(Number(process.env.FUZZ_SEED ?? 16016));
   const SECRET = bytes('fuzz-secret-0123456789'), secretHex = Buffer.from(SECRET).toString('hex');
-  const base = payload({ params: [...ALL, { secret: SECRET, name: 'Fuzz:me', type: 1, counter: 9 }], batchSize: 2, batchIndex: 1, batchId: 42 });
+  const base = payload({ params: [...ALL, { secret: SECRET, name: 'Fuzz:me', type: 1, counter: 9 }], batchSize: 2,
+    batchIndex: 1, batchId: 42 });
   const tally = new Map<string, number>();
   const check = (f: () => unknown, input: Uint8Array | string) => {
     let c: string;
     try { f(); c = 'value'; } catch (e) {
       if (!(e instanceof HostError || e instanceof OtpError)) {
-        throw new Error(`untyped failure for ${Buffer.from(input).toString('hex').slice(0, 200)}: ${(e as Error)?.stack ?? e}`);
+        throw new Error(`untyped failure for ${Buffer.from(input).toString('hex').slice(0, 200)}: ` +
+          `${(e as Error)?.stack ?? e}`);
       }
       // A mutation can renumber the secret's field into the name's; a name is quoted as `credential N ('…')`.
       const m = e.message.replace(/credential \d+ \('[^']*'\)/g, '');
@@ -229,7 +254,8 @@ F('10,000 payload mutations and 2,000 URI mutations; none leaks the secret into 
       if (op === 0) m[at % m.length] = r.int(256);
       else if (op === 1) m[at % m.length] ^= 1 << r.int(8);
       else if (op === 2) m = m.subarray(0, at);
-      else if (op === 3) m = Uint8Array.from([...m.subarray(0, at), ...Array.from({ length: 1 + r.int(12) }, () => r.int(256)), ...m.subarray(at)]);
+      else if (op === 3) m = Uint8Array.from([...m.subarray(0, at),
+        ...Array.from({ length: 1 + r.int(12) }, () => r.int(256)), ...m.subarray(at)]);
       else m = Uint8Array.from([...m.subarray(0, at), ...m.subarray(Math.min(m.length, at + 1 + r.int(8)))]);
     }
     check(() => decodePayload(m), m);
@@ -239,7 +265,8 @@ F('10,000 payload mutations and 2,000 URI mutations; none leaks the secret into 
     let u = uri;
     for (let j = 0; j < 1 + r.int(3); j++) {
       const at = r.int(u.length + 1);
-      u = r.int(2) ? u.slice(0, at) + alphabet[r.int(alphabet.length)] + u.slice(at) : u.slice(0, at) + u.slice(at + 1 + r.int(4));
+      u = r.int(2) ? u.slice(0, at) + alphabet[r.int(alphabet.length)] + u.slice(at)
+        : u.slice(0, at) + u.slice(at + 1 + r.int(4));
     }
     check(() => parseMigrationUri(u), u);
   }

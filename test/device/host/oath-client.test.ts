@@ -23,21 +23,28 @@ test('SELECT answer of a real 5.2.4 key: version and salt, no challenge when unl
 });
 
 test('PUT of TOTP SHA-1 "Example:alice" matches ykman byte for byte (key padded to 14 bytes)', () => {
-  const a = oath.put({ id: 'Example:alice', type: 'totp', algorithm: 'SHA1', digits: 6, secret: h('48656C6C6F21DEADBEEF') });
+  const a = oath.put({
+    id: 'Example:alice', type: 'totp', algorithm: 'SHA1', digits: 6, secret: h('48656C6C6F21DEADBEEF'),
+  });
   assert.is(x(a), x(h('00 01 00 00 21 71 0D "Example:alice" 73 10 21 06 48656C6C6F21DEADBEEF00000000')));
 });
 
 test('PUT with touch ends 78 02 (a tag and one byte, no length)', () => {
-  const a = oath.put({ id: 'Example:alice', type: 'totp', algorithm: 'SHA1', digits: 6, secret: h('48656C6C6F21DEADBEEF'), touch: true });
+  const a = oath.put({
+    id: 'Example:alice', type: 'totp', algorithm: 'SHA1', digits: 6, secret: h('48656C6C6F21DEADBEEF'), touch: true,
+  });
   assert.ok(x(a).endsWith('00000000' + '7802'));
   assert.is(a[4], 0x23);
 });
 
 test('PUT of HOTP, 8 digits, counter 5 carries 73 10 11 08 … 7A 04 00000005', () => {
-  const a = x(oath.put({ id: 'dave', type: 'hotp', algorithm: 'SHA1', digits: 8, secret: h('48656C6C6F21DEADBEEF'), counter: 5 }));
+  const a = x(oath.put({
+    id: 'dave', type: 'hotp', algorithm: 'SHA1', digits: 8, secret: h('48656C6C6F21DEADBEEF'), counter: 5,
+  }));
   assert.ok(a.includes('73101108'));
   assert.ok(a.endsWith('7A0400000005'));
-  assert.not.ok(x(oath.put({ id: 'd', type: 'hotp', algorithm: 'SHA1', digits: 6, secret: h('0102'), counter: 0 })).includes('7A04'), 'no 7A for counter 0');
+  assert.not.ok(x(oath.put({ id: 'd', type: 'hotp', algorithm: 'SHA1', digits: 6, secret: h('0102'), counter: 0 }))
+    .includes('7A04'), 'no 7A for counter 0');
 });
 
 test('PUT type/algorithm byte: SHA256 TOTP 22, SHA512 HOTP 13', () => {
@@ -84,7 +91,8 @@ test('CALCULATE of TOTP sends pack(">q", t // period)', () => {
 
 test('CALCULATE ALL answer: 76 code, 7C touch, 77 HOTP', () => {
   assert.is(x(oath.calculateAll(0)), '00A400010A74080000000000000000');
-  const r = oath.parseCalculateAll(h('71 0B "60/Slow:bob" 76 05 06 F15A84D9 71 0C "Touchy:carol" 7C 01 06 71 04 "dave" 77 01 08'));
+  const r = oath.parseCalculateAll(
+    h('71 0B "60/Slow:bob" 76 05 06 F15A84D9 71 0C "Touchy:carol" 7C 01 06 71 04 "dave" 77 01 08'));
   assert.equal(r, [
     { id: '60/Slow:bob', digits: 6, kind: 'code', code: String((0xf15a84d9 & 0x7fffffff) % 1e6).padStart(6, '0') },
     { id: 'Touchy:carol', digits: 6, kind: 'touch' },
@@ -93,7 +101,8 @@ test('CALCULATE ALL answer: 76 code, 7C touch, 77 HOTP', () => {
 });
 
 test('RENAME keeps the period prefix the caller gives', () => {
-  assert.is(x(oath.rename('60/Slow:bob', '60/NewIss:bobby')), x(h('00 05 00 00 1E 71 0B "60/Slow:bob" 71 0F "60/NewIss:bobby"')));
+  assert.is(x(oath.rename('60/Slow:bob', '60/NewIss:bobby')),
+    x(h('00 05 00 00 1E 71 0B "60/Slow:bob" 71 0F "60/NewIss:bobby"')));
 });
 
 test('VALIDATE: HMAC-SHA1 of the device challenge, then ours; the answer must prove the key', () => {
@@ -110,12 +119,15 @@ test('VALIDATE: HMAC-SHA1 of the device challenge, then ours; the answer must pr
 test('SET CODE: 73 11 21 key, 74 08 challenge, 75 14 HMAC(key, challenge)', () => {
   const key = h('00112233445566778899AABBCCDDEEFF'), c = h('0102030405060708');
   const a = x(oath.setCode(key, c));
-  assert.is(a, '00030000' + '33' + '731121' + x(key) + '7408' + x(c) + '7514' + createHmac('sha1', key).update(c).digest('hex').toUpperCase());
+  assert.is(a, '00030000' + '33' + '731121' + x(key) + '7408' + x(c) + '7514' +
+    createHmac('sha1', key).update(c).digest('hex').toUpperCase());
 });
 
 test('vendor GET INFO is read tag by tag; drift is signed ppm × 1000', () => {
-  const i = oath.parseInfo(h('80 02 "S1" 81 05 "FOB-1" 82 03 050701 83 01 03 84 01 40 85 08 0000018BCFE56800 86 04 FFFFB1E0 87 08 0000018BCFE56800 88 01 01 89 01 07'));
-  assert.equal(i, { serial: 'S1', model: 'FOB-1', firmware: '5.7.1', credentials: 3, capacity: 64, rtcMs: 1700000000000, driftPpm: -20, manufacturedMs: 1700000000000, accessCode: true, retries: 7 });
+  const i = oath.parseInfo(h('80 02 "S1" 81 05 "FOB-1" 82 03 050701 83 01 03 84 01 40 85 08 0000018BCFE56800 ' +
+    '86 04 FFFFB1E0 87 08 0000018BCFE56800 88 01 01 89 01 07'));
+  assert.equal(i, { serial: 'S1', model: 'FOB-1', firmware: '5.7.1', credentials: 3, capacity: 64, rtcMs: 1700000000000,
+    driftPpm: -20, manufacturedMs: 1700000000000, accessCode: true, retries: 7 });
   assert.throws(() => oath.parseInfo(h('80 02 "S1"')), /malformed/);
 });
 
@@ -127,7 +139,8 @@ test('vendor SET TIME, READ CLOCK and CALCULATE ONCE', () => {
   assert.is(x(oath.calculateOnce('a', 2, false)), x(h('80 13 00 00 0D 71 01 "a" 74 08 0000000000000002')));
   assert.is(oath.calculateOnce('a', 2, true)[2], 1, 'P1=01 under a simulated clock');
   assert.is(oath.calculateOnce('a', 2, false, true)[3], 1, 'P2=01 asks for the pair');
-  assert.equal(oath.parsePair(h('76 05 06 66EF7655 76 05 06 61C5938A')), ['969429', '338314'], 'RFC 4226 counters 3 and 4');
+  assert.equal(oath.parsePair(h('76 05 06 66EF7655 76 05 06 61C5938A')), ['969429', '338314'],
+    'RFC 4226 counters 3 and 4');
   assert.throws(() => oath.parsePair(h('76 05 06 66EF7655')), /CALCULATE ONCE/, 'one code is not a pair');
 });
 
@@ -145,9 +158,11 @@ test('credential ids: [period/][issuer:]name, the period only when not 30', () =
   assert.is(formatId({ account: 'bob', type: 'totp', period: 30 }), 'bob');
   assert.is(formatId({ account: 'dave', type: 'hotp', period: 60 }), 'dave');
   assert.equal(parseId('60/Slow:bob', 'totp'), { name: 'bob', issuer: 'Slow', period: 60 });
-  assert.equal(parseId('Amazon Web Services:alice@123456789012', 'totp'), { name: 'alice@123456789012', issuer: 'Amazon Web Services', period: 30 });
+  assert.equal(parseId('Amazon Web Services:alice@123456789012', 'totp'),
+    { name: 'alice@123456789012', issuer: 'Amazon Web Services', period: 30 });
   assert.equal(parseId('x:y:z', 'hotp'), { name: 'y:z', issuer: 'x', period: 0 });
-  assert.throws(() => formatId({ account: 'a'.repeat(60), issuer: 'Issuer', type: 'totp', period: 30 }), (e: any) => e.code === 'E_ID_TOO_LONG');
+  assert.throws(() => formatId({ account: 'a'.repeat(60), issuer: 'Issuer', type: 'totp', period: 30 }),
+    (e: any) => e.code === 'E_ID_TOO_LONG');
   assert.is(formatId({ account: 'é'.repeat(32), type: 'totp', period: 30 }).length, 32, '64 bytes of UTF-8 fit');
 });
 
@@ -155,14 +170,16 @@ test('queries: an exact id wins, else a case-insensitive substring; none or seve
   const ids = ['GitHub:alice', 'GitHub:alice2', 'bob'];
   assert.equal(matches(ids, 'GitHub:alice'), ['GitHub:alice']);
   assert.equal(matches(ids, 'github'), ['GitHub:alice', 'GitHub:alice2']);
-  assert.throws(() => matchOne(ids, 'github'), (e: any) => e.code === 'E_AMBIGUOUS' && e.message.includes('GitHub:alice2'));
+  assert.throws(() => matchOne(ids, 'github'),
+    (e: any) => e.code === 'E_AMBIGUOUS' && e.message.includes('GitHub:alice2'));
   assert.throws(() => matchOne(ids, 'carol'), (e: any) => e.code === 'E_NO_MATCH' && e.message.includes('bob'));
 });
 
 test('--trace shows PUT and SET CODE as <redacted>, everything else in full', () => {
   const put = oath.put({ id: 'a', type: 'totp', algorithm: 'SHA1', digits: 6, secret: h('DEADBEEFDEADBEEFDEADBEEF') });
   assert.is(traceCommand(put), `> 00 01 00 00 ${x(put.subarray(4, 5))} <redacted>`);
-  assert.is(traceCommand(oath.setCode(h('00112233445566778899AABBCCDDEEFF'), h('0102030405060708'))), '> 00 03 00 00 33 <redacted>');
+  assert.is(traceCommand(oath.setCode(h('00112233445566778899AABBCCDDEEFF'), h('0102030405060708'))),
+    '> 00 03 00 00 33 <redacted>');
   assert.is(traceCommand(oath.list()), '> 00 A1 00 00 00');
   assert.is(traceAnswer(h('9000')), '< 90 00');
 });

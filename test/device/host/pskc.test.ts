@@ -44,15 +44,18 @@ test('RFC 6030 Figure 2, plain HOTP key', () => {
   assert.is(Buffer.from(k.enrollment.secret).toString(), '1234');
   assert.equal(
     { ...k.enrollment, secret: undefined },
-    { account: '12345678', issuer: 'Issuer-A', secret: undefined, type: 'hotp', algorithm: 'SHA1', digits: 6, period: 30, counter: 0 },
+    { account: '12345678', issuer: 'Issuer-A', secret: undefined, type: 'hotp', algorithm: 'SHA1', digits: 6,
+      period: 30, counter: 0 },
   );
 });
 
 test('RFC 6030 Figure 3, supplementary data: device, user, 8 digits; the account is the UserId', () => {
   const [k] = parsePskc(vector('rfc6030-figure3.pskcxml')).keys;
   assert.is(hexOf(k!.enrollment.secret), RFC_SECRET);
-  assert.equal([k!.serial, k!.manufacturer, k!.userId, k!.issuer], ['987654321', 'Manufacturer', 'UID=jsmith,DC=example-bank,DC=net', 'Issuer']);
-  assert.equal([k!.enrollment.digits, k!.enrollment.counter, k!.enrollment.account], [8, 0, 'UID=jsmith,DC=example-bank,DC=net']);
+  assert.equal([k!.serial, k!.manufacturer, k!.userId, k!.issuer],
+    ['987654321', 'Manufacturer', 'UID=jsmith,DC=example-bank,DC=net', 'Issuer']);
+  assert.equal([k!.enrollment.digits, k!.enrollment.counter, k!.enrollment.account],
+    [8, 0, 'UID=jsmith,DC=example-bank,DC=net']);
   assert.is(checkEnrollment(k!.enrollment).id, 'Issuer:UID=jsmith,DC=example-bank,DC=net');
 });
 
@@ -62,13 +65,15 @@ test('RFC 6030 Figure 6, pre-shared AES-128-CBC key with HMAC-SHA1 ValueMAC', ()
   const { keys, encrypted } = parsePskc(x, { key: FIG6_KEY });
   assert.is(encrypted, 'psk');
   assert.is(hexOf(keys[0]!.enrollment.secret), RFC_SECRET);
-  assert.equal([keys[0]!.enrollment.counter, keys[0]!.enrollment.digits, keys[0]!.enrollment.account], [0, 8, '987654321']);
+  assert.equal([keys[0]!.enrollment.counter, keys[0]!.enrollment.digits, keys[0]!.enrollment.account],
+    [0, 8, '987654321']);
 });
 
 test('RFC 6030 Figure 6 without a key asks for --pskc-key; a password is the wrong kind', () => {
   const x = vector('rfc6030-figure6.pskcxml');
   assert.match(refusal(() => parsePskc(x), 'E_PSKC_KEY').message, /--pskc-key/);
-  assert.match(refusal(() => parsePskc(x, { password: 'qwerty' }), 'E_PSKC_KEY').message, /pre-shared key, not a password/);
+  assert.match(refusal(() => parsePskc(x, { password: 'qwerty' }), 'E_PSKC_KEY').message,
+    /pre-shared key, not a password/);
 });
 
 test('RFC 6030 Figure 6 with a wrong key: E_PSKC_KEY naming the package, and a key of the wrong size says so', () => {
@@ -77,7 +82,8 @@ test('RFC 6030 Figure 6 with a wrong key: E_PSKC_KEY naming the package, and a k
   assert.match(e.message, /^KeyPackage 1 \(Id '12345678', serial '987654321'\): wrong --pskc-key or --pskc-password/);
   assert.is(e.packageIndex, 1);
   assert.is(e.keyId, '12345678');
-  assert.match(refusal(() => parsePskc(x, { key: hex('1234') }), 'E_PSKC_KEY').message, /16-byte key; the key given has 2 bytes/);
+  assert.match(refusal(() => parsePskc(x, { key: hex('1234') }), 'E_PSKC_KEY').message,
+    /16-byte key; the key given has 2 bytes/);
 });
 
 test('RFC 6030 Figure 7, PBKDF2 password-derived key (qwerty)', () => {
@@ -88,29 +94,34 @@ test('RFC 6030 Figure 7, PBKDF2 password-derived key (qwerty)', () => {
   assert.is(hexOf(keys[0]!.enrollment.secret), RFC_SECRET);
   assert.equal([keys[0]!.id, keys[0]!.enrollment.issuer, keys[0]!.enrollment.counter], ['123456', 'Example-Issuer', 0]);
   // The RFC's derived key, given directly, opens it too.
-  assert.is(hexOf(parsePskc(x, { key: hex('651e63cd57008476af1ff6422cd02e41') }).keys[0]!.enrollment.secret), RFC_SECRET);
+  assert.is(hexOf(parsePskc(x, { key: hex('651e63cd57008476af1ff6422cd02e41') }).keys[0]!.enrollment.secret),
+    RFC_SECRET);
 });
 
 test('RFC 6030 Figure 7 with a wrong password, or none', () => {
   const x = vector('rfc6030-figure7.pskcxml');
-  assert.match(refusal(() => parsePskc(x, { password: 'qwertz' }), 'E_PSKC_KEY').message, /KeyPackage 1 .*wrong --pskc-key or --pskc-password/);
+  assert.match(refusal(() => parsePskc(x, { password: 'qwertz' }), 'E_PSKC_KEY').message,
+    /KeyPackage 1 .*wrong --pskc-key or --pskc-password/);
   assert.match(refusal(() => parsePskc(x), 'E_PSKC_KEY').message, /give --pskc-password/);
 });
 
 test('PBKDF2 iteration counts past the cap are refused before any work', () => {
   const x = vector('rfc6030-figure7.pskcxml').replace('<IterationCount>1000<', '<IterationCount>1000000000<');
   const t = process.hrtime.bigint();
-  assert.match(refusal(() => parsePskc(x, { password: 'qwerty' }), 'E_PSKC_LIMIT').message, /IterationCount 1000000000/);
+  assert.match(refusal(() => parsePskc(x, { password: 'qwerty' }), 'E_PSKC_LIMIT').message,
+    /IterationCount 1000000000/);
   assert.ok(process.hrtime.bigint() - t < 5_000_000_000n, 'a billion PBKDF2 rounds would take minutes');
 });
 
 test('Feitian batch: 13-digit serials, HOTP and 60 s TOTP (pskc:totp), each its own enrollment', () => {
   const { keys } = parsePskc(fixture('feitian-linotp.pskcxml'), { now: Date.parse('2026-01-01') });
-  assert.equal(keys.map((k) => k.serial), ['1000133508267', '1000133508255', '2600124809778', '2600124809787', '2600135004012', '2600135004013']);
+  assert.equal(keys.map((k) => k.serial),
+    ['1000133508267', '1000133508255', '2600124809778', '2600124809787', '2600135004012', '2600135004013']);
   assert.equal(keys.map((k) => k.enrollment.type), ['hotp', 'hotp', 'totp', 'totp', 'totp', 'totp']);
   assert.equal(keys.map((k) => k.packageIndex), [1, 2, 3, 4, 5, 6]);
   const t = keys[2]!;
-  assert.equal([t.enrollment.period, t.enrollment.digits, t.startTime, t.expiryDate], [60, 6, 0, '2037-12-31T00:00:00Z']);
+  assert.equal([t.enrollment.period, t.enrollment.digits, t.startTime, t.expiryDate],
+    [60, 6, 0, '2037-12-31T00:00:00Z']);
   assert.is(Buffer.from(t.enrollment.secret).toString('base64'), 'MRffGnGNJKmo8uSW313HCvGNIYM=');
   assert.is(checkEnrollment(t.enrollment).id, '60/Feitian Technology Co.,Ltd:2600124809778');
 });
@@ -119,7 +130,8 @@ test('serial picks one KeyPackage out of a batch; an unknown serial lists what t
   const x = fixture('feitian-linotp.pskcxml');
   const { keys } = parsePskc(x, { serial: '2600135004012' });
   assert.equal(keys.map((k) => [k.packageIndex, k.id]), [[5, '2600135004012']]);
-  assert.match(refusal(() => parsePskc(x, { serial: '42' }), 'E_PSKC_SERIAL').message, /no KeyPackage has serial '42' .*'1000133508267'/);
+  assert.match(refusal(() => parsePskc(x, { serial: '42' }), 'E_PSKC_SERIAL').message,
+    /no KeyPackage has serial '42' .*'1000133508267'/);
 });
 
 test('both TOTP URN spellings in use read the same (pskc:totp and pskc#totp)', () => {
@@ -134,7 +146,8 @@ test('both TOTP URN spellings in use read the same (pskc:totp and pskc#totp)', (
 test('an expired key (Policy ExpiryDate passed) is refused naming the date; a future StartDate is a warning', () => {
   const x = fixture('feitian-gooze.pskcxml');
   const e = refusal(() => parsePskc(x, { now: Date.parse('2026-01-01') }), 'E_PSKC_EXPIRED');
-  assert.match(e.message, /^KeyPackage 1 \(Id '2600215704919', serial '2600215704919'\): its key expired on '2022-09-01T00:00:00Z'/);
+  assert.match(e.message,
+    /^KeyPackage 1 \(Id '2600215704919', serial '2600215704919'\): its key expired on '2022-09-01T00:00:00Z'/);
   const early = parsePskc(x, { now: Date.parse('2012-01-01') }).keys;
   assert.equal(early.map((k) => k.warnings.length), [1, 1]);
   assert.match(early[0]!.warnings[0]!, /only from 2012-09-19/);
@@ -159,12 +172,14 @@ test('AES-256-CBC with an HMAC-SHA384 MAC', () => {
   const key = hex('1234567890123456789012345678901234567890123456789012345678901234');
   const [k] = parsePskc(fixture('aes256-cbc.pskcxml'), { key }).keys;
   assert.is(Buffer.from(k!.enrollment.secret).toString(), '12345678901234567890');
-  assert.match(refusal(() => parsePskc(fixture('aes256-cbc.pskcxml'), { key: FIG6_KEY }), 'E_PSKC_KEY').message, /AES-256-CBC, which takes a 32-byte key/);
+  assert.match(refusal(() => parsePskc(fixture('aes256-cbc.pskcxml'), { key: FIG6_KEY }), 'E_PSKC_KEY').message,
+    /AES-256-CBC, which takes a 32-byte key/);
 });
 
 test('AES-128 key wrap (RFC 3394): unwrapped, and a wrong key fails its integrity check', () => {
   const x = fixture('kw-aes128.pskcxml');
-  assert.is(hexOf(parsePskc(x, { key: hex('000102030405060708090a0b0c0d0e0f') }).keys[0]!.enrollment.secret), '00112233445566778899aabbccddeeff');
+  assert.is(hexOf(parsePskc(x, { key: hex('000102030405060708090a0b0c0d0e0f') }).keys[0]!.enrollment.secret),
+    '00112233445566778899aabbccddeeff');
   refusal(() => parsePskc(x, { key: hex('000102030405060708090a0b0c0d0e0e') }), 'E_PSKC_KEY');
 });
 
@@ -199,16 +214,21 @@ test('an unsupported algorithm is refused naming its URI; so are other Suites an
   const ocra = fig2.replace('keyprov:pskc:hotp', 'keyprov:pskc#OCRA-1');
   assert.match(refusal(() => parsePskc(ocra), 'E_PSKC_UNSUPPORTED').message,
     /^KeyPackage 1 \(Id '12345678'\): algorithm 'urn:ietf:params:xml:ns:keyprov:pskc#OCRA-1'/);
-  const params = (inner: string) => fig2.replace('<Issuer>Issuer-A</Issuer>', `<Issuer>Issuer-A</Issuer><AlgorithmParameters>${inner}</AlgorithmParameters>`);
-  assert.match(refusal(() => parsePskc(params('<Suite>HMAC-MD5</Suite>')), 'E_PSKC_UNSUPPORTED').message, /Suite 'HMAC-MD5'/);
-  assert.match(refusal(() => parsePskc(params('<ResponseFormat Length="8" Encoding="ALPHANUMERIC"/>')), 'E_PSKC_UNSUPPORTED').message, /ALPHANUMERIC/);
-  assert.is(parsePskc(params('<Suite>HMAC-SHA-256</Suite><ResponseFormat Length="7" Encoding="DECIMAL"/>')).keys[0]!.enrollment.algorithm, 'SHA256');
+  const params = (inner: string) => fig2.replace('<Issuer>Issuer-A</Issuer>',
+    `<Issuer>Issuer-A</Issuer><AlgorithmParameters>${inner}</AlgorithmParameters>`);
+  assert.match(refusal(() => parsePskc(params('<Suite>HMAC-MD5</Suite>')), 'E_PSKC_UNSUPPORTED').message,
+    /Suite 'HMAC-MD5'/);
+  assert.match(refusal(() => parsePskc(params('<ResponseFormat Length="8" Encoding="ALPHANUMERIC"/>')),
+    'E_PSKC_UNSUPPORTED').message, /ALPHANUMERIC/);
+  assert.is(parsePskc(params('<Suite>HMAC-SHA-256</Suite><ResponseFormat Length="7" Encoding="DECIMAL"/>'))
+    .keys[0]!.enrollment.algorithm, 'SHA256');
   const camellia = vector('rfc6030-figure6.pskcxml').replaceAll('xmlenc#aes128-cbc', 'xmldsig-more#camellia128-cbc');
   assert.match(refusal(() => parsePskc(camellia, { key: FIG6_KEY }), 'E_PSKC_UNSUPPORTED').message, /camellia128-cbc/);
 });
 
 test('a TOTP Time other than 0 is refused: the token counts from T0 = 0', () => {
-  const x = fixture('feitian-linotp.pskcxml').replace('<Time>\n          <PlainValue>0<', '<Time>\n          <PlainValue>7<');
+  const x = fixture('feitian-linotp.pskcxml')
+    .replace('<Time>\n          <PlainValue>0<', '<Time>\n          <PlainValue>7<');
   assert.match(refusal(() => parsePskc(x), 'E_PSKC_UNSUPPORTED').message, /^KeyPackage 3 .*its Time is 7/);
 });
 
@@ -216,7 +236,8 @@ test('policies the token cannot enforce refuse the key (RFC 6030 §5): PINPolicy
   assert.match(refusal(() => parsePskc(fixture('rfc6030-figure5.pskcxml')), 'E_PSKC_UNSUPPORTED').message, /PINPolicy/);
   const fig2 = vector('rfc6030-figure2.pskcxml');
   const usage = (u: string) => fig2.replace('</Data>', `</Data><Policy>${u}</Policy>`);
-  assert.match(refusal(() => parsePskc(usage('<KeyUsage>Encrypt</KeyUsage>')), 'E_PSKC_UNSUPPORTED').message, /not OTP/);
+  assert.match(refusal(() => parsePskc(usage('<KeyUsage>Encrypt</KeyUsage>')), 'E_PSKC_UNSUPPORTED').message,
+    /not OTP/);
   assert.is(parsePskc(usage('<KeyUsage>OTP</KeyUsage>')).keys.length, 1);
 });
 
@@ -229,11 +250,13 @@ test('a missing secret is refused naming the KeyPackage', () => {
 test('a duplicate Key Id is refused naming both KeyPackages', () => {
   const x = fixture('feitian-linotp.pskcxml').replace('Key Id="1000133508255"', 'Key Id="1000133508267"');
   const e = refusal(() => parsePskc(x), 'E_PSKC_DUPLICATE');
-  assert.match(e.message, /^KeyPackage 2 \(Id '1000133508267', serial '1000133508255'\): its Key Id is also KeyPackage 1's/);
+  assert.match(e.message,
+    /^KeyPackage 2 \(Id '1000133508267', serial '1000133508255'\): its Key Id is also KeyPackage 1's/);
 });
 
 test('names from the file are shown without control characters', () => {
-  const x = vector('rfc6030-figure2.pskcxml').replace('Id="12345678"', 'Id="a&#x9b;31mX&#x202e;b"').replace(':hotp', ':nope');
+  const x = vector('rfc6030-figure2.pskcxml').replace('Id="12345678"', 'Id="a&#x9b;31mX&#x202e;b"')
+    .replace(':hotp', ':nope');
   const e = refusal(() => parsePskc(x), 'E_PSKC_UNSUPPORTED');
   assert.not.match(e.message, /[\u0000-\u001f\u009b\u202e]/);
   assert.match(e.message, /Id 'a\?31mX\?b'/);
@@ -241,10 +264,13 @@ test('names from the file are shown without control characters', () => {
 
 test('not PSKC: not XML, another root, a pre-RFC draft namespace', () => {
   assert.match(refusal(() => parsePskc('{"json": true}'), 'E_PSKC_XML').message, /not well-formed XML/);
-  assert.match(refusal(() => parsePskc('<svg xmlns="http://www.w3.org/2000/svg"/>'), 'E_PSKC_XML').message, /root element is 'svg'/);
-  refusal(() => parsePskc('<KeyContainer Version="1.0" xmlns="urn:ietf:params:xml:ns:keyprov:pskc:1.0"/>'), 'E_PSKC_UNSUPPORTED');
+  assert.match(refusal(() => parsePskc('<svg xmlns="http://www.w3.org/2000/svg"/>'), 'E_PSKC_XML').message,
+    /root element is 'svg'/);
+  refusal(() => parsePskc('<KeyContainer Version="1.0" xmlns="urn:ietf:params:xml:ns:keyprov:pskc:1.0"/>'),
+    'E_PSKC_UNSUPPORTED');
   refusal(() => parsePskc(new Uint8Array([0x3c, 0xff, 0xfe, 0x3e])), 'E_PSKC_XML');
-  refusal(() => parsePskc('<KeyContainer Version="1.0" xmlns="urn:ietf:params:xml:ns:keyprov:pskc"/>'), 'E_PSKC_NO_SECRET');
+  refusal(() => parsePskc('<KeyContainer Version="1.0" xmlns="urn:ietf:params:xml:ns:keyprov:pskc"/>'),
+    'E_PSKC_NO_SECRET');
 });
 
 test('UTF-16 with a BOM and UTF-8 with a BOM read like UTF-8', () => {
@@ -267,7 +293,8 @@ const LAUGHS = `<?xml version="1.0"?>
 test('a billion-laughs PSKC is refused for its DOCTYPE, without expansion', () => {
   const t = process.hrtime.bigint(), before = process.memoryUsage().heapUsed;
   const e = refusal(() => parsePskc(LAUGHS), 'E_PSKC_DOCTYPE');
-  assert.is(e.message, 'PSKC files carry no DOCTYPE; this one does (refused: entity expansion and external entities are attacks)');
+  assert.is(e.message,
+    'PSKC files carry no DOCTYPE; this one does (refused: entity expansion and external entities are attacks)');
   assert.is(needsSecretCode(LAUGHS), 'E_PSKC_DOCTYPE');
   // Expanded, &lol9; is 3 GB: neither the time nor the memory of that was spent.
   assert.ok(process.hrtime.bigint() - t < 5_000_000_000n);
@@ -296,8 +323,10 @@ test('an external-entity PSKC is refused without opening the file it names (a FI
         [`<!ENTITY % p SYSTEM "file://${fifo}"> %p;`, 'x'],
       ] as const) {
         const x = `<?xml version="1.0"?><!DOCTYPE KeyContainer [ ${decl} ]><KeyContainer Version="1.0" ` +
-          'xmlns="urn:ietf:params:xml:ns:keyprov:pskc"><KeyPackage><Key Id="1" Algorithm="urn:ietf:params:xml:ns:keyprov:pskc:hotp">' +
-          `<Issuer>${use}</Issuer><Data><Secret><PlainValue>MTIzNA==</PlainValue></Secret></Data></Key></KeyPackage></KeyContainer>`;
+          'xmlns="urn:ietf:params:xml:ns:keyprov:pskc"><KeyPackage>' +
+          '<Key Id="1" Algorithm="urn:ietf:params:xml:ns:keyprov:pskc:hotp">' +
+          `<Issuer>${use}</Issuer><Data><Secret><PlainValue>MTIzNA==</PlainValue></Secret></Data></Key>` +
+          '</KeyPackage></KeyContainer>';
         const e = refusal(() => parsePskc(x), 'E_PSKC_DOCTYPE');
         assert.not.match(e.message, /MARKER|root:/);
       }
@@ -331,7 +360,9 @@ test('a 10,000-token vendor batch (about 7 MB, indented) is within the bounds', 
   const a = x.indexOf('<KeyPackage>'), b = x.lastIndexOf('</KeyContainer>');
   const pkg = x.slice(a, x.indexOf('</KeyPackage>') + '</KeyPackage>'.length);
   let body = '';
-  for (let i = 0; i < PSKC_LIMITS.keyPackages; i++) body += '\n  ' + pkg.replaceAll('1000133508267', String(1000133500000 + i));
+  for (let i = 0; i < PSKC_LIMITS.keyPackages; i++) {
+    body += '\n  ' + pkg.replaceAll('1000133508267', String(1000133500000 + i));
+  }
   const { keys } = parsePskc(x.slice(0, a) + body + '\n' + x.slice(b));
   assert.is(keys.length, PSKC_LIMITS.keyPackages);
   assert.is(keys.at(-1)!.serial, String(1000133500000 + PSKC_LIMITS.keyPackages - 1));
@@ -341,15 +372,22 @@ test('a 10,000-token vendor batch (about 7 MB, indented) is within the bounds', 
 const SEED = Number(process.env.FUZZ_SEED ?? 20260516);
 function rng(seed: number) {
   let s = seed >>> 0;
-  const next = () => { s = (s + 0x6d2b79f5) >>> 0; let t = s; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
-  return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(a: readonly T[]) => a[Math.floor(next() * a.length)]! };
+  const next = () => {
+    s = (s + 0x6d2b79f5) >>> 0; let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next, int: (n: number) => Math.floor(next() * n), pick: <T>(a: readonly T[]) => a[Math.floor(next() * a.length)]!,
+  };
 }
 
 const NAMES = ['KeyContainer', 'KeyPackage', 'Key', 'Data', 'Secret', 'Counter', 'Time', 'TimeInterval', 'TimeDrift',
   'PlainValue', 'EncryptedValue', 'ValueMAC', 'MACMethod', 'MACKey', 'EncryptionKey', 'DerivedKey', 'Policy',
   'ResponseFormat', 'AlgorithmParameters', 'Suite', 'DeviceInfo', 'SerialNo', 'IterationCount', 'KeyLength', 'Salt'];
-const VALUES = ['', '0', '-1', '99999999999999999999999', 'AAAA', '====', 'DECIMAL', 'HEX', '1.0', '2.0', '&amp;', '\u0000',
-  'urn:ietf:params:xml:ns:keyprov:pskc#totp', 'http://www.w3.org/2001/04/xmlenc#kw-aes256', '<!DOCTYPE x>', ']]>'];
+const VALUES = ['', '0', '-1', '99999999999999999999999', 'AAAA', '====', 'DECIMAL', 'HEX', '1.0', '2.0', '&amp;',
+  '\u0000', 'urn:ietf:params:xml:ns:keyprov:pskc#totp', 'http://www.w3.org/2001/04/xmlenc#kw-aes256', '<!DOCTYPE x>',
+  ']]>'];
 
 /** [start, end) of a random element, from its open tag to the next close tag of that name. */
 function wholeElement(src: string, r: ReturnType<typeof rng>): [number, number] | undefined {
@@ -407,7 +445,8 @@ test('mutation fuzz: 12,000 PSKC files from the figures, each a value or a PskcE
     [vector('rfc6030-figure2.pskcxml'), {}], [vector('rfc6030-figure3.pskcxml'), {}],
     [vector('rfc6030-figure6.pskcxml'), { key: FIG6_KEY }], [vector('rfc6030-figure7.pskcxml'), { password: 'qwerty' }],
     [fixture('feitian-linotp.pskcxml'), { now: 0 }], [fixture('multiotp-totp_aes.pskcxml'), { key: FIG6_KEY }],
-    [fixture('kw-aes128.pskcxml'), { key: hex('000102030405060708090a0b0c0d0e0f') }], [twoPackages(), { key: FIG6_KEY }],
+    [fixture('kw-aes128.pskcxml'), { key: hex('000102030405060708090a0b0c0d0e0f') }],
+    [twoPackages(), { key: FIG6_KEY }],
   ];
   const r = rng(SEED);
   const seen = new Map<string, number>();
@@ -433,7 +472,9 @@ test('mutation fuzz: 12,000 PSKC files from the figures, each a value or a PskcE
   const total = [...seen.values()].reduce((a, b) => a + b, 0);
   assert.is(total, N);
   // The mutations reach past the XML into the PSKC checks: values, bad XML and several typed refusals.
-  for (const c of ['value', 'E_PSKC_XML', 'E_PSKC_MAC', 'E_PSKC_KEY', 'E_PSKC_UNSUPPORTED']) assert.ok((seen.get(c) ?? 0) > 0, `${c}: ${[...seen]}`);
+  for (const c of ['value', 'E_PSKC_XML', 'E_PSKC_MAC', 'E_PSKC_KEY', 'E_PSKC_UNSUPPORTED']) {
+    assert.ok((seen.get(c) ?? 0) > 0, `${c}: ${[...seen]}`);
+  }
   process.stderr.write(`pskc fuzz (seed ${SEED}): ${[...seen].map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
 });
 

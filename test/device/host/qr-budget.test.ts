@@ -22,11 +22,15 @@ let b: Box;
 bombs.before(() => { b = box(); });
 bombs.after(() => b.done());
 
-const GAVE_UP = /^token: gave up on the image: 1\.0 s of searching went by without finding a QR code .*crop it to the code$/;
+const GAVE_UP =
+  /^token: gave up on the image: 1\.0 s of searching went by without finding a QR code .*crop it to the code$/;
 const SHAPES: [string, () => Buffer, RegExp][] = [
-  ['a 4000×4000 checkerboard of 2 px squares (22 KB)', () => checkerboard(4000, 2), /^token: (gave up on the image|no readable QR code in the image)/],
-  ['a 4000×4000 tiling of finder patterns (31 KB)', () => finderTiling(4000, 1), /^token: (gave up on the image|no readable QR code in the image)/],
-  ['2900×2900 black-and-white noise (1.2 MB)', () => noise(2900, 2900, { binary: true }), /^token: (gave up on the image|no readable QR code in the image)/],
+  ['a 4000×4000 checkerboard of 2 px squares (22 KB)', () => checkerboard(4000, 2),
+    /^token: (gave up on the image|no readable QR code in the image)/],
+  ['a 4000×4000 tiling of finder patterns (31 KB)', () => finderTiling(4000, 1),
+    /^token: (gave up on the image|no readable QR code in the image)/],
+  ['2900×2900 black-and-white noise (1.2 MB)', () => noise(2900, 2900, { binary: true }),
+    /^token: (gave up on the image|no readable QR code in the image)/],
   // Seconds of jsQR per pass, under the pixel cap by far: only the deadline ends it.
   ['a 700×700 checkerboard of 1 px squares (1 KB): small images are bounded too', () => checkerboard(700, 1), GAVE_UP],
 ];
@@ -49,7 +53,8 @@ bombs.run();
 const budget = suite('the deadline is a real one');
 
 budget('a budget overrun is E_QR_TOO_COMPLEX, worded with the budget; the next image still reads', async () => {
-  const err = await readQr(noise(1024, 1024), { budgetMs: 100 }).then(() => null, (e: { code?: string; message?: string }) => e);
+  const err = await readQr(noise(1024, 1024), { budgetMs: 100 })
+    .then(() => null, (e: { code?: string; message?: string }) => e);
   assert.is(err?.code, 'E_QR_TOO_COMPLEX');
   assert.match(err?.message ?? '', /^gave up on the image: 0\.1 s of searching went by without finding a QR code/);
   assert.is(await readQr(smoothQr(AWS_URI, { w: 300, h: 300, x: 20.5, y: 20.5, module: 4.6 }), ROOMY), AWS_URI);
@@ -65,7 +70,8 @@ budget.run();
 const real = suite('real codes still read after the downscale');
 
 real('a large anti-aliased code (2400×2400, 41.2 px modules, blue on cream): the general path', async () => {
-  assert.is(await readQr(smoothQr(AWS_URI, { w: 2400, h: 2400, x: 130.5, y: 141.3, module: 2100 / 57 }), ROOMY), AWS_URI);
+  assert.is(await readQr(smoothQr(AWS_URI, { w: 2400, h: 2400, x: 130.5, y: 141.3, module: 2100 / 57 }), ROOMY),
+    AWS_URI);
 });
 
 real('a small code in the corner of a 3600×2700 screenshot (9.4 px modules, ~3 px after the shrink)', async () => {
@@ -98,9 +104,12 @@ const scale = suite('the downscale averages areas');
 
 scale('a 4000×4000 checkerboard of 1 px squares shrinks to flat mid-grey, not to black or white samples', () => {
   const p = PNG.sync.read(checkerboard(4000, 1));
-  const g = shrink({ data: new Uint8ClampedArray(p.data.buffer, p.data.byteOffset, p.data.length), width: 4000, height: 4000 }, 1_000_000);
+  const g = shrink({ data: new Uint8ClampedArray(p.data.buffer, p.data.byteOffset, p.data.length), width: 4000,
+    height: 4000 }, 1_000_000);
   assert.is(g.width * g.height, 1_000_000);
-  for (let i = 0; i < g.data.length; i += 4) if (Math.abs(g.data[i]! - 127.5) > 1) assert.unreachable(`pixel ${i / 4} is ${g.data[i]}`);
+  for (let i = 0; i < g.data.length; i += 4) {
+    if (Math.abs(g.data[i]! - 127.5) > 1) assert.unreachable(`pixel ${i / 4} is ${g.data[i]}`);
+  }
 });
 
 scale('transparent pixels count as white; at most `max` pixels come out, aspect kept', () => {

@@ -9,7 +9,9 @@ import { AWS_URI, qrPng } from './qrpng.js';
 
 const rgba = async (scale: number, margin: number, o: { dark?: string; light?: string } = {}): Promise<Rgba> => {
   const p = PNG.sync.read(await qrPng(AWS_URI, { scale, margin, ...o }));
-  return { data: new Uint8ClampedArray(p.data.buffer, p.data.byteOffset, p.data.length), width: p.width, height: p.height };
+  return {
+    data: new Uint8ClampedArray(p.data.buffer, p.data.byteOffset, p.data.length), width: p.width, height: p.height,
+  };
 };
 const modules = QR.create(AWS_URI, { errorCorrectionLevel: 'M' }).modules;
 const dark = (img: Rgba, x: number, y: number) => img.data[(y * img.width + x) * 4]! < 128;
@@ -32,7 +34,8 @@ test('a code cropped off-grid (the image edge cuts the first cells) keeps its gr
   const img = await rgba(5, 2);
   const W = img.width - 3, H = img.height - 3;
   const data = new Uint8ClampedArray(W * H * 4);
-  for (let y = 0; y < H; y++) data.set(img.data.subarray(((y + 3) * img.width + 3) * 4, ((y + 3) * img.width + 3 + W) * 4), y * W * 4);
+  for (let y = 0; y < H; y++) data.set(img.data.subarray(((y + 3) * img.width + 3) * 4,
+    ((y + 3) * img.width + 3 + W) * 4), y * W * 4);
   const m = moduleImage({ data, width: W, height: H })!;
   assert.ok(m);
   assert.is(dark(m, 2, 2), !!modules.data[0], 'the finder corner lands on a cell');

@@ -22,8 +22,10 @@ for (const s of SHAPES) {
 }
 
 test('reads an inverted code (light modules on dark), including one cropped to its modules', async () => {
-  assert.is(await readQr(await qrPng(AWS_URI, { scale: 3, margin: 4, dark: '#ffffffff', light: '#000000ff' })), AWS_URI);
-  assert.is(await readQr(await qrPng(AWS_URI, { scale: 2, margin: 0, dark: '#ffffffff', light: '#000000ff' })), AWS_URI);
+  assert.is(await readQr(await qrPng(AWS_URI, { scale: 3, margin: 4, dark: '#ffffffff', light: '#000000ff' })),
+    AWS_URI);
+  assert.is(await readQr(await qrPng(AWS_URI, { scale: 2, margin: 0, dark: '#ffffffff', light: '#000000ff' })),
+    AWS_URI);
 });
 
 test('reads a code on a transparent background (alpha composited over white)', async () => {
@@ -32,7 +34,8 @@ test('reads a code on a transparent background (alpha composited over white)', a
 });
 
 test('reads coloured codes (dark blue on pale yellow)', async () => {
-  assert.is(await readQr(await qrPng(AWS_URI, { scale: 3, margin: 3, dark: '#1a237eff', light: '#fff9c4ff' })), AWS_URI);
+  assert.is(await readQr(await qrPng(AWS_URI, { scale: 3, margin: 3, dark: '#1a237eff', light: '#fff9c4ff' })),
+    AWS_URI);
 });
 
 test('reads greyscale, RGB and 16-bit PNGs', async () => {
@@ -42,11 +45,14 @@ test('reads greyscale, RGB and 16-bit PNGs', async () => {
   assert.is(await readQr(sixteenBit(png)), AWS_URI);
 });
 
-test("jsQR's sticky defaults cannot bite: an inverted code still reads after someone called jsQR with dontInvert", async () => {
+test("jsQR's sticky defaults cannot bite: an inverted code still reads after someone called jsQR with dontInvert",
+  async () => {
   // jsqr is CJS whose module.exports is the function with itself as .default.
-  const jsQR = ((jsQRModule as unknown as { default?: unknown }).default ?? jsQRModule) as (d: Uint8ClampedArray, w: number, h: number, o?: { inversionAttempts?: string }) => unknown;
+  const jsQR = ((jsQRModule as unknown as { default?: unknown }).default ?? jsQRModule) as
+    (d: Uint8ClampedArray, w: number, h: number, o?: { inversionAttempts?: string }) => unknown;
   jsQR(new Uint8ClampedArray(4 * 40 * 40), 40, 40, { inversionAttempts: 'dontInvert' });
-  assert.is(await readQr(await qrPng(AWS_URI, { scale: 3, margin: 4, dark: '#ffffffff', light: '#000000ff' })), AWS_URI);
+  assert.is(await readQr(await qrPng(AWS_URI, { scale: 3, margin: 4, dark: '#ffffffff', light: '#000000ff' })),
+    AWS_URI);
 });
 
 test('a file that is not a PNG is E_QR_NOT_PNG', async () => {

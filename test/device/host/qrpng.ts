@@ -9,7 +9,10 @@ export const AWS_URI = 'otpauth://totp/Amazon%20Web%20Services:alice@12345678901
 export interface Shape { scale: number; margin: number; dark?: string; light?: string; ecl?: 'L' | 'M' | 'Q' | 'H' }
 
 export const qrPng = (text: string, s: Shape): Promise<Buffer> =>
-  QR.toBuffer(text, { type: 'png', scale: s.scale, margin: s.margin, errorCorrectionLevel: s.ecl ?? 'M', color: { dark: s.dark ?? '#000000ff', light: s.light ?? '#ffffffff' } });
+  QR.toBuffer(text, {
+    type: 'png', scale: s.scale, margin: s.margin, errorCorrectionLevel: s.ecl ?? 'M',
+    color: { dark: s.dark ?? '#000000ff', light: s.light ?? '#ffffffff' },
+  });
 
 /** Re-encodes a PNG as greyscale (0) or RGB (2), 8 bits, with pngjs. */
 export function reencode(png: Buffer, colorType: 0 | 2): Buffer {
@@ -37,11 +40,14 @@ function chunk(type: string, data: Uint8Array): Buffer {
 }
 
 /** A PNG built by hand: any IHDR, any IDAT payload (already deflated). */
-export function rawPng(width: number, height: number, idat: Uint8Array, o: { interlace?: boolean; colorType?: number } = {}): Buffer {
+export function rawPng(
+  width: number, height: number, idat: Uint8Array, o: { interlace?: boolean; colorType?: number } = {},
+): Buffer {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0); ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 8; ihdr[9] = o.colorType ?? 6; ihdr[10] = 0; ihdr[11] = 0; ihdr[12] = o.interlace ? 1 : 0;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))]);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
+    chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))]);
 }
 
 /** A decompression bomb for pngjs (no size cap): small on disk, 8000×8000 declared. */
@@ -82,7 +88,9 @@ export function noise(w: number, h: number, o: { binary?: boolean; seed?: number
  * with anti-aliased edges (each pixel is the share of dark it covers), `dark` on `light`, placed at
  * (x, y) of a w×h canvas. No pixel grid to find, so the reader must take its general path.
  */
-export function smoothQr(text: string, o: { w: number; h: number; x: number; y: number; module: number; dark?: number[]; light?: number[] }): Buffer {
+export function smoothQr(
+  text: string, o: { w: number; h: number; x: number; y: number; module: number; dark?: number[]; light?: number[] },
+): Buffer {
   const m = QR.create(text, { errorCorrectionLevel: 'M' }).modules, n = m.size;
   const dark = o.dark ?? [20, 30, 90], light = o.light ?? [235, 232, 220];
   const png = new PNG({ width: o.w, height: o.h });
@@ -101,7 +109,8 @@ export function smoothQr(text: string, o: { w: number; h: number; x: number; y: 
     const qy = Y.q[py]!, wy0 = Y.s0[py]!, wy1 = Y.s1[py]!;
     for (let px = 0; px < o.w; px++) {
       const qx = X.q[px]!, wx0 = X.s0[px]!, wx1 = X.s1[px]!;
-      const share = on(qx, qy) * wx0 * wy0 + on(qx + 1, qy) * wx1 * wy0 + on(qx, qy + 1) * wx0 * wy1 + on(qx + 1, qy + 1) * wx1 * wy1;
+      const share = on(qx, qy) * wx0 * wy0 + on(qx + 1, qy) * wx1 * wy0 + on(qx, qy + 1) * wx0 * wy1 +
+        on(qx + 1, qy + 1) * wx1 * wy1;
       const i = (py * o.w + px) * 4;
       for (let c = 0; c < 3; c++) png.data[i + c] = Math.round(light[c]! + (dark[c]! - light[c]!) * share);
       png.data[i + 3] = 255;

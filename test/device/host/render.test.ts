@@ -7,7 +7,10 @@ import { type Frame, shown, sortFrames, bar, lcd, segments, styleFor, plainCodes
 import { has, oracle } from '../../helpers.js';
 import { box } from './util.js';
 
-const f = (o: Partial<Frame>): Frame => ({ id: 'GitHub:alice', type: 'totp', code: '012345', next: '678901', step: 60000000, remaining: 12, period: 30, digits: 6, algorithm: 'SHA1', hotp: false, ...o });
+const f = (o: Partial<Frame>): Frame => ({
+  id: 'GitHub:alice', type: 'totp', code: '012345', next: '678901', step: 60000000, remaining: 12, period: 30,
+  digits: 6, algorithm: 'SHA1', hotp: false, ...o,
+});
 const ESC = /\x1b\[/;
 
 test('seven segments: every digit has its own shape, three rows, groups of three', () => {
@@ -53,35 +56,42 @@ test("the piped table is ykman's '{:<N}  {:>M}'", () => {
 });
 
 test('--json rows carry exactly name, issuer, type, code, next, step, remaining, period, digits, algorithm', () => {
-  assert.equal(shown(f({ remaining: 11.2 })), { name: 'alice', issuer: 'GitHub', type: 'totp', code: '012345', next: '678901', step: 60000000, remaining: 12, period: 30, digits: 6, algorithm: 'SHA1' });
+  assert.equal(shown(f({ remaining: 11.2 })), { name: 'alice', issuer: 'GitHub', type: 'totp', code: '012345',
+    next: '678901', step: 60000000, remaining: 12, period: 30, digits: 6, algorithm: 'SHA1' });
   assert.equal(shown(f({ id: 'dave', type: 'hotp', hotp: true, code: '111111', next: null, step: 7, remaining: 0 })),
-    { name: 'dave', issuer: null, type: 'hotp', code: '111111', next: null, step: null, remaining: null, period: null, digits: 6, algorithm: 'SHA1' });
+    { name: 'dave', issuer: null, type: 'hotp', code: '111111', next: null, step: null, remaining: null, period: null,
+      digits: 6, algorithm: 'SHA1' });
 });
 
 test("frames are sorted as ykman sorts: (issuer or name), then name, ignoring case", () => {
-  assert.equal(sortFrames([f({ id: 'zed' }), f({ id: 'GitHub:b' }), f({ id: 'github:a' }), f({ id: '60/Amazon:x' })]).map((x) => x.id),
+  assert.equal(sortFrames([f({ id: 'zed' }), f({ id: 'GitHub:b' }), f({ id: 'github:a' }), f({ id: '60/Amazon:x' })])
+    .map((x) => x.id),
     ['60/Amazon:x', 'github:a', 'GitHub:b', 'zed']);
 });
 
 test('the fast road takes only `show` and `code` shapes; everything else goes to commander', () => {
   assert.equal(fastPath(['show']), { cmd: 'show', g: {}, o: {} });
-  assert.equal(fastPath(['--device', '/d', 'show', 'git', '--json']), { cmd: 'show', g: { device: '/d' }, o: { json: true }, query: 'git' });
-  assert.equal(fastPath(['show', '--at=2030-01-01T00:00:00Z', '--trace', '--watch']), { cmd: 'show', g: { at: '2030-01-01T00:00:00Z', trace: true }, o: { watch: true } });
+  assert.equal(fastPath(['--device', '/d', 'show', 'git', '--json']),
+    { cmd: 'show', g: { device: '/d' }, o: { json: true }, query: 'git' });
+  assert.equal(fastPath(['show', '--at=2030-01-01T00:00:00Z', '--trace', '--watch']),
+    { cmd: 'show', g: { at: '2030-01-01T00:00:00Z', trace: true }, o: { watch: true } });
   assert.equal(fastPath(['--at', '-2h', 'show']), { cmd: 'show', g: { at: '-2h' }, o: {} });
   assert.equal(fastPath(['code', 'aws', '--fresh']), { cmd: 'code', g: {}, o: { fresh: true }, query: 'aws' });
   assert.equal(fastPath(['code', '--json']), { cmd: 'code', g: {}, o: { json: true } });
-  for (const a of [[], ['list'], ['show', '--help'], ['show', 'a', 'b'], ['--json', 'show'], ['show', '--bogus'], ['show', '--device'],
-    ['code', '--watch', 'x'], ['show', '--fresh'], ['code', 'a', 'b'], ['selftest']]) {
+  for (const a of [[], ['list'], ['show', '--help'], ['show', 'a', 'b'], ['--json', 'show'], ['show', '--bogus'],
+    ['show', '--device'], ['code', '--watch', 'x'], ['show', '--fresh'], ['code', 'a', 'b'], ['selftest']]) {
     assert.is(fastPath(a), null, a.join(' '));
   }
 });
 
 test('on a terminal `token show` draws the LCD in colour; NO_COLOR turns colour off (via script(1))', async () => {
-  if (!oracle('script', has('script', ['--version']), 'script(1) from util-linux is not installed (needed for a pty)')) return;
+  if (!oracle('script', has('script', ['--version']),
+    'script(1) from util-linux is not installed (needed for a pty)')) return;
   const b = box();
   try {
     await b.token(['enroll', '--secret', '-', '--name', 'tty'], { input: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ' });
-    const cmd = `${process.execPath} ${JSON.stringify((await import('../../helpers.js')).TOKEN)} show --at 2030-01-01T00:00:10Z`;
+    const cmd = `${process.execPath} ${JSON.stringify((await import('../../helpers.js')).TOKEN)} ` +
+      'show --at 2030-01-01T00:00:10Z';
     const env = { ...b.env };
     delete env.NO_COLOR;
     const { run } = await import('../../helpers.js');

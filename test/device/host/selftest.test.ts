@@ -70,7 +70,8 @@ test('without its vector files the CLI says so in one typed line, exit 1', async
     const r = await node(c.cli, ['selftest'], { env: { PATH: process.env.PATH, HOME: c.dir } });
     assert.is(r.code, 1);
     assert.is(r.stdout, '');
-    assert.is(r.stderr, 'token: the RFC vector files (vectors/*.json) are not installed next to the program: reinstall totp-fob\n');
+    assert.is(r.stderr, 'token: the RFC vector files (vectors/*.json) are not installed next to the program: ' +
+      'reinstall totp-fob\n');
   } finally { c.done(); }
 });
 

@@ -23,11 +23,14 @@ function png(width: number, height: number, idat: Uint8Array): Buffer {
   };
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0); ihdr.writeUInt32BE(height, 4); ihdr[8] = 8; ihdr[9] = 6;
-  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))]);
+  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), chunk('IDAT', idat),
+    chunk('IEND', new Uint8Array(0))]);
 }
-const loaded = (pkg: string) => Object.keys(createRequire(import.meta.url).cache).some((f) => f.includes(`/node_modules/${pkg}/`));
+const loaded = (pkg: string) =>
+  Object.keys(createRequire(import.meta.url).cache).some((f) => f.includes(`/node_modules/${pkg}/`));
 
-test('a decompression bomb (8000×8000 declared) is refused from its header: pngjs never loaded, nothing big allocated', async () => {
+test('a decompression bomb (8000×8000 declared) is refused from its header: pngjs never loaded, nothing big allocated',
+  async () => {
   const bomb = png(8000, 8000, deflateSync(Buffer.alloc(4 << 20)));
   assert.ok(bomb.length < 100_000);
   assert.not.ok(loaded('pngjs'), 'nothing imported pngjs before');
@@ -52,7 +55,8 @@ test('`token show` and `token code` load no crypto, stream, tty or os module whe
     const e = await b.token(['enroll', '--secret', '-', '--name', 'x'], { input: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ' });
     assert.is(e.code, 0, e.stderr);
     const preload = join(b.dir, 'modules.cjs'), out = join(b.dir, 'modules.txt');
-    writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(out)}, process.moduleLoadList.join('\\n')));`);
+    writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(out)}, ` +
+      `process.moduleLoadList.join('\\n')));`);
     for (const args of [['show'], ['show', '--json'], ['code', 'x']]) {
       const { run } = await import('../../helpers.js');
       const r = await run(process.execPath, ['-r', preload, TOKEN, ...args], { env: b.env });

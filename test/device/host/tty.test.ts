@@ -6,7 +6,8 @@ import { has, oracle, run, TOKEN, typeWhen } from '../../helpers.js';
 import { box, parsed } from './util.js';
 
 const B32 = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
-const pty = () => oracle('script', has('script', ['--version']), 'script(1) from util-linux is not installed (needed for a pty)');
+const pty = () =>
+  oracle('script', has('script', ['--version']), 'script(1) from util-linux is not installed (needed for a pty)');
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 test('show --watch on a terminal redraws (a fixed --at runs at 10×) and Ctrl-C ends it cleanly', async () => {
@@ -18,7 +19,8 @@ test('show --watch on a terminal redraws (a fixed --at runs at 10×) and Ctrl-C 
     const cmd = `exec ${quote(process.execPath)} ${quote(TOKEN)} show --watch --at 2030-01-01T00:00:00Z`;
     const redraws = (out: string) => out.split('\x1b[H').length - 1;
     const r = await typeWhen(cmd, (out) => redraws(out) >= 7, '\x03', { env: b.env, timeoutMs: 120_000 });
-    assert.ok(r.reached, `only ${redraws(r.stdout)} redraws before the 120 s limit: ${JSON.stringify(r.stdout.slice(-300))}`);
+    assert.ok(r.reached,
+      `only ${redraws(r.stdout)} redraws before the 120 s limit: ${JSON.stringify(r.stdout.slice(-300))}`);
     assert.is(r.code, 0, r.stdout);
     const frames = r.stdout.split('\x1b[H').slice(2).map((f) => f.replace(/\x1b\[J[\s\S]*$/, ''));
     assert.ok(frames.length >= 6, `${frames.length} frames`);
@@ -68,7 +70,8 @@ test('time sync right after init succeeds without --force (the token is not ahea
     assert.is((await b.token(['apdu', `8011000008${ahead.toString('hex')}`])).stdout, '9000\n');
     const back = await b.token(['time', 'sync']);
     assert.is(back.code, 1);
-    assert.match(back.stderr, /^token: the token's clock is 3\d{3}\.\d s ahead of the host; setting it back needs --force\n$/);
+    assert.match(back.stderr,
+      /^token: the token's clock is 3\d{3}\.\d s ahead of the host; setting it back needs --force\n$/);
     assert.is((await b.token(['time', 'sync', '--force'])).code, 0);
   } finally { b.done(); }
 });

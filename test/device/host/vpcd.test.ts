@@ -24,7 +24,9 @@ async function fakeVpcd() {
       const got: Uint8Array[] = [];
       await new Promise<void>((resolve, reject) => {
         const t = setTimeout(() => reject(new Error(`got ${got.length} of ${n} replies`)), ms);
-        const on = (c: Buffer) => { got.push(...r.push(c)); if (got.length >= n) { clearTimeout(t); s.off('data', on); resolve(); } };
+        const on = (c: Buffer) => {
+          got.push(...r.push(c)); if (got.length >= n) { clearTimeout(t); s.off('data', on); resolve(); }
+        };
         s.on('data', on);
       });
       return got;
@@ -82,7 +84,8 @@ wire('04 is answered with the framed ATR; 00, 01 and 02 get no answer but reach 
   const events: Control[] = [];
   const { sock } = await cardSide(v.port, echoCard, (c) => events.push(c));
   const s = await v.conn;
-  s.write(Buffer.concat([frame(Uint8Array.of(1)), frame(Uint8Array.of(0)), frame(Uint8Array.of(2)), frame(Uint8Array.of(4))]));
+  s.write(Buffer.concat([frame(Uint8Array.of(1)), frame(Uint8Array.of(0)), frame(Uint8Array.of(2)),
+    frame(Uint8Array.of(4))]));
   const [atr] = await v.replies(s, 1);
   assert.is(hex(atr!), hex(YUBIKEY5_ATR));
   await sleep(100);
@@ -97,7 +100,9 @@ wire('04 is answered with the framed ATR; 00, 01 and 02 get no answer but reach 
 
 wire('an APDU is answered with the card response, framed', async () => {
   const v = await fakeVpcd();
-  const card: Door = { transmit: async (a) => (hex(a) === '00a4040007a0000005272101' ? bytes('7903050701 9000') : bytes('6a82')) };
+  const card: Door = {
+    transmit: async (a) => (hex(a) === '00a4040007a0000005272101' ? bytes('7903050701 9000') : bytes('6a82')),
+  };
   const { sock } = await cardSide(v.port, card);
   const s = await v.conn;
   s.write(frame(bytes('00a4040007a0000005272101')));
@@ -109,7 +114,9 @@ wire('an APDU is answered with the card response, framed', async () => {
 
 wire('replies keep request order even when the first APDU is the slow one', async () => {
   const v = await fakeVpcd();
-  const card: Door = { transmit: async (a) => { if (a[1] === 0x01) await sleep(150); return Uint8Array.of(a[1]!, 0x90, 0x00); } };
+  const card: Door = {
+    transmit: async (a) => { if (a[1] === 0x01) await sleep(150); return Uint8Array.of(a[1]!, 0x90, 0x00); },
+  };
   const { sock } = await cardSide(v.port, card);
   const s = await v.conn;
   s.write(Buffer.concat([frame(bytes('0001000000')), frame(Uint8Array.of(4)), frame(bytes('0002000000'))]));
