@@ -1,12 +1,11 @@
 // The vendor applet (CLA 80): what YKOATH has no words for. A YubiKey has no clock; this token does.
 import { counterBytes } from '../core/index.js';
-import { SW, SwError, type Command } from './apdu.js';
+import { concat, parseTlvs, readU64, SW, SwError, take, tlv, u64, type Command } from './apdu.js';
 import { awaitTouch } from './panel.js';
 import { answer, find, idBytes, readId, typeByte } from './credential.js';
 import { change, load, requireAuth, secretOf, type Ctx } from './ram.js';
 import { rtcMs, setTime } from './rtc.js';
 import type { State } from './store.js';
-import { concat, parseTlvs, readU64, take, tlv, u64 } from './tlv.js';
 import { transaction } from './transaction.js';
 import { CAPACITY, DETAIL_TAG, INFO_TAG, TAG, VENDOR_INS } from './ykoath.js';
 
