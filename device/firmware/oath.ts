@@ -7,7 +7,7 @@ import { awaitTouch, nextHotp } from './panel.js';
 import { change, load, requireAuth, secretOf, type Ctx } from './ram.js';
 import { sealSecret } from './seal.js';
 import type { Credential, State } from './store.js';
-import { stage } from './transaction.js';
+import { stage } from './vendor.js';
 import { AID, CAPACITY, INS, MAX_CHALLENGE, normalizeKey, PROPERTY_TOUCH, TAG } from './ykoath.js';
 
 function select(ctx: Ctx, cmd: Command, s: State): Uint8Array {
