@@ -10,7 +10,8 @@ import { fresh, h, info, tx, x, type Fresh } from './util.js';
 
 const SEED = '"12345678901234567890"';
 const once = (d: Parameters<typeof tx>[0], id: string, step: string, p1 = '00', p2 = '00') =>
-  tx(d, `80 13 ${p1} ${p2} ${(2 + id.length + 10).toString(16).padStart(2, '0')} 71 ${id.length.toString(16).padStart(2, '0')} "${id}" 74 08 ${step}`);
+  tx(d, `80 13 ${p1} ${p2} ${(2 + id.length + 10).toString(16).padStart(2, '0')} ` +
+    `71 ${id.length.toString(16).padStart(2, '0')} "${id}" 74 08 ${step}`);
 
 const S = suite('vendor CALCULATE ONCE');
 let f: Fresh;
@@ -62,7 +63,8 @@ S('HOTP, unknown ids and bad steps are refused', async () => {
 S.run();
 
 const L = suite('vendor LIST DETAILS');
-L('one 8A per credential, in LIST order: type/algorithm, digits, touch property, id (HOTP touch included)', async () => {
+L('one 8A per credential, in LIST order: type/algorithm, digits, touch property, id ' +
+  '(HOTP touch included)', async () => {
   const g = await fresh();
   try {
     await tx(g.dev, `00 01 00 00 1E 71 04 "sha1" 73 16 21 06 ${SEED}`);
@@ -80,7 +82,8 @@ const put = (name: string) => {
   const n = Buffer.from(name), body = `71 ${n.length.toString(16).padStart(2, '0')} "${name}" 73 16 21 06 ${SEED}`;
   return `00 01 00 00 ${(h(body).length).toString(16).padStart(2, '0')} ${body}`;
 };
-const del = (name: string) => `00 02 00 00 ${(name.length + 2).toString(16).padStart(2, '0')} 71 ${name.length.toString(16).padStart(2, '0')} "${name}"`;
+const del = (name: string) => `00 02 00 00 ${(name.length + 2).toString(16).padStart(2, '0')} ` +
+  `71 ${name.length.toString(16).padStart(2, '0')} "${name}"`;
 const ids = (f: Fresh) => readStore(f.path).credentials.map((c) => c.id);
 
 const T = suite('a vendor TRANSACTION writes its PUTs and DELETEs together, or none');
@@ -101,7 +104,8 @@ T('five PUTs and a DELETE: nothing on flash until COMMIT, then all of it in one 
   assert.is(readStore(f.path).generation, gen + 1, 'one store write');
 });
 
-T('a refused PUT (a malformed 3rd) answers its own SW and stages nothing; ABORT leaves the store as it was', async () => {
+T('a refused PUT (a malformed 3rd) answers its own SW and stages nothing; ABORT leaves the store ' +
+  'as it was', async () => {
   const before = readFileSync(f.path);
   assert.is(await tx(f.dev, BEGIN), '9000');
   assert.is(await tx(f.dev, put('a')), '9000');
@@ -140,7 +144,8 @@ T('SELECT ends the session and the transaction with it', async () => {
   assert.equal(ids(f), ['keep']);
 });
 
-T('another write between BEGIN and COMMIT (another host, another power-on) voids the COMMIT: 6985, nothing written', async () => {
+T('another write between BEGIN and COMMIT (another host, another power-on) voids the COMMIT: 6985, ' +
+  'nothing written', async () => {
   assert.is(await tx(f.dev, BEGIN), '9000');
   assert.is(await tx(f.dev, put('mine')), '9000');
   const other = await boot({ path: f.path, now: f.clock.now, sleep: f.clock.sleep });
