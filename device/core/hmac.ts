@@ -3,9 +3,8 @@
 // then forgotten. Each digest resumes from those states in buffers made with the Mac;
 // a HOTP code, whose messages have a fixed shape, costs exactly two compressions.
 import { OtpError } from './errors.js';
-import { SHA1_IV, sha1Block } from './sha1.js';
+import { IV256, IV512, SHA1_IV, sha1Block, sha256Block, sha256Hotp, sha512Block, sha512Hotp } from './sha.js';
 import { sha1Hotp } from './sha1-hotp.js';
-import { IV256, IV512, sha256Block, sha256Hotp, sha512Block, sha512Hotp } from './sha2.js';
 
 export type Algorithm = 'SHA1' | 'SHA256' | 'SHA512';
 export const ALGORITHMS: readonly Algorithm[] = ['SHA1', 'SHA256', 'SHA512'];

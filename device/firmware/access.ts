@@ -1,14 +1,13 @@
 // The access code: YKOATH's key K = PBKDF2-HMAC-SHA1(code, salt, 1000, 16), a mutual
 // HMAC challenge-response, and Nitrokey's persisted retry counter (8 tries, then wipe).
 import { nodeCrypto } from '../../lib/builtin.js';
-import { SW, SwError, type Command } from './apdu.js';
+import { parseTlvs, SW, SwError, take, tlv, type Command } from './apdu.js';
 import { FirmwareError } from './errors.js';
 import {
   deriveSealKey, KDF, LEGACY_KDF, openSecret, sameKcv, sealSecret, weaker, type Kdf, type SealKey,
 } from './seal.js';
 import { change, requireAuth, type Ctx } from './ram.js';
 import { MAX_RETRIES, type State } from './store.js';
-import { parseTlvs, take, tlv } from './tlv.js';
 import { MAX_CHALLENGE, TAG } from './ykoath.js';
 
 /** The same bytes ykman derives from a password (yubikit oath `_derive_key`). */

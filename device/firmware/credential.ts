@@ -1,9 +1,8 @@
 // One credential: its YKOATH id and type byte, its key as a YubiKey keeps it, and its codes.
 import { counterBytes, createMac, hotpWith, truncate, type Algorithm } from '../core/index.js';
-import { SW, SwError } from './apdu.js';
+import { concat, SW, SwError, tlv } from './apdu.js';
 import { defaultHash, type HashFn } from './power-on-test.js';
 import type { Credential, State } from './store.js';
-import { concat, tlv } from './tlv.js';
 import { MAX_ID, parseId, readType, TAG, typeByteOf } from './ykoath.js';
 
 export const typeByte = (c: Credential): number => typeByteOf(c.type, c.algorithm);

@@ -1,7 +1,7 @@
 // The token: power-on (self-test, store, access code) and its two faces: the card (APDUs, for
 // any host) and the panel (the button and the LCD, for the person).
 import { nodeCrypto } from '../../lib/builtin.js';
-import { MAX_DATA, parseCommand, reply, status, SW, SwError, type Command } from './apdu.js';
+import { concat, MAX_DATA, parseCommand, reply, status, SW, SwError, type Command } from './apdu.js';
 import { unlockAtBoot, wipeIfSpent } from './access.js';
 import { FirmwareError } from './errors.js';
 import { management, selectManagement } from './management.js';
@@ -11,7 +11,6 @@ import { defaultHash, selfTest, type HashFn } from './power-on-test.js';
 import type { Ctx } from './ram.js';
 import { checkPpm } from './rtc.js';
 import { createStore, MAX_RETRIES, readStore, type Identity, type State } from './store.js';
-import { concat } from './tlv.js';
 import { vendor } from './vendor.js';
 import { AID as OATH_AID, INS, MANAGEMENT_AID } from './ykoath.js';
 

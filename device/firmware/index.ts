@@ -6,9 +6,8 @@ export {
   boot, manufacture, MODEL, FIRMWARE, type Device, type Card, type Panel, type BootOptions, type ManufactureOptions,
 } from './device.js';
 export { FirmwareError, type FirmwareCode } from './errors.js';
-export { SW, parseCommand, swOf } from './apdu.js';
+export { SW, parseCommand, swOf, parseTlvs, tlv } from './apdu.js';
 export { AID, INS, VENDOR_INS, TAG, INFO_TAG, CAPACITY } from './ykoath.js';
-export { parseTlvs, tlv } from './tlv.js';
 export { accessKey } from './access.js';
 export { MAX_RETRIES, type Identity } from './store.js';
 export { TOUCH_WINDOW_MS, pressPath, type Frame, type DisplayOptions } from './panel.js';

@@ -1,10 +1,9 @@
 // The YubiKey Management applet (CLA 00, AID A0 00 00 05 27 47 11 17): what ykman reads before any
 // application, to name the device, its serial, its firmware and which applications it has.
 import { sha } from '../core/index.js';
-import { SW, SwError, type Command } from './apdu.js';
+import { concat, SW, SwError, tlv, type Command } from './apdu.js';
 import { load, type Ctx } from './ram.js';
 import type { Identity } from './store.js';
-import { concat, tlv } from './tlv.js';
 export const MANAGEMENT_INS = { READ_CONFIG: 0x1d } as const;
 
 /** DeviceInfo tags (yubikit's management.py); one byte each, as READ CONFIG answers them. */

@@ -1,14 +1,13 @@
 // The YKOATH applet (CLA 00), byte for byte as ykman 4.0.9 drives a YubiKey 5.7.1.
 import { nodeCrypto } from '../../lib/builtin.js';
-import { SW, SwError, type Command } from './apdu.js';
+import { concat, parseTlvs, SW, SwError, take, tlv, type Command } from './apdu.js';
 import { setCode, validate, wipe } from './access.js';
 import { answer, find, idBytes, periodOf, readId, readNewId, readTypeByte, typeByte } from './credential.js';
 import { awaitTouch, nextHotp } from './panel.js';
 import { change, load, requireAuth, secretOf, type Ctx } from './ram.js';
 import { sealSecret } from './seal.js';
 import type { Credential, State } from './store.js';
-import { concat, parseTlvs, take, tlv } from './tlv.js';
-import { stage } from './transaction.js';
+import { stage } from './vendor.js';
 import { AID, CAPACITY, INS, MAX_CHALLENGE, normalizeKey, PROPERTY_TOUCH, TAG } from './ykoath.js';
 
 function select(ctx: Ctx, cmd: Command, s: State): Uint8Array {

@@ -3,7 +3,9 @@ import { SW, SwError } from './apdu.js';
 import type { HashFn } from './power-on-test.js';
 import { sameKcv, openSecret, type SealKey } from './seal.js';
 import { readStore, update, type Credential, type State } from './store.js';
-import type { Txn } from './transaction.js';
+
+/** Work staged in RAM by a vendor TRANSACTION, and the store generation it was checked against. */
+export interface Txn { ops: ((s: State) => void)[]; generation: number }
 
 export interface Ctx {
   readonly path: string;

@@ -1,13 +1,16 @@
 // The vendor applet (CLA 80): what YKOATH has no words for. A YubiKey has no clock; this token does.
+// Its TRANSACTION (80 15) is the batch YKOATH lacks: a host enrolling many credentials would otherwise
+// leave some of them behind when one is refused or the power goes. Between BEGIN and COMMIT, PUT and
+// DELETE are checked against the store as it would then be and staged in RAM; COMMIT applies them
+// all in one store write (one atomic replace of the file), or none of them. Power-off, SELECT and
+// ABORT forget the staged work, so nothing of an unfinished transaction ever reaches the flash.
 import { counterBytes } from '../core/index.js';
-import { SW, SwError, type Command } from './apdu.js';
+import { concat, parseTlvs, readU64, SW, SwError, take, tlv, u64, type Command } from './apdu.js';
 import { awaitTouch } from './panel.js';
 import { answer, find, idBytes, readId, typeByte } from './credential.js';
 import { change, load, requireAuth, secretOf, type Ctx } from './ram.js';
 import { rtcMs, setTime } from './rtc.js';
 import type { State } from './store.js';
-import { concat, parseTlvs, readU64, take, tlv, u64 } from './tlv.js';
-import { transaction } from './transaction.js';
 import { CAPACITY, DETAIL_TAG, INFO_TAG, TAG, VENDOR_INS } from './ykoath.js';
 
 export const deviceMs = (ctx: Ctx, s: State): number =>
@@ -92,6 +95,48 @@ function listDetails(ctx: Ctx, cmd: Command, s: State): Uint8Array {
   requireAuth(ctx, s);
   return concat(s.credentials.map((c) =>
     tlv(DETAIL_TAG, concat([Uint8Array.of(typeByte(c), c.digits, c.touch ? 0x02 : 0x00), idBytes(c.id)]))));
+}
+
+// TRANSACTION
+
+/** Enough for a full token's worth of deletes and then of puts. */
+export const MAX_STAGED = 2 * CAPACITY;
+export const TXN = { BEGIN: 0x00, COMMIT: 0x01, ABORT: 0x02 } as const;
+
+/**
+ * Stages `op` after checking it against the store plus what is already staged: a refusal (its SW)
+ * comes now, for this command, and stages nothing.
+ */
+export function stage(ctx: Ctx, op: (s: State) => void): void {
+  const t = ctx.txn!;
+  if (t.ops.length >= MAX_STAGED) throw new SwError(SW.NO_SPACE);
+  const shadow = structuredClone(load(ctx));
+  for (const o of t.ops) o(shadow);
+  op(shadow);
+  t.ops.push(op);
+}
+
+/** 80 15 P1 00: P1=00 BEGIN, 01 COMMIT, 02 ABORT. */
+export async function transaction(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Array> {
+  if (cmd.p1 > TXN.ABORT || cmd.p2 !== 0) throw new SwError(SW.WRONG_P1P2);
+  if (cmd.data.length !== 0) throw new SwError(SW.WRONG_LENGTH);
+  if (cmd.p1 === TXN.ABORT) { ctx.txn = null; return new Uint8Array(0); }
+  requireAuth(ctx, s);
+  if (cmd.p1 === TXN.BEGIN) {
+    if (ctx.txn) throw new SwError(SW.CONDITIONS);
+    ctx.txn = { ops: [], generation: s.generation ?? 0 };
+    return new Uint8Array(0);
+  }
+  const t = ctx.txn;
+  if (!t) throw new SwError(SW.CONDITIONS);
+  ctx.txn = null;
+  await change(ctx, (f) => {
+    requireAuth(ctx, f);
+    // Any other write since BEGIN (another host's, an HOTP code) voids what was checked against.
+    if ((f.generation ?? 0) !== t.generation) throw new SwError(SW.CONDITIONS);
+    for (const op of t.ops) op(f);
+  });
+  return new Uint8Array(0);
 }
 
 export async function vendor(ctx: Ctx, cmd: Command): Promise<Uint8Array> {

@@ -11,11 +11,13 @@ async function setCode(f: Fresh, code: string): Promise<Buffer> {
   const sel = await tx(f.dev, SELECT);
   const K = pbkdf2Sync(code, Buffer.from(sel.slice(14, 30), 'hex'), 1000, 16, 'sha1');
   const c = Buffer.alloc(8, 3);
-  assert.is(await tx(f.dev, `00 03 00 00 33 73 11 21 ${x(K)} 74 08 ${x(c)} 75 14 ${x(createHmac('sha1', K).update(c).digest())}`), '9000');
+  assert.is(await tx(f.dev, `00 03 00 00 33 73 11 21 ${x(K)} 74 08 ${x(c)} ` +
+    `75 14 ${x(createHmac('sha1', K).update(c).digest())}`), '9000');
   return K;
 }
 const bootFails = (f: Fresh, accessCode: string) =>
-  boot({ path: f.path, now: f.clock.now, accessCode }).then(() => { throw new Error('boot should fail'); }, (e: unknown) => e as FirmwareError);
+  boot({ path: f.path, now: f.clock.now, accessCode })
+    .then(() => { throw new Error('boot should fail'); }, (e: unknown) => e as FirmwareError);
 
 const S = suite('access code');
 let f: Fresh;
@@ -62,7 +64,8 @@ S('wrong VALIDATE responses spend the same tries, down to a wipe', async () => {
   }
   assert.is(await tx(f.dev, '00 A1 00 00 00'), '9000', 'wiped: no code, no credentials');
   assert.equal({ ...(await info(f.dev)), tags: null }, { count: 0, codeSet: false, retries: 8, tags: null });
-  assert.is(await tx(f.dev, `00 A3 00 00 20 75 14 ${x(createHmac('sha1', K).update(Buffer.alloc(8)).digest())} 74 08 ${'01'.repeat(8)}`), '6984', 'no code to validate any more');
+  assert.is(await tx(f.dev, `00 A3 00 00 20 75 14 ${x(createHmac('sha1', K).update(Buffer.alloc(8)).digest())} ` +
+    `74 08 ${'01'.repeat(8)}`), '6984', 'no code to validate any more');
 });
 
 S('a VALIDATE answer is good for one challenge only', async () => {
@@ -80,7 +83,8 @@ S('booted without the code: SELECT and RESET answer, nothing computes, the displ
   const d = await boot({ path: f.path, now: f.clock.now });
   const sel = await tx(d, SELECT);
   assert.match(sel, /7408[0-9A-F]{16}7B01019000$/);
-  assert.is(await tx(d, `00 A3 00 00 20 75 14 ${'00'.repeat(20)} 74 08 ${'01'.repeat(8)}`), '6982', 'K is not in RAM, so VALIDATE cannot be checked');
+  assert.is(await tx(d, `00 A3 00 00 20 75 14 ${'00'.repeat(20)} 74 08 ${'01'.repeat(8)}`), '6982',
+    'K is not in RAM, so VALIDATE cannot be checked');
   assert.is(await tx(d, '00 A2 00 01 10 71 04 "sha1" 74 08 0000000000000001'), '6982');
   assert.is(await tx(d, `00 01 00 00 1E 71 04 "more" 73 16 21 06 ${SEED}`), '6982');
   const e = await d.panel.display().catch((err: unknown) => err as FirmwareError);

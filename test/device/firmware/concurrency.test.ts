@@ -13,13 +13,15 @@ const ROUNDS = 20, MIN_INTERLEAVED = 3;
 
 interface Writer { done: Promise<{ code: number | null; out: string; err: string }>; ready: Promise<void>; go(): void }
 function put30(script: string, path: string, tag: string): Writer {
-  const c = spawn(process.execPath, [script, path, 'put30', tag], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, WRITER_WAIT_GO: '1' } });
+  const c = spawn(process.execPath, [script, path, 'put30', tag],
+    { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, WRITER_WAIT_GO: '1' } });
   let out = '', err = '', onReady = () => {};
   const ready = new Promise<void>((r) => (onReady = r));
   c.stdout.on('data', (b) => { out += b; if (out.includes('ready\n')) onReady(); });
   c.stderr.on('data', (b) => (err += b));
   c.stdin.on('error', () => {});
-  const done = new Promise<{ code: number | null; out: string; err: string }>((res) => c.on('close', (code) => { onReady(); res({ code, out, err }); }));
+  const done = new Promise<{ code: number | null; out: string; err: string }>((res) =>
+    c.on('close', (code) => { onReady(); res({ code, out, err }); }));
   return { done, ready, go: () => c.stdin.end('go\n') };
 }
 
@@ -37,12 +39,15 @@ async function listIds(path: string, now: () => number): Promise<string[]> {
     }
     assert.is(sw, '9000');
     const ids: string[] = [];
-    for (let i = 0; i < list.length; i += 2 + list[i + 1]!) ids.push(list.subarray(i + 3, i + 2 + list[i + 1]!).toString());
+    for (let i = 0; i < list.length; i += 2 + list[i + 1]!) {
+      ids.push(list.subarray(i + 3, i + 2 + list[i + 1]!).toString());
+    }
     return ids;
   } finally { await dev.close(); }
 }
 
-test(`two processes each PUT 30 credentials at once, and all 60 are there (${ROUNDS} rounds, at least ${MIN_INTERLEAVED} interleaved)`, async () => {
+test(`two processes each PUT 30 credentials at once, and all 60 are there (${ROUNDS} rounds, ` +
+  `at least ${MIN_INTERLEAVED} interleaved)`, async () => {
   const t = tempDir('fw-conc-');
   try {
     const now = () => Date.now() / 1000;
@@ -61,14 +66,18 @@ test(`two processes each PUT 30 credentials at once, and all 60 are there (${ROU
       }
       const ids = await listIds(path, now);
       assert.is(ids.length, 60);
-      for (const tag of ['alice', 'bob']) for (let i = 0; i < 30; i++) assert.ok(ids.includes(`${tag}.${i}`), `${tag}.${i}`);
+      for (const tag of ['alice', 'bob']) {
+        for (let i = 0; i < 30; i++) assert.ok(ids.includes(`${tag}.${i}`), `${tag}.${i}`);
+      }
       // Store order is write order: count the places where the writer changes.
       const n = ids.filter((id, i) => i > 0 && id.split('.')[0] !== ids[i - 1]!.split('.')[0]).length;
       switches.push(n);
       if (n >= 2) interleaved++;
     }
-    process.stderr.write(`concurrency: ${interleaved} of ${ROUNDS} rounds interleaved (floor ${MIN_INTERLEAVED}); writer changes in store order: ${switches.join(', ')}\n`);
-    assert.ok(interleaved >= MIN_INTERLEAVED, `only ${interleaved} of ${ROUNDS} rounds interleaved (changes: ${switches})`);
+    process.stderr.write(`concurrency: ${interleaved} of ${ROUNDS} rounds interleaved (floor ${MIN_INTERLEAVED}); ` +
+      `writer changes in store order: ${switches.join(', ')}\n`);
+    assert.ok(interleaved >= MIN_INTERLEAVED,
+      `only ${interleaved} of ${ROUNDS} rounds interleaved (changes: ${switches})`);
   } finally { t.done(); }
 });
 

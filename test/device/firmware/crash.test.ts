@@ -64,7 +64,9 @@ function churnAndKill(script: string, path: string, tag: string, onTemp: boolean
     let out = '', stderr = '', killed = false, midWrite = false, heldLock = false;
     const kill = () => { if (!killed) { killed = true; child.kill('SIGKILL'); } };
     const acked = () => (out.match(/^ok /gm) ?? []).length;
-    const w = onTemp ? watch(dir, (_e, name) => { if (name?.includes(mine) && out.includes('ready\n') && acked() >= arm) kill(); }) : null;
+    const w = onTemp
+      ? watch(dir, (_e, name) => { if (name?.includes(mine) && out.includes('ready\n') && acked() >= arm) kill(); })
+      : null;
     child.stdout.on('data', (b) => {
       const was = out;
       out += b;
@@ -83,7 +85,8 @@ function churnAndKill(script: string, path: string, tag: string, onTemp: boolean
   });
 }
 
-test(`${ROUNDS * WRITERS.length} kill -9 runs on PUT/RENAME/DELETE, ${WRITERS.length} writers at a time: old or new state, nothing lost, nobody blocked`, async () => {
+test(`${ROUNDS * WRITERS.length} kill -9 runs on PUT/RENAME/DELETE, ${WRITERS.length} writers at a time: ` +
+  'old or new state, nothing lost, nobody blocked', async () => {
   const t = tempDir('fw-crash-');
   try {
     const path = join(t.dir, 'token.dev');
@@ -91,7 +94,10 @@ test(`${ROUNDS * WRITERS.length} kill -9 runs on PUT/RENAME/DELETE, ${WRITERS.le
     await manufacture(path, { now });
     const dev = await boot({ path, now });
     const base = ['base.0', 'base.1', 'base.2', 'base.3', 'base.4'];
-    for (const id of base) assert.is(await tx(dev, `00 01 00 00 ${(26 + id.length).toString(16)} 71 0${id.length} "${id}" 73 16 21 06 ${SEED}`), '9000');
+    for (const id of base) {
+      assert.is(await tx(dev, `00 01 00 00 ${(26 + id.length).toString(16)} 71 0${id.length} "${id}" ` +
+        `73 16 21 06 ${SEED}`), '9000');
+    }
     const script = await writerScript(t.dir);
 
     let kills = 0, caught = 0, slowest = 0, midWrite = 0, deadLocks = 0;
@@ -114,22 +120,26 @@ test(`${ROUNDS * WRITERS.length} kill -9 runs on PUT/RENAME/DELETE, ${WRITERS.le
         const k = runs[i]!.acked;
         const old = sim(tag, k), next = sim(tag, k + 1);
         const ok = JSON.stringify(mine) === JSON.stringify(old) || JSON.stringify(mine) === JSON.stringify(next);
-        assert.ok(ok, `round ${round} ${tag}: ${JSON.stringify(mine)} is neither the state after ${k} writes ${JSON.stringify(old)} nor after ${k + 1} ${JSON.stringify(next)}`);
+        assert.ok(ok, `round ${round} ${tag}: ${JSON.stringify(mine)} is neither the state after ${k} writes ` +
+          `${JSON.stringify(old)} nor after ${k + 1} ${JSON.stringify(next)}`);
         if (JSON.stringify(mine) !== JSON.stringify(old)) caught++;
       });
 
       // The next writer gets in at once, whatever lock the dead left behind.
       const t0 = Date.now();
       for (const id of now_.filter((id) => !id.startsWith('base.'))) {
-        assert.is(await tx(dev, Uint8Array.from([0, 2, 0, 0, id.length + 2, 0x71, id.length, ...Buffer.from(id)])), '9000');
+        assert.is(await tx(dev, Uint8Array.from([0, 2, 0, 0, id.length + 2, 0x71, id.length, ...Buffer.from(id)])),
+          '9000');
       }
       assert.is(await tx(dev, `00 01 00 00 1E 71 04 "next" 73 16 21 06 ${SEED}`), '9000');
       assert.is(await tx(dev, '00 02 00 00 06 71 04 "next"'), '9000');
       slowest = Math.max(slowest, Date.now() - t0);
     }
     assert.is(kills, ROUNDS * WRITERS.length);
-    const report = `crash (seed ${R.seed}): ${kills} kills; ${midWrite} writers died mid-write (temp file there, floor ${MIN_MID_WRITE}); ` +
-      `in ${deadLocks} rounds a dead writer's lock was left (floor ${MIN_DEAD_LOCKS}); ${caught} writes landed but were never acknowledged; ` +
+    const report = `crash (seed ${R.seed}): ${kills} kills; ${midWrite} writers died mid-write ` +
+      `(temp file there, floor ${MIN_MID_WRITE}); ` +
+      `in ${deadLocks} rounds a dead writer's lock was left (floor ${MIN_DEAD_LOCKS}); ` +
+      `${caught} writes landed but were never acknowledged; ` +
       `slowest next write ${slowest} ms\n`;
     process.stderr.write(report);
     assert.ok(midWrite >= MIN_MID_WRITE, `only ${midWrite} kills landed mid-write: ${report}`);

@@ -26,7 +26,10 @@ function rng(seed: number) {
   return { next, int: (n: number) => Math.floor(next() * n), byte: () => Math.floor(next() * 256) };
 }
 
-const apdu = (head: string, data: string) => { const d = h(data); return h(`${head} ${d.length.toString(16).padStart(2, '0')} ${x(d)}`); };
+const apdu = (head: string, data: string) => {
+  const d = h(data);
+  return h(`${head} ${d.length.toString(16).padStart(2, '0')} ${x(d)}`);
+};
 
 /** Valid commands of every kind; mutations start from these. */
 const CORPUS: Uint8Array[] = [
@@ -75,7 +78,9 @@ function mutate(r: ReturnType<typeof rng>, base: Uint8Array): Uint8Array {
       case 3: a.splice(r.int(a.length), 1); break; // delete
       case 4: a.length = r.int(a.length + 1); break; // truncate
       case 5: if (a.length > 4) a[4] = r.byte(); break; // Lc
-      case 6: if (a.length > 6) a[5 + r.int(a.length - 5)] = [0x00, 0x7f, 0x80, 0x81, 0x82, 0xff][r.int(6)]!; break; // TLV lengths
+      case 6: // TLV lengths
+        if (a.length > 6) a[5 + r.int(a.length - 5)] = [0x00, 0x7f, 0x80, 0x81, 0x82, 0xff][r.int(6)]!;
+        break;
       default: a.push(...Array.from({ length: r.int(300) }, r.byte)); // tail
     }
   }
@@ -88,11 +93,14 @@ function randomApdu(r: ReturnType<typeof rng>): Uint8Array {
   const len = r.next() < 0.5 ? r.int(8) : r.int(400);
   const a = Uint8Array.from({ length: len }, r.byte);
   if (len > 1 && r.next() < 0.5) a[0] = [0x00, 0x10, 0x80][r.int(3)]!; // reach the applets more often
-  if (len > 1 && r.next() < 0.5) a[1] = [0x01, 0x02, 0x03, 0x04, 0x05, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0x10, 0x11, 0x12, 0x13, 0x14][r.int(15)]!;
+  if (len > 1 && r.next() < 0.5) {
+    a[1] = [0x01, 0x02, 0x03, 0x04, 0x05, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0x10, 0x11, 0x12, 0x13, 0x14][r.int(15)]!;
+  }
   return a;
 }
 
-test(`${TOTAL.toLocaleString('en')} random and mutated APDUs each end in a status word, and none carries a seed`, async () => {
+test(`${TOTAL.toLocaleString('en')} random and mutated APDUs each end in a status word, ` +
+  'and none carries a seed', async () => {
   const seed = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 32));
   const r = rng(seed);
   const f = await fresh();
@@ -108,25 +116,34 @@ test(`${TOTAL.toLocaleString('en')} random and mutated APDUs each end in a statu
         const salt = sel.subarray(7, 15);
         K = pbkdf2Sync('fuzz', salt, 1000, 16, 'sha1');
         const c = Buffer.alloc(8, 9);
-        await dev.card.transmit(apdu('00 03 00 00', `73 11 21 ${x(K)} 74 08 ${x(c)} 75 14 ${x(createHmac('sha1', K).update(c).digest())}`));
+        await dev.card.transmit(apdu('00 03 00 00',
+          `73 11 21 ${x(K)} 74 08 ${x(c)} 75 14 ${x(createHmac('sha1', K).update(c).digest())}`));
         await dev.close();
         dev = await boot({ path: f.path, now: f.clock.now, sleep: f.clock.sleep, accessCode: 'fuzz' });
         locked = true;
       }
       let cmd: Uint8Array;
       if (locked && challenge && r.next() < 0.5) {
-        cmd = apdu('00 A3 00 00', `75 14 ${x(createHmac('sha1', K!).update(challenge).digest())} 74 08 0102030405060708`);
+        cmd = apdu('00 A3 00 00',
+          `75 14 ${x(createHmac('sha1', K!).update(challenge).digest())} 74 08 0102030405060708`);
       } else {
         const p = r.next();
-        cmd = p < 0.25 ? CORPUS[r.int(CORPUS.length)]! : p < 0.85 ? mutate(r, CORPUS[r.int(CORPUS.length)]!) : randomApdu(r);
+        cmd = p < 0.25 ? CORPUS[r.int(CORPUS.length)]!
+          : p < 0.85 ? mutate(r, CORPUS[r.int(CORPUS.length)]!)
+          : randomApdu(r);
       }
       f.clock.advance(r.int(40));
       const res = await dev.card.transmit(cmd);
       assert.ok(res instanceof Uint8Array && res.length >= 2, `APDU ${x(cmd)} (FUZZ_SEED=${seed}) got no status word`);
       const sw1 = res[res.length - 2]!;
-      if (sw1 === 0x6f) assert.unreachable(`APDU ${x(cmd)} (FUZZ_SEED=${seed}) answered ${x(res)}: an exception inside the applet (the device is healthy)`);
+      if (sw1 === 0x6f) {
+        assert.unreachable(`APDU ${x(cmd)} (FUZZ_SEED=${seed}) answered ${x(res)}: ` +
+          'an exception inside the applet (the device is healthy)');
+      }
       if (!SW1.has(sw1)) assert.unreachable(`APDU ${x(cmd)} (FUZZ_SEED=${seed}) answered ${x(res)}`);
-      if (x(res).includes(SEED_HEX.toUpperCase())) assert.unreachable(`APDU ${x(cmd)} (FUZZ_SEED=${seed}) leaked a seed`);
+      if (x(res).includes(SEED_HEX.toUpperCase())) {
+        assert.unreachable(`APDU ${x(cmd)} (FUZZ_SEED=${seed}) leaked a seed`);
+      }
       const sw = x(res.subarray(-2));
       seen.set(sw, (seen.get(sw) ?? 0) + 1);
       if (locked && sw === '9000' && (cmd[1] === 0xa2 || cmd[1] === 0xa4 && cmd[2] === 0)) lockedOk++;
@@ -140,8 +157,11 @@ test(`${TOTAL.toLocaleString('en')} random and mutated APDUs each end in a statu
     assert.is(x((await again.card.transmit(h('80 10 00 00 00'))).subarray(-2)), '9000');
     await again.close();
     assert.ok(lockedOk > 0, 'codes were computed from sealed secrets too');
-    for (const sw of ['9000', '6700', '6A80', '6984', '6982', '6D00', '6E00', '6B00']) assert.ok((seen.get(sw) ?? 0) > 0, `never saw ${sw}`);
-    process.stderr.write(`fuzz: seed ${seed}, ${lockedOk} codes under a code, ${[...seen].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}×${v}`).join(' ')}\n`);
+    for (const sw of ['9000', '6700', '6A80', '6984', '6982', '6D00', '6E00', '6B00']) {
+      assert.ok((seen.get(sw) ?? 0) > 0, `never saw ${sw}`);
+    }
+    process.stderr.write(`fuzz: seed ${seed}, ${lockedOk} codes under a code, ` +
+      `${[...seen].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}×${v}`).join(' ')}\n`);
   } finally {
     await dev.close();
     await f.done();

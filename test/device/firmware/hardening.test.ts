@@ -13,7 +13,8 @@ import { encode, type State } from '../../../device/firmware/store.js';
 import { fresh, h, info, tx, x, SELECT, type Fresh } from './util.js';
 
 const SEED = '"12345678901234567890"';
-const failure = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (e: unknown) => e as FirmwareError);
+const failure = (p: Promise<unknown>) =>
+  p.then(() => { throw new Error('expected a failure'); }, (e: unknown) => e as FirmwareError);
 const body = (path: string): State => JSON.parse(readFileSync(path, 'utf8').split('\n').slice(2).join('\n')) as State;
 /** A hand edit with a fresh checksum: what the store's SHA-256 line cannot catch. */
 const rewrite = (path: string, edit: (s: State & Record<string, unknown>) => void) => {
@@ -33,7 +34,8 @@ const rename = (from: string, to: string) => {
 
 const HOSTILE: [string, string][] = [
   ['ESC (clears the screen)', 'a\x1b[2Jb'], ['LF (a fake row)', 'a\nfake  123456'], ['NUL', 'a\0b'], ['DEL', 'a\x7fb'],
-  ['C1 CSI U+009B', 'a\u009b2Jb'], ['U+202E right-to-left override', 'moc.live\u202e:alice'], ['U+2066 isolate', 'a\u2066b'],
+  ['C1 CSI U+009B', 'a\u009b2Jb'], ['U+202E right-to-left override', 'moc.live\u202e:alice'],
+  ['U+2066 isolate', 'a\u2066b'],
   ['U+200F mark', 'a\u200fb'], ['U+061C Arabic letter mark', 'a\u061cb'], ['U+2028 line separator', 'a\u2028b'],
 ];
 
@@ -67,23 +69,32 @@ S('RENAME to a taken id is 6A80, the credential\'s own id included', async () =>
 });
 
 for (const [name, edit, field] of [
-  ['an id with ESC', (s: State) => { s.credentials[0]!.id = 'a\x1b[2J'; }, /credentials\[0\]\.id 'a\\x1b\[2J' \(U\+001B, a control character\)/],
+  ['an id with ESC', (s: State) => { s.credentials[0]!.id = 'a\x1b[2J'; },
+    /credentials\[0\]\.id 'a\\x1b\[2J' \(U\+001B, a control character\)/],
   ['an id with U+202E', (s: State) => { s.credentials[0]!.id = 'x\u202ey'; }, /U\+202E, a bidi control/],
-  ['two credentials of one id', (s: State) => { s.credentials.push({ ...s.credentials[0]! }); }, /credentials\[1\]\.id 'keep' \(a second credential of that id\)/],
+  ['two credentials of one id', (s: State) => { s.credentials.push({ ...s.credentials[0]! }); },
+    /credentials\[1\]\.id 'keep' \(a second credential of that id\)/],
   ['an empty secret', (s: State) => { s.credentials[0]!.secret = 'p:'; }, /credentials\[0\]\.secret \(its length\)/],
   ['a 1-byte secret', (s: State) => { s.credentials[0]!.secret = 'p:AA=='; }, /secret \(its length\)/],
   ['driftPpm 1e300', (s: State) => { s.identity.driftPpm = 1e300; }, /identity\.driftPpm/],
-  ['a __proto__ field', (s: State & Record<string, unknown>) => { Object.defineProperty(s, '__proto__', { value: { x: 1 }, enumerable: true }); }, /unknown field "__proto__"/],
+  ['a __proto__ field', (s: State & Record<string, unknown>) => {
+    Object.defineProperty(s, '__proto__', { value: { x: 1 }, enumerable: true });
+  }, /unknown field "__proto__"/],
   ['an unknown field', (s: State & Record<string, unknown>) => { s.extra = 1; }, /unknown field "extra"/],
   ['a period that disagrees with the id', (s: State) => { s.credentials[0]!.period = 60; }, /credentials\[0\]\.period/],
   ['a TOTP counter', (s: State) => { s.credentials[0]!.counter = 5; }, /credentials\[0\]\.counter/],
   ['retries 3 with no code set', (s: State) => { s.access.retries = 3; }, /access\.retries/],
-  ['a sealed secret without a code', (s: State) => { s.credentials[0]!.secret = 'g:' + Buffer.alloc(48).toString('base64'); }, /secret \(its form\)/],
+  ['a sealed secret without a code', (s: State) => {
+    s.credentials[0]!.secret = 'g:' + Buffer.alloc(48).toString('base64');
+  }, /secret \(its form\)/],
   ['a serial with a space', (s: State) => { s.identity.serial = 'A B'; }, /identity\.serial/],
-  ['a scrypt cost of 2^30', (s: State) => { s.access.kcv = '00'.repeat(16); s.access.kdf = { N: 2 ** 30, r: 8, p: 1 }; s.credentials = []; }, /access\.kdf/],
+  ['a scrypt cost of 2^30', (s: State) => {
+    s.access.kcv = '00'.repeat(16); s.access.kdf = { N: 2 ** 30, r: 8, p: 1 }; s.credentials = [];
+  }, /access\.kdf/],
   ['a negative generation', (s: State) => { s.generation = -1; }, /generation/],
 ] as const) {
-  S(`a hand-edited store with a fresh checksum and ${name} is refused as E_STORE_INVALID, naming the field`, async () => {
+  S(`a hand-edited store with a fresh checksum and ${name} is refused as E_STORE_INVALID, ` +
+    'naming the field', async () => {
     rewrite(f.path, edit as (s: State & Record<string, unknown>) => void);
     const e = await failure(boot({ path: f.path, now: f.clock.now }));
     assert.instance(e, FirmwareError);
@@ -98,11 +109,13 @@ async function setCode(d: Fresh['dev'], code: string): Promise<Buffer> {
   const sel = await tx(d, SELECT);
   const K = pbkdf2Sync(code, Buffer.from(sel.slice(14, 30), 'hex'), 1000, 16, 'sha1');
   const c = Buffer.alloc(8, 3);
-  assert.is(await tx(d, `00 03 00 00 33 73 11 21 ${x(K)} 74 08 ${x(c)} 75 14 ${x(createHmac('sha1', K).update(c).digest())}`), '9000');
+  assert.is(await tx(d, `00 03 00 00 33 73 11 21 ${x(K)} 74 08 ${x(c)} ` +
+    `75 14 ${x(createHmac('sha1', K).update(c).digest())}`), '9000');
   return K;
 }
 
-S('a new code is sealed at N=2^17 and says so in the store; a store sealed at the old cost opens and is re-sealed', async () => {
+S('a new code is sealed at N=2^17 and says so in the store; a store sealed at the old cost opens ' +
+  'and is re-sealed', async () => {
   await setCode(f.dev, 'correct horse');
   assert.equal(body(f.path).access.kdf, { N: 2 ** 17, r: 8, p: 1 });
   // The store as the earlier firmware left it: scrypt N=2^15, no kdf field.
@@ -137,7 +150,8 @@ S('the counter found at 0 with a code set (the last try spent, never judged) wip
   await d.close();
 });
 
-S('a wrong code is spent on disk before it is judged: the store says 7 while the code is still being derived', async () => {
+S('a wrong code is spent on disk before it is judged: the store says 7 while the code is still ' +
+  'being derived', async () => {
   await setCode(f.dev, 'correct horse');
   const seen: number[] = [];
   // The store is read back while scrypt runs (it takes a tenth of a second or more).
@@ -152,7 +166,8 @@ S('a wrong code is spent on disk before it is judged: the store says 7 while the
   assert.equal(seen.slice(0, 1), [7], 'the decrement was on disk before the answer');
 });
 
-S('rollback: with a record directory, a store copied back over a newer one is E_ROLLBACK, and deleting the record accepts it', async () => {
+S('rollback: with a record directory, a store copied back over a newer one is E_ROLLBACK, ' +
+  'and deleting the record accepts it', async () => {
   const records = join(f.dir, 'state', 'generations');
   const d1 = await boot({ path: f.path, now: f.clock.now, records });
   assert.is(await tx(d1, put('second')), '9000');

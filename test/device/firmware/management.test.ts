@@ -38,7 +38,8 @@ S('SELECT Management answers the firmware version as ASCII "5.7.1"', async () =>
 S('READ CONFIG: USB OATH supported and enabled, serial 18158249, form factor unknown, 5.7.1, unlocked', async () => {
   await tx(f.dev, SELECT_MGMT);
   const r = await tx(f.dev, READ_CONFIG);
-  assert.is(r, '1C' + '01020020' + '0204011512A9' + '03020020' + '040100' + '0503050701' + '080100' + '0A0100' + '9000');
+  assert.is(r,
+    '1C' + '01020020' + '0204011512A9' + '03020020' + '040100' + '0503050701' + '080100' + '0A0100' + '9000');
   const m = parseInfo(r);
   assert.is(m.get(0x01), '0020', 'USB supported: OATH (0x20) only');
   assert.is(m.get(0x03), '0020', 'USB enabled: OATH only');
@@ -75,7 +76,8 @@ S('Management has READ CONFIG page 0 only: other pages 6B00, WRITE CONFIG and YK
   assert.is(await tx(f.dev, '00 1C 00 00 04 03 03 02 00'), '6D00', 'the configuration is fixed');
   assert.is(await tx(f.dev, '00 16 11 00 00'), '6D00', 'SET MODE');
   assert.is(await tx(f.dev, '00 A1 00 00 00'), '6D00', 'LIST belongs to YKOATH');
-  assert.is(await tx(f.dev, '00 A4 00 01 0A 74 08 00 00 00 00 00 00 00 01'), '6D00', 'A4 P1=00 is CALCULATE ALL, not here');
+  assert.is(await tx(f.dev, '00 A4 00 01 0A 74 08 00 00 00 00 00 00 00 01'), '6D00',
+    'A4 P1=00 is CALCULATE ALL, not here');
 });
 
 S('SELECT switches applets; a failed SELECT (6A82) keeps the one selected', async () => {
@@ -93,7 +95,8 @@ S('Management needs no access code: the info reads on a locked device powered on
   const sel = await tx(f.dev, SELECT);
   const K = pbkdf2Sync('right', Buffer.from(sel.slice(14, 30), 'hex'), 1000, 16, 'sha1');
   const c = Buffer.alloc(8, 3);
-  assert.is(await tx(f.dev, `00 03 00 00 33 73 11 21 ${x(K)} 74 08 ${x(c)} 75 14 ${x(createHmac('sha1', K).update(c).digest())}`), '9000');
+  assert.is(await tx(f.dev, `00 03 00 00 33 73 11 21 ${x(K)} 74 08 ${x(c)} ` +
+    `75 14 ${x(createHmac('sha1', K).update(c).digest())}`), '9000');
   const locked = await boot({ path: f.path, now: f.clock.now });
   try {
     assert.is(await tx(locked, '00 A1 00 00 00'), '6982', 'YKOATH is locked');

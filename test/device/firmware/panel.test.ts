@@ -24,9 +24,13 @@ S.after.each(async () => { await f.done(); });
 S('TOTP frames show the code at the device clock, the next one, and the seconds left', async () => {
   const [sha1, touchy, hotp] = await f.dev.panel.display();
   // RFC 6238 Appendix B, SHA-1 t=59: 94287082; next step (counter 2): 082fef30 → 37359152.
-  assert.equal(sha1, { id: 'sha1', type: 'totp', code: '94287082', next: '37359152', step: 1, remaining: 1, period: 30, digits: 8, algorithm: 'SHA1', hotp: false });
+  assert.equal(sha1, {
+    id: 'sha1', type: 'totp', code: '94287082', next: '37359152', step: 1, remaining: 1, period: 30, digits: 8,
+    algorithm: 'SHA1', hotp: false,
+  });
   assert.is(touchy!.code, '287082', 'the press that wakes the display is the touch');
-  assert.equal({ code: hotp!.code, step: hotp!.step, hotp: hotp!.hotp, type: hotp!.type }, { code: null, step: 0, hotp: true, type: 'hotp' });
+  assert.equal({ code: hotp!.code, step: hotp!.step, hotp: hotp!.hotp, type: hotp!.type },
+    { code: null, step: 0, hotp: true, type: 'hotp' });
 });
 
 S('the display follows the drifting RTC, not the host clock', async () => {
@@ -41,8 +45,10 @@ S('an HOTP code shows only when the query names that one credential, and the cou
   assert.equal((await f.dev.panel.display('hotp')).map((x) => [x.code, x.step]), [['755224', 0]]);
   assert.equal((await f.dev.panel.display('hotp')).map((x) => [x.code, x.step]), [['287082', 1]]);
   // 'o' matches Touchy:carol and hotp: two matches, so no HOTP code and no counter step.
-  assert.equal((await f.dev.panel.display('o')).map((x) => [x.id, x.code]), [['Touchy:carol', '287082'], ['hotp', null]]);
-  assert.is(await tx(f.dev, '00 A2 00 01 08 71 04 "hotp" 74 00'), '760506' + '082FEF30' + '9000', 'the APDU face continues at counter 2');
+  assert.equal((await f.dev.panel.display('o')).map((x) => [x.id, x.code]),
+    [['Touchy:carol', '287082'], ['hotp', null]]);
+  assert.is(await tx(f.dev, '00 A2 00 01 08 71 04 "hotp" 74 00'), '760506' + '082FEF30' + '9000',
+    'the APDU face continues at counter 2');
 });
 
 S('queries: exact id wins, else case-insensitive substring; no match is empty', async () => {
@@ -53,7 +59,8 @@ S('queries: exact id wins, else case-insensitive substring; no match is empty', 
 
 S('the display never writes a high-water step', async () => {
   const [s] = await f.dev.panel.display('sha1');
-  assert.is(await tx(f.dev, `80 13 00 00 10 71 04 "sha1" 74 08 00 00 00 00 00 00 00 0${s!.step}`), '76050841397EEA9000');
+  assert.is(await tx(f.dev, `80 13 00 00 10 71 04 "sha1" 74 08 00 00 00 00 00 00 00 0${s!.step}`),
+    '76050841397EEA9000');
 });
 
 S.run();
@@ -122,7 +129,8 @@ T('a press from another process (token press) opens the window of a waiting devi
   const d = await boot({ path: f.path, now });
   const waiting = tx(d, CALC);
   await new Promise((r) => setTimeout(r, 300));
-  const code = await new Promise<number | null>((res) => spawn(process.execPath, [script, f.path, 'press'], { stdio: 'ignore' }).on('close', res));
+  const code = await new Promise<number | null>((res) =>
+    spawn(process.execPath, [script, f.path, 'press'], { stdio: 'ignore' }).on('close', res));
   assert.is(code, 0);
   assert.is(await waiting, OK);
   await d.close();

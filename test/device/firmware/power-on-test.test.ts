@@ -25,8 +25,13 @@ S('a sound engine passes: healthy, and the device answers', async () => {
 const broken: [string, HashFn][] = [
   ['every digest zero', (_a, _k, _m) => new Uint8Array(20)],
   // One bit in the bytes dynamic truncation reads (RFC 4226 §5.3); a KAT only sees those.
-  ['SHA-512 off by one bit', (a, k, m) => { const d = real(a, k, m); if (a === 'SHA512') d[d[d.length - 1]! & 15]! ^= 0x10; return d; }],
-  ['SHA-256 with the 20-byte seed (the RFC 6238 prose, not its table)', (a, k, m) => real(a, a === 'SHA256' ? k.subarray(0, 20) : k, m)],
+  ['SHA-512 off by one bit', (a, k, m) => {
+    const d = real(a, k, m);
+    if (a === 'SHA512') d[d[d.length - 1]! & 15]! ^= 0x10;
+    return d;
+  }],
+  ['SHA-256 with the 20-byte seed (the RFC 6238 prose, not its table)',
+    (a, k, m) => real(a, a === 'SHA256' ? k.subarray(0, 20) : k, m)],
   ['an engine that throws', () => { throw new Error('engine fault'); }],
 ];
 
@@ -34,7 +39,10 @@ for (const [name, kat] of broken) {
   S(`an injected broken hash (${name}) latches 6F00 on every APDU and Err on the display`, async () => {
     const d = await boot({ path: f.path, now: f.clock.now, kat });
     assert.not.ok(d.healthy);
-    for (const a of [SELECT, '00 A1 00 00 00', '00 A4 00 01 0A 74 08 0000000000000001', '80 10 00 00 00', '80 12 00 00 00', 'FF', '00 04 DE AD 00']) {
+    for (const a of [
+      SELECT, '00 A1 00 00 00', '00 A4 00 01 0A 74 08 0000000000000001', '80 10 00 00 00', '80 12 00 00 00', 'FF',
+      '00 04 DE AD 00',
+    ]) {
       assert.is(await tx(d, a), '6F00', a);
     }
     const frames = await d.panel.display();

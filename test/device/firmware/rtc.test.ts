@@ -73,7 +73,8 @@ S('SET TIME goes forward freely, backwards only with P1=01 (force)', async () =>
   await f.done();
 });
 
-S('a sync to the host time read a moment before the device reads its RTC succeeds unforced (≤ 1 s of slack)', async () => {
+S('a sync to the host time read a moment before the device reads its RTC succeeds unforced ' +
+  '(≤ 1 s of slack)', async () => {
   const f = await fresh();
   f.clock.advance(1000);
   // The host read its clock, then 0.4 s passed before the device read its own (a 0-ppm token).
@@ -83,7 +84,8 @@ S('a sync to the host time read a moment before the device reads its RTC succeed
   assert.is(await readClock(f.dev), host + 0, 'set to the host time');
   f.clock.advance(0.999);
   assert.is(await tx(f.dev, `80 11 00 00 08 ${ms8(host)}`), '9000', '999 ms behind the RTC is still "now"');
-  assert.is(await tx(f.dev, `80 11 00 00 08 ${ms8(host - 1002)}`), '6985', 'a real step back still needs the force flag');
+  assert.is(await tx(f.dev, `80 11 00 00 08 ${ms8(host - 1002)}`), '6985',
+    'a real step back still needs the force flag');
   await f.done();
 });
 
@@ -93,7 +95,8 @@ S('GET INFO: serial, model, version, count, capacity, RTC, drift, manufactured, 
   f.clock.advance(100);
   // 100 s × -12.345 ppm = -1.2345 ms; drift -12.345 ppm × 1000 = -12345 = FFFFCFC7.
   assert.is(await tx(f.dev, '80 10 00 00 00'), x(h(
-    `80 0C "GAHT12345678" 81 05 "FOB-1" 82 03 05 07 01 83 01 01 84 01 40 85 08 ${ms8(Math.floor((T0 + 100) * 1000 - 1.2345))} ` +
+    `80 0C "GAHT12345678" 81 05 "FOB-1" 82 03 05 07 01 83 01 01 84 01 40 ` +
+    `85 08 ${ms8(Math.floor((T0 + 100) * 1000 - 1.2345))} ` +
     `86 04 FF FF CF C7 87 08 ${ms8(T0 * 1000)} 88 01 00 89 01 08 90 00`)));
   await f.done();
 });

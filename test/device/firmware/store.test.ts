@@ -8,7 +8,8 @@ import { tempDir } from '../../helpers.js';
 import { fresh, tx, type Fresh } from './util.js';
 
 const SEED = '"12345678901234567890"';
-const failure = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (e: unknown) => e as FirmwareError);
+const failure = (p: Promise<unknown>) =>
+  p.then(() => { throw new Error('expected a failure'); }, (e: unknown) => e as FirmwareError);
 
 const S = suite('store');
 let f: Fresh;
@@ -87,15 +88,19 @@ S('a store made under a loose umask is still 0600', async () => {
 
 S('seeds are written only sealed once an access code is set, and never come back out', async () => {
   const raw = Buffer.from('12345678901234567890');
-  assert.ok(readFileSync(f.path).includes(raw.toString('base64').slice(0, 20)), 'plain (base64) without a code, like a YubiKey without a password');
+  assert.ok(readFileSync(f.path).includes(raw.toString('base64').slice(0, 20)),
+    'plain (base64) without a code, like a YubiKey without a password');
   const { createHmac, pbkdf2Sync } = await import('node:crypto');
   const sel = await tx(f.dev, '00 A4 04 00 07 A0 00 00 05 27 21 01');
   const salt = Buffer.from(sel.slice(14, 30), 'hex');
   const K = pbkdf2Sync('code', salt, 1000, 16, 'sha1');
   const c = Buffer.alloc(8, 7);
-  assert.is(await tx(f.dev, `00 03 00 00 33 73 11 21 ${K.toString('hex')} 74 08 ${c.toString('hex')} 75 14 ${createHmac('sha1', K).update(c).digest('hex')}`), '9000');
+  assert.is(await tx(f.dev, `00 03 00 00 33 73 11 21 ${K.toString('hex')} 74 08 ${c.toString('hex')} ` +
+    `75 14 ${createHmac('sha1', K).update(c).digest('hex')}`), '9000');
   const text = readFileSync(f.path);
-  for (const enc of ['hex', 'base64', 'latin1'] as const) assert.not.ok(text.includes(raw.toString(enc)), `no ${enc} seed`);
+  for (const enc of ['hex', 'base64', 'latin1'] as const) {
+    assert.not.ok(text.includes(raw.toString(enc)), `no ${enc} seed`);
+  }
   const d = await boot({ path: f.path, now: () => 1, accessCode: 'code' });
   const frames = await d.panel.display();
   assert.is(frames.length, 1);

@@ -14,7 +14,8 @@ const hex = (s: string) => Buffer.from(s, 'utf8');
 const tlv = (tag: number, v: Uint8Array) => Buffer.concat([Buffer.from([tag, v.length]), v]);
 const apdu = (ins: number, data: Uint8Array) => Buffer.concat([Buffer.from([0, ins, 0, 0, data.length]), data]);
 const SEED = hex('12345678901234567890');
-const put = (id: string) => apdu(0x01, Buffer.concat([tlv(0x71, hex(id)), tlv(0x73, Buffer.concat([Buffer.from([0x21, 6]), SEED]))]));
+const put = (id: string) =>
+  apdu(0x01, Buffer.concat([tlv(0x71, hex(id)), tlv(0x73, Buffer.concat([Buffer.from([0x21, 6]), SEED]))]));
 const rename = (a: string, b: string) => apdu(0x05, Buffer.concat([tlv(0x71, hex(a)), tlv(0x71, hex(b))]));
 const del = (id: string) => apdu(0x02, tlv(0x71, hex(id)));
 

@@ -23,7 +23,9 @@ const step = (t: number) => Buffer.from(BigInt(Math.floor(t / 30)).toString(16).
 
 /** SELECT answer: 79 03 05 07 01, 71 08 salt, [74 08 challenge 7B 01 01], 9000. */
 function parseSelect(r: string, locked: boolean): { salt: Buffer; challenge?: Buffer } {
-  const m = locked ? /^79030507017108([0-9A-F]{16})7408([0-9A-F]{16})7B01019000$/.exec(r) : /^79030507017108([0-9A-F]{16})9000$/.exec(r);
+  const m = locked
+    ? /^79030507017108([0-9A-F]{16})7408([0-9A-F]{16})7B01019000$/.exec(r)
+    : /^79030507017108([0-9A-F]{16})9000$/.exec(r);
   assert.ok(m, `SELECT answer ${r}`);
   return { salt: Buffer.from(m![1]!, 'hex'), ...(locked ? { challenge: Buffer.from(m![2]!, 'hex') } : {}) };
 }
@@ -53,12 +55,15 @@ S('PUT SHA-1/256/512 TOTP and HOTP, LIST, CALCULATE ALL at T=1 (RFC 6238 t=59)',
   assert.is(dec(d512, 8), '90693936', 'RFC 6238 Appendix B, SHA-512, t=59');
   // SHA-1 at T=1 is RFC 4226's counter 1: truncated 41397eea, 94287082 in 8 digits.
   assert.is(await tx(f.dev, '00 A4 00 01 0A 74 08 00 00 00 00 00 00 00 01'), x(h(
-    `71 04 "sha1" 76 05 08 41 39 7E EA  71 06 "sha256" 76 05 08 ${d256}  71 06 "sha512" 76 05 08 ${d512}  71 04 "hotp" 77 01 06  90 00`)));
+    `71 04 "sha1" 76 05 08 41 39 7E EA  71 06 "sha256" 76 05 08 ${d256}  ` +
+    `71 06 "sha512" 76 05 08 ${d512}  71 04 "hotp" 77 01 06  90 00`)));
 });
 
 S('CALCULATE: RFC 6238 rows by challenge, full HMAC with P2=00', async () => {
   await tx(f.dev, `00 01 00 00 1E 71 04 "sha1" 73 16 21 08 ${SEED1}`);
-  for (const [t, code] of [[1111111109, '07081804'], [1234567890, '89005924'], [2000000000, '69279037'], [20000000000, '65353130']] as const) {
+  for (const [t, code] of [
+    [1111111109, '07081804'], [1234567890, '89005924'], [2000000000, '69279037'], [20000000000, '65353130'],
+  ] as const) {
     const want = dt('sha1', ascii('12345678901234567890'), step(t));
     assert.is(dec(want, 8), code, `RFC 6238 Appendix B, SHA-1, t=${t}`);
     assert.is(await tx(f.dev, `00 A2 00 01 10 71 04 "sha1" 74 08 ${x(step(t))}`), `76050${8}${want}9000`);
@@ -70,7 +75,10 @@ S('CALCULATE: RFC 6238 rows by challenge, full HMAC with P2=00', async () => {
 
 S('CALCULATE HOTP: empty challenge, the device counter runs through RFC 4226 Appendix D', async () => {
   await tx(f.dev, `00 01 00 00 1E 71 04 "hotp" 73 16 11 06 ${SEED1}`);
-  const table = ['4c93cf18', '41397eea', '082fef30', '66ef7655', '61c5938a', '33c083d4', '7256c032', '04e5b397', '2823443f', '2679dc69'];
+  const table = [
+    '4c93cf18', '41397eea', '082fef30', '66ef7655', '61c5938a', '33c083d4', '7256c032', '04e5b397', '2823443f',
+    '2679dc69',
+  ];
   for (const trunc of table) {
     assert.is(await tx(f.dev, '00 A2 00 01 08 71 04 "hotp" 74 00'), `760506${trunc.toUpperCase()}9000`);
   }
@@ -91,7 +99,8 @@ S('DELETE, RENAME (keeping the period prefix), and their refusals', async () => 
   await tx(f.dev, `00 01 00 00 25 71 0B "60/Slow:bob" 73 16 21 06 ${SEED1}`);
   assert.is(await tx(f.dev, '00 05 00 00 1E 71 0B "60/Slow:bob" 71 0F "60/NewIss:bobby"'), '9000');
   assert.is(await tx(f.dev, '00 A1 00 00 00'), x(h('72 10 21 "60/NewIss:bobby" 90 00')));
-  assert.is(await tx(f.dev, '00 05 00 00 1A 71 0F "60/NewIss:bobby" 71 07 "NewIss:"'), '6A80', 'a rename may not change the period');
+  assert.is(await tx(f.dev, '00 05 00 00 1A 71 0F "60/NewIss:bobby" 71 07 "NewIss:"'), '6A80',
+    'a rename may not change the period');
   assert.is(await tx(f.dev, '00 02 00 00 05 71 03 "bob"'), '6984');
   assert.is(await tx(f.dev, '00 02 00 00 11 71 0F "60/NewIss:bobby"'), '9000');
   assert.is(await tx(f.dev, '00 A1 00 00 00'), '9000');
@@ -136,7 +145,8 @@ S('SET CODE, VALIDATE right and wrong, then RESET', async () => {
   const K = pbkdf2Sync('hunter2', salt, 1000, 16, 'sha1');
   const chal = Buffer.from('0102030405060708', 'hex');
   const resp = createHmac('sha1', K).update(chal).digest();
-  assert.is(await tx(f.dev, `00 03 00 00 33 73 11 21 ${x(K)} 74 08 ${x(chal)} 75 14 ${x(Buffer.alloc(20))}`), '6984', 'a wrong proof of K');
+  assert.is(await tx(f.dev, `00 03 00 00 33 73 11 21 ${x(K)} 74 08 ${x(chal)} 75 14 ${x(Buffer.alloc(20))}`), '6984',
+    'a wrong proof of K');
   assert.is(await tx(f.dev, `00 03 00 00 33 73 11 21 ${x(K)} 74 08 ${x(chal)} 75 14 ${x(resp)}`), '9000');
 
   const s1 = parseSelect(await tx(f.dev, SELECT), true);
@@ -152,14 +162,16 @@ S('SET CODE, VALIDATE right and wrong, then RESET', async () => {
   assert.is(await tx(f.dev, `00 A3 00 00 20 75 14 ${x(right)} 74 08 ${x(host)}`),
     x(h(`75 14 ${x(createHmac('sha1', K).update(host).digest())} 90 00`)));
   assert.is(await tx(f.dev, '00 A1 00 00 00'), x(h('72 05 21 "sha1" 90 00')));
-  assert.is(await tx(f.dev, '80 10 00 00 00').then((r) => r.slice(-10)), '8901089000', 'the right key refilled the tries');
+  assert.is(await tx(f.dev, '80 10 00 00 00').then((r) => r.slice(-10)), '8901089000',
+    'the right key refilled the tries');
 
   // Another power-on without the code: SELECT and VALIDATE answer, nothing computes.
   const other = await boot({ path: f.path, now: f.clock.now });
   parseSelect(await tx(other, SELECT), true);
   assert.is(await tx(other, '00 A4 00 01 0A 74 08 0000000000000001'), '6982');
   await other.close();
-  const wrongBoot = await boot({ path: f.path, now: f.clock.now, accessCode: 'nope' }).then(() => null, (e: unknown) => e);
+  const wrongBoot = await boot({ path: f.path, now: f.clock.now, accessCode: 'nope' })
+    .then(() => null, (e: unknown) => e);
   assert.instance(wrongBoot, FirmwareError);
   assert.is((wrongBoot as FirmwareError).code, 'E_ACCESS');
   assert.is((wrongBoot as FirmwareError).triesLeft, 7);
@@ -174,7 +186,8 @@ S('SET CODE 73 00 clears the code', async () => {
   const { salt } = parseSelect(await tx(f.dev, SELECT), false);
   const K = pbkdf2Sync('pw', salt, 1000, 16, 'sha1');
   const chal = Buffer.from('1111111111111111', 'hex');
-  await tx(f.dev, `00 03 00 00 33 73 11 21 ${x(K)} 74 08 ${x(chal)} 75 14 ${x(createHmac('sha1', K).update(chal).digest())}`);
+  await tx(f.dev, `00 03 00 00 33 73 11 21 ${x(K)} 74 08 ${x(chal)} ` +
+    `75 14 ${x(createHmac('sha1', K).update(chal).digest())}`);
   const s = parseSelect(await tx(f.dev, SELECT), true);
   await tx(f.dev, `00 A3 00 00 20 75 14 ${x(createHmac('sha1', K).update(s.challenge!).digest())} 74 08 ${x(chal)}`);
   assert.is(await tx(f.dev, '00 03 00 00 02 73 00'), '9000');

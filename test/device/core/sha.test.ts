@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { K512, K256, IV512, IV256 } from '../../../device/core/sha2.js';
+import { K512, K256, IV512, IV256 } from '../../../device/core/sha.js';
 
 // FIPS 180-4 §4.2.2/§4.2.3/§5.3: the first 64 fraction bits of the cube roots of the first
 // 80 primes (K) and of the square roots of the first 8 (IV). Derived here independently of

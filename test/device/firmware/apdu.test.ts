@@ -33,8 +33,10 @@ S('extended Lc, with and without Le', () => {
 
 S('78 is a tag and one byte: read with a length, it would swallow the 7A that follows', () => {
   const data = h('71 01 41 78 02 7A 04 00 00 00 05');
-  assert.equal(parseTlvs(data, [0x78]).map((t) => [t.tag, x(t.value)]), [[0x71, '41'], [0x78, '02'], [0x7a, '00000005']]);
-  assert.equal(parseTlvs(h('71 01 41 78 02 7A 04')).map((t) => [t.tag, x(t.value)]), [[0x71, '41'], [0x78, '7A04']], 'a length reader takes 7A 04 as the value');
+  assert.equal(parseTlvs(data, [0x78]).map((t) => [t.tag, x(t.value)]),
+    [[0x71, '41'], [0x78, '02'], [0x7a, '00000005']]);
+  assert.equal(parseTlvs(h('71 01 41 78 02 7A 04')).map((t) => [t.tag, x(t.value)]), [[0x71, '41'], [0x78, '7A04']],
+    'a length reader takes 7A 04 as the value');
   assert.is(sw(() => parseTlvs(data)), SW.WRONG_DATA, 'and then trips over the counter');
 });
 

@@ -1,12 +1,40 @@
-// SHA-256 and SHA-512 (FIPS 180-4 §6.2.2, §6.4.2): block functions for messages of any
-// length, and HOTP paths that write an HMAC's final blocks straight into the schedule.
+// The SHA family's block functions (FIPS 180-4 §6.1.2, §6.2.2, §6.4.2) for messages of any
+// length, and SHA-256/512 HOTP paths that write an HMAC's final blocks straight into the schedule;
+// HOTP-SHA-1's fixed-shape blocks take the unrolled path in sha1-hotp.ts instead.
 // SHA-512's 64-bit words are held as (hi, lo) Int32 pairs: state, schedule and constants
 // interleave them, hi first, which is byte order.
+
+// SHA-1
+
+export const SHA1_IV = Int32Array.of(0x67452301, 0xefcdab89 | 0, 0x98badcfe | 0, 0x10325476, 0xc3d2e1f0 | 0);
+
+const W1 = new Int32Array(80);
+
+export function sha1Block(h: Int32Array, m: Uint8Array, off: number): void {
+  for (let i = 0; i < 16; i++, off += 4) {
+    W1[i] = (m[off]! << 24) | (m[off + 1]! << 16) | (m[off + 2]! << 8) | m[off + 3]!;
+  }
+  for (let i = 16; i < 80; i++) {
+    const x = W1[i - 3]! ^ W1[i - 8]! ^ W1[i - 14]! ^ W1[i - 16]!;
+    W1[i] = (x << 1) | (x >>> 31);
+  }
+  let a = h[0]!, b = h[1]!, c = h[2]!, d = h[3]!, e = h[4]!;
+  for (let i = 0; i < 80; i++) {
+    const f = i < 20 ? (d ^ (b & (c ^ d))) + 0x5a827999
+      : i < 40 ? (b ^ c ^ d) + 0x6ed9eba1
+      : i < 60 ? ((b & c) | (d & (b | c))) + 0x8f1bbcdc
+      : (b ^ c ^ d) + 0xca62c1d6;
+    const t = (((a << 5) | (a >>> 27)) + f + e + W1[i]!) | 0;
+    e = d; d = c; c = (b << 30) | (b >>> 2); b = a; a = t;
+  }
+  h[0] = (h[0]! + a) | 0; h[1] = (h[1]! + b) | 0; h[2] = (h[2]! + c) | 0;
+  h[3] = (h[3]! + d) | 0; h[4] = (h[4]! + e) | 0;
+}
 
 // FIPS 180-4 §4.2.3 and §5.3.5: the SHA-512 round constants and initial hash value, as
 // (hi, lo) 32-bit halves. SHA-256 (§4.2.2, §5.3.3) uses the hi half of the first 64 of each.
 // They are the fraction bits of the cube and square roots of the first primes; a test
-// (test/device/core/sha2.test.ts) derives them again from the primes, and the
+// (test/device/core/sha.test.ts) derives them again from the primes, and the
 // FIPS 180 and RFC 4231 vectors check them end to end. Typed, not derived at load, because
 // every boot's self-test needs them and BigInt roots cost ~2 ms of start-up.
 
