@@ -34,7 +34,10 @@ async function servedRate(dir: string): Promise<number> {
     const j = await new Promise<{ endpoint: string; accessKeyId: string; secretAccessKey: string }>((res, rej) => {
       let out = '';
       c.once('exit', (code) => rej(new Error(`local-aws exited ${code}`)));
-      c.stdout!.on('data', (d) => { out += d; if (out.includes('\n')) res(JSON.parse(out.slice(0, out.indexOf('\n')))); });
+      c.stdout!.on('data', (d) => {
+        out += d;
+        if (out.includes('\n')) res(JSON.parse(out.slice(0, out.indexOf('\n'))));
+      });
     });
     const sts = new STSClient({ region: 'us-east-1', endpoint: j.endpoint, maxAttempts: 1,
       credentials: { accessKeyId: j.accessKeyId, secretAccessKey: j.secretAccessKey } });

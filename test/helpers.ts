@@ -53,7 +53,8 @@ export function oracle(tool: string, ok: boolean, why = `${tool} is not installe
 export interface Run { code: number; stdout: string; stderr: string }
 
 /** Run a command to completion (async, so servers in this process keep serving). */
-export function run(cmd: string, args: string[], o: SpawnOptions & { input?: string | Buffer; timeoutMs?: number } = {}): Promise<Run> {
+export function run(cmd: string, args: string[],
+  o: SpawnOptions & { input?: string | Buffer; timeoutMs?: number } = {}): Promise<Run> {
   return new Promise((res, rej) => {
     const child = spawn(cmd, args, { ...o, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '', stderr = '';
@@ -88,7 +89,10 @@ export function typeWhen(cmd: string, ready: (out: string) => boolean, keys: str
     const t = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 60_000);
     child.on('error', rej);
     child.stdin!.on('error', () => {});
-    child.on('close', (code, sig) => { clearTimeout(t); res({ code: code ?? (sig ? 128 : 1), stdout, stderr, reached }); });
+    child.on('close', (code, sig) => {
+      clearTimeout(t);
+      res({ code: code ?? (sig ? 128 : 1), stdout, stderr, reached });
+    });
   });
 }
 
@@ -96,7 +100,8 @@ export function typeWhen(cmd: string, ready: (out: string) => boolean, keys: str
  * Runs a shell command under util-linux `script`, which gives it a pty (botocore's getpass reads
  * /dev/tty and flushes input typed early), and types `answer` once `prompt` shows up.
  */
-export function answerOnTty(command: string, env: NodeJS.ProcessEnv, prompt: string, answer: string, timeoutMs = 30_000): Promise<Run> {
+export function answerOnTty(command: string, env: NodeJS.ProcessEnv, prompt: string, answer: string,
+  timeoutMs = 30_000): Promise<Run> {
   return new Promise((res, rej) => {
     const c = spawn('script', ['-qec', command, '/dev/null'], { env });
     let stdout = '', sent = false;

@@ -9,7 +9,8 @@
 // prompt). A command ending in ` &` runs in the background until the suite ends; the suite waits for
 // its first line of output. `<!-- paste: … -->` does what its reader is told to do with what a
 // background command prints: the lines under `# ~/.aws/credentials` and `# ~/.aws/config` go into
-// those files, and its `export` line sets the environment of the commands after it. `<!-- file: PATH -->` before any other fenced block appends the block to PATH.
+// those files, and its `export` line sets the environment of the commands after it. `<!-- file: PATH -->`
+// before any other fenced block appends the block to PATH.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -19,7 +20,10 @@ import { dirname, join } from 'node:path';
 import { ROOT, PROVISION, TOKEN, has, oracle, tempDir } from './helpers.js';
 
 interface Step { cmd: string; expect: string[]; block: number; line: number }
-interface Block { steps: Step[]; notRun: Map<string, string>; answers: [string, string][]; paste: boolean; file?: { path: string; text: string } }
+interface Block {
+  steps: Step[]; notRun: Map<string, string>; answers: [string, string][]; paste: boolean;
+  file?: { path: string; text: string };
+}
 
 /** The console blocks of a Markdown text, with the markers in the comments right above each. */
 export function parseReadme(md: string): Block[] {
@@ -41,7 +45,9 @@ export function parseReadme(md: string): Block[] {
       const body: [string, number][] = [];
       while (j < lines.length && !lines[j]!.startsWith('```')) { body.push([lines[j]!, j + 1]); j++; }
       if (fence !== '```console' && file) {
-        blocks.push({ steps: [], notRun, answers, paste, file: { path: file, text: body.map(([t]) => t).join('\n') + '\n' } });
+        blocks.push({
+          steps: [], notRun, answers, paste, file: { path: file, text: body.map(([t]) => t).join('\n') + '\n' },
+        });
       }
       if (fence === '```console') {
         const b: Block = { steps: [], notRun, answers, paste };
@@ -84,12 +90,16 @@ test('the parser sees the first screen and every console block', () => {
 
 test('each command exits as its transcript shows, and prints what it shows', async () => {
   // The README's transcripts call the AWS CLI and qrencode as a reader would.
-  if (!oracle('aws-cli', spawnSync('python3', ['-c', 'import awscli']).status === 0, 'python3 cannot import awscli')) return;
+  if (!oracle('aws-cli', spawnSync('python3', ['-c', 'import awscli']).status === 0,
+    'python3 cannot import awscli')) return;
   if (!oracle('qrencode', has('qrencode', ['-V']))) return;
   const box = tempDir('fob-readme-');
   const bin = join(box.dir, 'bin'), home = join(box.dir, 'home'), work = join(box.dir, 'work');
   for (const d of [bin, home, work]) mkdirSync(d, { recursive: true });
-  const shim = (name: string, body: string) => { writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`); chmodSync(join(bin, name), 0o755); };
+  const shim = (name: string, body: string) => {
+    writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
+    chmodSync(join(bin, name), 0o755);
+  };
   shim('token', `exec "${process.execPath}" "${TOKEN}" "$@"`);
   shim('provision', `exec "${process.execPath}" "${PROVISION}" "$@"`);
   shim('aws', 'exec python3 -m awscli "$@"');
@@ -117,7 +127,8 @@ test('each command exits as its transcript shows, and prints what it shows', asy
         const cwd = /^npm /.test(s.cmd) ? freshClone(box.dir) : work;
         const bg = /\s&(\s+#.*)?$/;
         if (bg.test(s.cmd)) {
-          const child = spawn('bash', ['-c', `exec ${s.cmd.replace(bg, '')}`], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+          const child = spawn('bash', ['-c', `exec ${s.cmd.replace(bg, '')}`],
+            { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
           background.push(child);
           let out = '';
           await new Promise<void>((res, rej) => {
@@ -132,7 +143,8 @@ test('each command exits as its transcript shows, and prints what it shows', asy
               const look = () => { if (/^export /m.test(out)) { clearTimeout(t); res(); } };
               child.stdout!.on('data', look); look();
             });
-            for (const [, name, body] of out.matchAll(/^# ~\/\.aws\/(credentials|config)\n([\s\S]*?)(?=^# |$(?![\s\S]))/gm)) {
+            for (const [, name, body] of out.matchAll(
+              /^# ~\/\.aws\/(credentials|config)\n([\s\S]*?)(?=^# |$(?![\s\S]))/gm)) {
               mkdirSync(join(home, '.aws'), { recursive: true });
               appendFileSync(join(home, '.aws', name!), body!, { mode: 0o600 });
             }
@@ -142,7 +154,9 @@ test('each command exits as its transcript shows, and prints what it shows', asy
             }
             report.push(`pasted the ~/.aws lines and ran the export line ${s.cmd} printed`);
           }
-          for (const e of s.expect) assert.match(out.replace(/\s+/g, ' '), pattern(e), `${where}: no line like ${JSON.stringify(e)}`);
+          for (const e of s.expect) {
+            assert.match(out.replace(/\s+/g, ' '), pattern(e), `${where}: no line like ${JSON.stringify(e)}`);
+          }
           report.push(`ran in background: ${where}`);
           continue;
         }
@@ -152,7 +166,9 @@ test('each command exits as its transcript shows, and prints what it shows', asy
         if (failing(s.expect)) assert.ok(r.code !== 0, `expected a failure: ${detail}`);
         else assert.is(r.code, 0, detail);
         const flat = out.replace(/\s+/g, ' ');
-        for (const e of s.expect) assert.match(flat, pattern(e), `${where}: no line like ${JSON.stringify(e)}\n${detail}`);
+        for (const e of s.expect) {
+          assert.match(flat, pattern(e), `${where}: no line like ${JSON.stringify(e)}\n${detail}`);
+        }
         report.push(`ok: ${where}`);
       }
     }
@@ -168,10 +184,13 @@ let clone: string | undefined;
 function freshClone(dir: string): string {
   if (clone) return clone;
   clone = join(dir, 'clone');
-  const files = spawnSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' }).stdout.split('\0').filter(Boolean);
+  const files = spawnSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' }).stdout
+    .split('\0').filter(Boolean);
   for (const f of files) {
     mkdirSync(dirname(join(clone, f)), { recursive: true });
-    try { copyFileSync(join(ROOT, f), join(clone, f)); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; }
+    try { copyFileSync(join(ROOT, f), join(clone, f)); } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
   }
   return clone;
 }

@@ -18,13 +18,15 @@ const args = process.argv.slice(2).filter((a) => a !== '--no-color');
 if (!process.env.TEST_NO_BUILD) {
   const b = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, encoding: 'utf8' });
   if (b.status !== 0) {
-    process.stdout.write(`${b.stdout ?? ''}${b.stderr ?? ''}\nbuild failed (npm run build exited ${b.status})\n0 passed, 1 failed, 0 skipped\n`);
+    process.stdout.write(`${b.stdout ?? ''}${b.stderr ?? ''}\nbuild failed (npm run build exited ${b.status})\n` +
+      '0 passed, 1 failed, 0 skipped\n');
     process.exit(1);
   }
   // The suites and benches run under tsx, which strips types unchecked: check them here.
   const c = spawnSync('npm', ['run', '--silent', 'typecheck'], { cwd: root, encoding: 'utf8' });
   if (c.status !== 0) {
-    process.stdout.write(`${c.stdout ?? ''}${c.stderr ?? ''}\ntype check failed (npm run typecheck exited ${c.status})\n0 passed, 1 failed, 0 skipped\n`);
+    process.stdout.write(`${c.stdout ?? ''}${c.stderr ?? ''}\n` +
+      `type check failed (npm run typecheck exited ${c.status})\n0 passed, 1 failed, 0 skipped\n`);
     process.exit(1);
   }
 }
@@ -58,19 +60,29 @@ function run(file) {
     let out = '';
     child.stdout.on('data', (b) => (out += b));
     child.stderr.on('data', (b) => (out += b));
-    const timer = setTimeout(() => { out += `\n[run] ${name}: timed out after ${perSuite / 1000}s\n`; kill(); }, perSuite);
+    const timer = setTimeout(() => {
+      out += `\n[run] ${name}: timed out after ${perSuite / 1000}s\n`;
+      kill();
+    }, perSuite);
     // A suite's leftover children (servers, daemons) must not outlive it.
     const kill = () => { try { process.kill(-child.pid, 'SIGKILL'); } catch {} };
     child.on('close', (code) => {
       clearTimeout(timer); kill();
-      const total = /Total:\s+(\d+)/.exec(out), pass = /Passed:\s+(\d+)/.exec(out), skip = /Skipped:\s+(\d+)/.exec(out);
+      const total = /Total:\s+(\d+)/.exec(out), pass = /Passed:\s+(\d+)/.exec(out);
+      const skip = /Skipped:\s+(\d+)/.exec(out);
       // Tests that returned early on a missing oracle: uvu counted them as passed.
       const early = [...out.matchAll(/^\[skip\] (.+)$/gm)].map((m) => `${name}: ${m[1]}`);
       let p = 0, f = 0, s = skip ? Number(skip[1]) : 0;
-      if (!total || !pass) { f = 1; out += `\n[run] ${name}: printed no summary (exit ${code}); counted as 1 failure\n`; }
+      if (!total || !pass) {
+        f = 1;
+        out += `\n[run] ${name}: printed no summary (exit ${code}); counted as 1 failure\n`;
+      }
       else {
         p = Number(pass[1]); f = Number(total[1]) - p;
-        if (f === 0 && code !== 0) { f = 1; out += `\n[run] ${name}: exited ${code} after passing; counted as 1 failure\n`; }
+        if (f === 0 && code !== 0) {
+          f = 1;
+          out += `\n[run] ${name}: exited ${code} after passing; counted as 1 failure\n`;
+        }
         const moved = Math.min(early.length, p);
         p -= moved; s += moved;
       }

@@ -23,14 +23,18 @@ A.after(async () => { await srv?.stop(); b?.done(); });
 const aws = (env: NodeJS.ProcessEnv, args: string[]) => exec('python3', ['-m', 'awscli', ...args, '--output', 'json'],
   { env: { ...b.env, ...env, AWS_PAGER: '' } });
 
-A('the seed key: create-user is AccessDenied with IAM\'s sentence; `provision create --user` of its own device works', async () => {
+A('the seed key: create-user is AccessDenied with IAM\'s sentence; `provision create --user` of its own device works',
+  async () => {
   if (!srv) return;
   const r = await aws(srv.awsEnv, ['iam', 'create-user', '--user-name', 'mallory']);
   assert.is(r.code, 255, r.stderr); // AWS CLI v1: a service error exits 255
-  assert.match(r.stderr, `An error occurred (AccessDenied) when calling the CreateUser operation: User: ${USER_ARN} is not authorized ` +
-    'to perform: iam:CreateUser on resource: arn:aws:iam::123456789012:user/mallory because no identity-based policy allows the iam:CreateUser action');
+  assert.match(r.stderr, 'An error occurred (AccessDenied) when calling the CreateUser operation: ' +
+    `User: ${USER_ARN} is not authorized ` +
+    'to perform: iam:CreateUser on resource: arn:aws:iam::123456789012:user/mallory ' +
+    'because no identity-based policy allows the iam:CreateUser action');
   expectExit(await b.t(['init']), 0, 'token init');
-  const c = expectExit(await b.p(['create', USER, '--path', '/service-user/', '--user', USER, '--json'], 0, srv.awsEnv), 0, 'create');
+  const c = expectExit(await b.p(['create', USER, '--path', '/service-user/', '--user', USER, '--json'], 0, srv.awsEnv),
+    0, 'create');
   assert.is(JSON.parse(c.stdout).enabled, true);
   const listed = JSON.parse((await aws(srv.awsEnv, ['iam', 'list-mfa-devices'])).stdout);
   assert.equal(listed.MFADevices.map((d: { UserName: string }) => d.UserName), [USER]);
@@ -38,13 +42,18 @@ A('the seed key: create-user is AccessDenied with IAM\'s sentence; `provision cr
 
 A('simulate-principal-policy --context-entries …aws:MultiFactorAuthPresent,…,ContextKeyType=boolean', async () => {
   if (!srv) return;
-  const sim = async (extra: string[]) => JSON.parse(expectExit(await aws(srv!.adminEnv, ['iam', 'simulate-principal-policy',
-    '--policy-source-arn', USER_ARN, '--action-names', 'iam:DeactivateMFADevice', 'iam:CreateUser', '--resource-arns', USER_ARN,
-    ...extra]), 0, 'simulate').stdout).EvaluationResults as { EvalActionName: string; EvalDecision: string; MissingContextValues: string[] }[];
+  const sim = async (extra: string[]) => JSON.parse(expectExit(await aws(srv!.adminEnv, [
+    'iam', 'simulate-principal-policy',
+    '--policy-source-arn', USER_ARN, '--action-names', 'iam:DeactivateMFADevice', 'iam:CreateUser',
+    '--resource-arns', USER_ARN,
+    ...extra]), 0, 'simulate').stdout).EvaluationResults as
+    { EvalActionName: string; EvalDecision: string; MissingContextValues: string[] }[];
   const without = await sim([]);
-  assert.equal(without.map((e) => [e.EvalActionName, e.EvalDecision]), [['iam:DeactivateMFADevice', 'implicitDeny'], ['iam:CreateUser', 'implicitDeny']]);
+  assert.equal(without.map((e) => [e.EvalActionName, e.EvalDecision]),
+    [['iam:DeactivateMFADevice', 'implicitDeny'], ['iam:CreateUser', 'implicitDeny']]);
   assert.equal(without[0]!.MissingContextValues, ['aws:MultiFactorAuthPresent']);
-  const withMfa = await sim(['--context-entries', 'ContextKeyName=aws:MultiFactorAuthPresent,ContextKeyValues=true,ContextKeyType=boolean']);
+  const withMfa = await sim(['--context-entries',
+    'ContextKeyName=aws:MultiFactorAuthPresent,ContextKeyValues=true,ContextKeyType=boolean']);
   assert.equal(withMfa.map((e) => e.EvalDecision), ['allowed', 'implicitDeny']);
 });
 

@@ -21,11 +21,13 @@ const VERSION: Record<string, string> = { iam: '2010-05-08', sts: '2011-06-15', 
 let moto: ChildProcess | undefined;
 let url = '';
 
-async function call(creds: { accessKeyId: string; secretAccessKey: string }, service: string, params: Record<string, string>) {
+async function call(creds: { accessKeyId: string; secretAccessKey: string }, service: string,
+  params: Record<string, string>) {
   const u = new URL(url);
   const body = new URLSearchParams({ ...params, Version: VERSION[service]! }).toString();
   const signer = new SignatureV4({ credentials: creds, region: 'us-east-1', service, sha256: Sha256 });
-  const req = await signer.sign({ method: 'POST', protocol: 'http:', hostname: u.hostname, port: Number(u.port), path: '/', query: {},
+  const req = await signer.sign({
+    method: 'POST', protocol: 'http:', hostname: u.hostname, port: Number(u.port), path: '/', query: {},
     headers: { host: u.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body });
   const res = await fetch(`${url}/`, { method: 'POST', headers: req.headers as Record<string, string>, body });
   return { status: res.status, text: await res.text() };
@@ -38,10 +40,13 @@ function request(action: string, resource: string, me: string): [string, Record<
   const name = resource.split('/').pop()!;
   const who = name === 'alice' ? me : name;
   switch (op) {
-    case 'CreateVirtualMFADevice': return [svc, { Action: op, VirtualMFADeviceName: `${who}-${Math.random().toString(36).slice(2, 8)}` }];
-    case 'EnableMFADevice': case 'ResyncMFADevice': return [svc, { Action: op, UserName: who, SerialNumber: `arn:aws:iam::${ACCT}:mfa/none`,
+    case 'CreateVirtualMFADevice':
+      return [svc, { Action: op, VirtualMFADeviceName: `${who}-${Math.random().toString(36).slice(2, 8)}` }];
+    case 'EnableMFADevice': case 'ResyncMFADevice': return [svc, {
+      Action: op, UserName: who, SerialNumber: `arn:aws:iam::${ACCT}:mfa/none`,
       AuthenticationCode1: '123456', AuthenticationCode2: '234567' }];
-    case 'DeactivateMFADevice': return [svc, { Action: op, UserName: who, SerialNumber: `arn:aws:iam::${ACCT}:mfa/none` }];
+    case 'DeactivateMFADevice':
+      return [svc, { Action: op, UserName: who, SerialNumber: `arn:aws:iam::${ACCT}:mfa/none` }];
     case 'GetMFADevice': return [svc, { Action: op, SerialNumber: `arn:aws:iam::${ACCT}:mfa/none`, UserName: who }];
     case 'CreateUser': return [svc, { Action: op, UserName: `${who}-${Math.random().toString(36).slice(2, 8)}` }];
     case 'CreateAccessKey': case 'GetUser': return [svc, { Action: op, UserName: who }];
@@ -84,7 +89,9 @@ M.before(async () => {
   }
 });
 M.after(async () => {
-  if (moto && moto.exitCode === null) await new Promise<void>((r) => { moto!.once('exit', () => r()); moto!.kill('SIGTERM'); });
+  if (moto && moto.exitCode === null) {
+    await new Promise<void>((r) => { moto!.once('exit', () => r()); moto!.kill('SIGTERM'); });
+  }
 });
 
 M('every long-term-key row: moto agrees with IAM except where its known flaws say otherwise', async () => {
@@ -98,17 +105,22 @@ M('every long-term-key row: moto agrees with IAM except where its known flaws sa
     keys.set(set, { accessKeyId: tag(k.text, 'AccessKeyId')!, secretAccessKey: tag(k.text, 'SecretAccessKey')! });
     const docs = ROWS.find((r) => r[0] === set)![1];
     for (const [i, d] of docs.entries()) {
-      const put = await call(root, 'iam', { Action: 'PutUserPolicy', UserName: u, PolicyName: `p${i}`, PolicyDocument: d });
+      const put = await call(root, 'iam',
+        { Action: 'PutUserPolicy', UserName: u, PolicyName: `p${i}`, PolicyDocument: d });
       assert.is(put.status, 200, put.text);
     }
   }
-  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCT}:user/roler` },
+  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{
+    Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCT}:user/roler` },
     Action: 'sts:AssumeRole', Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } }] });
   await call(root, 'iam', { Action: 'CreateUser', UserName: 'roler' });
   const rk = await call(root, 'iam', { Action: 'CreateAccessKey', UserName: 'roler' });
   await call(root, 'iam', { Action: 'PutUserPolicy', UserName: 'roler', PolicyName: 'assume',
-    PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] }) });
-  assert.is((await call(root, 'iam', { Action: 'CreateRole', RoleName: 'mfa-only', AssumeRolePolicyDocument: trust })).status, 200);
+    PolicyDocument: JSON.stringify({
+      Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }],
+    }) });
+  assert.is((await call(root, 'iam',
+    { Action: 'CreateRole', RoleName: 'mfa-only', AssumeRolePolicyDocument: trust })).status, 200);
   // Enforcement is on now: an unknown key is refused.
   assert.is((await call(root, 'iam', { Action: 'ListUsers' })).status, 403);
   const differ: string[] = [];
@@ -117,7 +129,8 @@ M('every long-term-key row: moto agrees with IAM except where its known flaws sa
     const [svc, params] = request(action, resource, userFor(set));
     const r = await call(keys.get(set)!, svc, params);
     const code = tag(r.text, 'Code');
-    const theirs = r.status === 403 && (code === 'AccessDenied' || code === 'UnauthorizedOperation') ? 'denied' : 'allowed';
+    const theirs = r.status === 403 && (code === 'AccessDenied' || code === 'UnauthorizedOperation')
+      ? 'denied' : 'allowed';
     const mine = ours === 'allowed' ? 'allowed' : 'denied';
     const key = `${set} ${action} ${resource}`;
     if (theirs !== mine) differ.push(`${key}: moto ${theirs}, IAM ${mine}`);
@@ -125,7 +138,8 @@ M('every long-term-key row: moto agrees with IAM except where its known flaws sa
   }
   // The seed post's trust policy (Bool aws:MultiFactorAuthPresent "true"): IAM refuses AssumeRole without MFA,
   // moto takes Bool as satisfied and hands out the role (the local endpoint's own suites assert IAM's answer).
-  const ar = await call({ accessKeyId: tag(rk.text, 'AccessKeyId')!, secretAccessKey: tag(rk.text, 'SecretAccessKey')! }, 'sts',
+  const ar = await call(
+    { accessKeyId: tag(rk.text, 'AccessKeyId')!, secretAccessKey: tag(rk.text, 'SecretAccessKey')! }, 'sts',
     { Action: 'AssumeRole', RoleArn: `arn:aws:iam::${ACCT}:role/mfa-only`, RoleSessionName: 'nomfa' });
   assert.is(ar.status, 200, `moto refused AssumeRole without MFA: ${ar.text}`);
   differ.push('trust Bool MFA "true", sts:AssumeRole without MFA: moto allowed, IAM denied');

@@ -30,15 +30,25 @@ S.before.each(async () => {
   expectExit(await b.t(['init']), 0, 'token init');
   srv = await localAws(b, ['--state', statePath()]);
   const f = srv.fixture;
-  writeFileSync(b.env.AWS_SHARED_CREDENTIALS_FILE!, `[${USER}]\naws_access_key_id = ${f.accessKeyId}\naws_secret_access_key = ${f.secretAccessKey}\n` +
-    `[${f.adminUserName}]\naws_access_key_id = ${f.adminAccessKeyId}\naws_secret_access_key = ${f.adminSecretAccessKey}\n`, { mode: 0o600 });
+  writeFileSync(b.env.AWS_SHARED_CREDENTIALS_FILE!,
+    `[${USER}]\naws_access_key_id = ${f.accessKeyId}\naws_secret_access_key = ${f.secretAccessKey}\n` +
+    `[${f.adminUserName}]\naws_access_key_id = ${f.adminAccessKeyId}\n` +
+    `aws_secret_access_key = ${f.adminSecretAccessKey}\n`, { mode: 0o600 });
   writeFileSync(b.env.AWS_CONFIG_FILE!, [
     `[profile ${USER}]`, 'region = us-east-1', '',
-    '[profile fob]', `credential_process = ${process.execPath} ${PROVISION} session --role ${ROLE} --credential-process --profile ${USER}`, 'region = us-east-1', '',
+    '[profile fob]',
+    `credential_process = ${process.execPath} ${PROVISION} session --role ${ROLE} ` +
+      `--credential-process --profile ${USER}`,
+    'region = us-east-1', '',
   ].join('\n'));
-  env = { AWS_ENDPOINT_URL_IAM: srv.endpoint, AWS_ENDPOINT_URL_STS: srv.endpoint, AWS_PAGER: '', AWS_EC2_METADATA_DISABLED: 'true', PYTHONDONTWRITEBYTECODE: '1' };
+  env = {
+    AWS_ENDPOINT_URL_IAM: srv.endpoint, AWS_ENDPOINT_URL_STS: srv.endpoint, AWS_PAGER: '',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    PYTHONDONTWRITEBYTECODE: '1',
+  };
   // Enabling spends steps T0-1 and T0; the broker's code is then T0+1's, as a CLI run 30 s later has it.
-  expectExit(await b.p(['create', USER, '--path', '/service-user/', '--user', USER, '--profile', USER], 0, env), 0, 'create');
+  expectExit(await b.p(['create', USER, '--path', '/service-user/', '--user', USER, '--profile', USER], 0, env), 0,
+    'create');
 });
 S.after.each(async () => { await srv?.stop(); b?.done(); });
 
@@ -47,13 +57,20 @@ async function endpointState(): Promise<State> {
   await srv.stop();
   return loadState(stateFile(statePath()))!;
 }
-const sessions = (s: State, kind: 'session' | 'role') => Object.values(s.sessions).filter((x) => x.kind === kind && x.mfaAt !== undefined);
+const sessions = (s: State, kind: 'session' | 'role') =>
+  Object.values(s.sessions).filter((x) => x.kind === kind && x.mfaAt !== undefined);
 const spent = (s: State) => s.mfa[SERIAL]!.used.filter((x) => x > STEP);
 
-const p = (args: string[], s = 30, extra: NodeJS.ProcessEnv = {}) => b.p([...args, '--profile', USER], s, { ...env, ...extra });
+const p = (args: string[], s = 30, extra: NodeJS.ProcessEnv = {}) =>
+  b.p([...args, '--profile', USER], s, { ...env, ...extra });
 const aws = (args: string[], s = 30, extra: NodeJS.ProcessEnv = {}) =>
-  run('python3', ['-m', 'awscli', ...args], { env: { ...b.env, ...env, TOTP_FOB_NOW: at(s), ...extra }, timeoutMs: 120_000 });
-const entries = () => { try { return readdirSync(join(b.env.XDG_CACHE_HOME!, 'totp-fob', 'sessions')).filter((f) => f.endsWith('.json')); } catch { return []; } };
+  run('python3', ['-m', 'awscli', ...args],
+    { env: { ...b.env, ...env, TOTP_FOB_NOW: at(s), ...extra }, timeoutMs: 120_000 });
+const entries = () => {
+  try {
+    return readdirSync(join(b.env.XDG_CACHE_HOME!, 'totp-fob', 'sessions')).filter((f) => f.endsWith('.json'));
+  } catch { return []; }
+};
 const roleEntry = async () => {
   const dir = join(b.env.XDG_CACHE_HOME!, 'totp-fob', 'sessions');
   const f = entries().find((n) => JSON.parse(readFileSync(join(dir, n), 'utf8')).Key.Op === 'AssumeRole');
@@ -72,9 +89,12 @@ S('three `aws` calls through the credential_process profile: one MFA session, on
   }
   assert.is(arns.size, 1, [...arns].join(' '));
   assert.match([...arns][0]!, new RegExp(`^arn:aws:sts::${ACCOUNT}:assumed-role/kjh-DuperRole/provision-\\d+$`));
-  for (const f of entries()) assert.is(statSync(join(b.env.XDG_CACHE_HOME!, 'totp-fob', 'sessions', f)).mode & 0o777, 0o600);
+  for (const f of entries()) {
+    assert.is(statSync(join(b.env.XDG_CACHE_HOME!, 'totp-fob', 'sessions', f)).mode & 0o777, 0o600);
+  }
   // A hit is a file read: commander and the AWS SDK never load.
-  const mods = hitModules(b.dir, [PROVISION, 'session', '--role', ROLE, '--credential-process', '--profile', USER], { ...b.env, ...env, TOTP_FOB_NOW: at(30) });
+  const mods = hitModules(b.dir, [PROVISION, 'session', '--role', ROLE, '--credential-process', '--profile', USER],
+    { ...b.env, ...env, TOTP_FOB_NOW: at(30) });
   const w = weigh(mods);
   assert.equal(w.heavy, [], mods.join('\n'));
   assert.ok(w.bytes < 64 * 1024, `the hit loads ${w.bytes} bytes of JS:\n${mods.join('\n')}`);
@@ -85,7 +105,8 @@ S('three `aws` calls through the credential_process profile: one MFA session, on
 });
 
 S('eight parallel first calls: one code, one MFA session, one role session, the same keys for all', async () => {
-  const runs = await Promise.all(Array.from({ length: 8 }, () => p(['session', '--role', ROLE, '--credential-process'])));
+  const runs = await Promise.all(Array.from({ length: 8 },
+    () => p(['session', '--role', ROLE, '--credential-process'])));
   for (const r of runs) expectExit(r, 0, 'parallel');
   const keys = new Set(runs.map((r) => JSON.parse(r.stdout).AccessKeyId));
   assert.is(keys.size, 1, [...keys].join(' '));
@@ -95,19 +116,22 @@ S('eight parallel first calls: one code, one MFA session, one role session, the 
   assert.is(sessions(st, 'role').length, 1);
 });
 
-S('expiry under simulated time: two hours on, the role entry is renewed from the cached MFA session with no code', async () => {
+S('expiry under simulated time: two hours on, the role entry is renewed from the cached MFA session with no code',
+  async () => {
   const first = JSON.parse(expectExit(await p(['session', '--role', ROLE, '--json']), 0, 'first').stdout);
   assert.is(first.step, STEP + 1);
   assert.is(first.cached, false);
   const again = JSON.parse(expectExit(await p(['session', '--role', ROLE, '--json'], 40), 0, 'again').stdout);
   assert.equal([again.AccessKeyId, again.cached, again.step], [first.AccessKeyId, true, undefined]);
-  const later = JSON.parse(expectExit(await p(['session', '--role', ROLE, '--json'], 0, { TOTP_FOB_NOW: '+2h' }), 0, '+2h').stdout);
+  const later = JSON.parse(expectExit(await p(['session', '--role', ROLE, '--json'], 0, { TOTP_FOB_NOW: '+2h' }), 0,
+    '+2h').stdout);
   assert.is.not(later.AccessKeyId, first.AccessKeyId);
   assert.equal([later.cached, later.step], [false, undefined]);
   if (hasCli) {
     // The renewed keys work (the endpoint judges expiry on the real clock).
     const r = await aws(['sts', 'get-caller-identity', '--output', 'json'], 30, {
-      AWS_ACCESS_KEY_ID: later.AccessKeyId, AWS_SECRET_ACCESS_KEY: later.SecretAccessKey, AWS_SESSION_TOKEN: later.SessionToken,
+      AWS_ACCESS_KEY_ID: later.AccessKeyId, AWS_SECRET_ACCESS_KEY: later.SecretAccessKey,
+      AWS_SESSION_TOKEN: later.SessionToken,
       AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_DEFAULT_REGION: 'us-east-1',
     });
     assert.is(r.code, 0, r.stderr);
@@ -118,7 +142,8 @@ S('expiry under simulated time: two hours on, the role entry is renewed from the
   assert.is(sessions(st, 'role').length, 2);
 });
 
-S('a corrupt entry and a tampered one are dropped with one warning and replaced; a 0644 entry is refused; --no-cache neither reads nor writes', async () => {
+S('a corrupt entry and a tampered one are dropped with one warning and replaced; a 0644 entry is refused; ' +
+  '--no-cache neither reads nor writes', async () => {
   const first = JSON.parse(expectExit(await p(['session', '--role', ROLE, '--json']), 0, 'first').stdout);
   const path = await roleEntry();
   writeFileSync(path, '{"Version":1,"Key":', { mode: 0o600 });
@@ -133,12 +158,14 @@ S('a corrupt entry and a tampered one are dropped with one warning and replaced;
   e.Key.RoleArn = ROLE2;
   writeFileSync(path, JSON.stringify(e));
   const tampered = expectExit(await p(['session', '--role', ROLE, '--credential-process']), 0, 'tampered');
-  assert.is(tampered.stderr, `provision: warning: dropped the cached session ${path} (its key is not the one its name stands for); getting a new one\n`);
+  assert.is(tampered.stderr, `provision: warning: dropped the cached session ${path} ` +
+    '(its key is not the one its name stands for); getting a new one\n');
 
   chmodSync(path, 0o644);
   const open = expectExit(await p(['session', '--role', ROLE, '--credential-process']), 1, '0644');
   assert.is(open.stdout, '');
-  assert.is(open.stderr, `provision: ${path} holds session credentials but others can read it (mode 644): run chmod 600 ${path}, or provision session --clear-cache\n`);
+  assert.is(open.stderr, `provision: ${path} holds session credentials but others can read it (mode 644): ` +
+    `run chmod 600 ${path}, or provision session --clear-cache\n`);
   const cleared = expectExit(await b.p(['session', '--clear-cache']), 0, 'clear');
   assert.match(cleared.stdout, /^removed 2 cached sessions from .*\/totp-fob\/sessions\n$/);
   assert.equal(entries(), []);
@@ -151,28 +178,37 @@ S('--no-cache writes nothing: a code spent, no entry left', async () => {
   assert.equal(entries(), []);
 });
 
-S('--no-cache reads nothing: with a fresh entry there it still spends a code (the same step again, which the endpoint refuses)', async () => {
+S('--no-cache reads nothing: with a fresh entry there it still spends a code ' +
+  '(the same step again, which the endpoint refuses)', async () => {
   expectExit(await p(['session', '--role', ROLE, '--json']), 0, 'cached one');
   const before = entries();
   assert.is(before.length, 2);
   const r = expectExit(await p(['session', '--role', ROLE, '--json', '--no-cache']), 1, 'no-cache');
-  assert.match(r.stderr, 'GetSessionToken: AccessDenied: MultiFactorAuthentication failed with invalid MFA one time pass code.');
+  assert.match(r.stderr,
+    'GetSessionToken: AccessDenied: MultiFactorAuthentication failed with invalid MFA one time pass code.');
   assert.equal(entries(), before);
 });
 
-S('one code, many roles: a second role, and the first with another duration, come from the same MFA session', async () => {
+S('one code, many roles: a second role, and the first with another duration, come from the same MFA session',
+  async () => {
   const trust = JSON.stringify({
     Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:user/service-user/${USER}` }, Action: 'sts:AssumeRole', Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } }],
+    Statement: [{
+      Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:user/service-user/${USER}` },
+      Action: 'sts:AssumeRole',
+      Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
+    }],
   });
   if (hasCli) {
     // Setup work: the administrator makes the role (the seed user's policy allows only its own MFA device).
-    const r = await aws(['--profile', srv.fixture.adminUserName, '--region', 'us-east-1', 'iam', 'create-role', '--role-name', 'kjh-OtherRole', '--assume-role-policy-document', trust]);
+    const r = await aws(['--profile', srv.fixture.adminUserName, '--region', 'us-east-1', 'iam', 'create-role',
+      '--role-name', 'kjh-OtherRole', '--assume-role-policy-document', trust]);
     assert.is(r.code, 0, r.stderr);
   } else return void oracle('aws-cli', hasCli, 'python3 cannot import awscli');
   const a = JSON.parse(expectExit(await p(['assume-role', ROLE, '--json']), 0, 'role 1').stdout);
   const c = JSON.parse(expectExit(await p(['session', '--role', ROLE2, '--json']), 0, 'role 2').stdout);
-  const d = JSON.parse(expectExit(await p(['assume-role', ROLE, '--duration', '1800', '--json']), 0, 'role 1, 30 min').stdout);
+  const d = JSON.parse(expectExit(await p(['assume-role', ROLE, '--duration', '1800', '--json']), 0, 'role 1, 30 min')
+    .stdout);
   assert.is(a.step, STEP + 1);
   assert.equal([c.step, d.step], [undefined, undefined]);
   assert.match(c.assumedRoleArn, /assumed-role\/kjh-OtherRole\//);
@@ -191,13 +227,19 @@ S('--direct: one AssumeRole carrying the code, no MFA session', async () => {
   assert.is(sessions(st, 'role').length, 1);
 });
 
-S('a bad role ARN, session name or duration exits 2 before a code is spent; the next call at the same instant gets that code', async () => {
+S('a bad role ARN, session name or duration exits 2 before a code is spent; ' +
+  'the next call at the same instant gets that code', async () => {
   const bad: [string[], RegExp][] = [
-    [['assume-role', 'arn:aws:iam::123456789012:user/kjh-DuperRole'], /^provision: 'arn:aws:iam::123456789012:user\/kjh-DuperRole' is not a role ARN: it looks like arn:aws:iam::123456789012:role\/NAME\n$/],
+    [['assume-role', 'arn:aws:iam::123456789012:user/kjh-DuperRole'], new RegExp(
+      /^provision: 'arn:aws:iam::123456789012:user\/kjh-DuperRole' is not a role ARN: /.source +
+      /it looks like arn:aws:iam::123456789012:role\/NAME\n$/.source)],
     [['session', '--role', 'kjh-DuperRole'], /is not a role ARN/],
-    [['assume-role', ROLE, '--session-name', 'has space'], /^provision: --session-name 'has space' must be 2 to 64 characters of letters, digits and \+=,\.@_- \(RoleSessionName\)\n$/],
+    [['assume-role', ROLE, '--session-name', 'has space'], new RegExp(
+      /^provision: --session-name 'has space' must be 2 to 64 characters of letters, digits and /.source +
+      /\+=,\.@_- \(RoleSessionName\)\n$/.source)],
     [['assume-role', ROLE, '--session-name', 'x'], /--session-name 'x' must be/],
-    [['assume-role', ROLE, '--duration', '50000'], /^provision: --duration 50000: AssumeRole takes 900 to 43200 seconds\n$/],
+    [['assume-role', ROLE, '--duration', '50000'],
+      /^provision: --duration 50000: AssumeRole takes 900 to 43200 seconds\n$/],
     [['session', '--duration', '600'], /--duration must be a whole number from 900 to 129600, not '600'/],
   ];
   for (const [args, line] of bad) {
@@ -207,7 +249,8 @@ S('a bad role ARN, session name or duration exits 2 before a code is spent; the 
   }
   // Nothing was opened or sent: the same refusals with no token and no endpoint, on the real clock.
   for (const [args, line] of bad) {
-    const r = expectExit(await b.p([...args, '--device', join(b.dir, 'none.dev'), '--endpoint-url', 'http://127.0.0.1:9'], 0, { TOTP_FOB_NOW: '' }), 2, args.join(' '));
+    const r = expectExit(await b.p([...args, '--device', join(b.dir, 'none.dev'),
+      '--endpoint-url', 'http://127.0.0.1:9'], 0, { TOTP_FOB_NOW: '' }), 2, args.join(' '));
     assert.match(r.stderr, line);
   }
   const ok = JSON.parse(expectExit(await p(['assume-role', ROLE, '--json']), 0, 'good').stdout);
@@ -227,16 +270,21 @@ W('the current step spent by `token code --fresh`: the broker waits for the next
   const srv2 = await localAws(w, ['--state', join(w.dir, 'local-aws.json')], 0, real);
   try {
     const f = srv2.fixture;
-    const e = { ...real, AWS_ACCESS_KEY_ID: f.accessKeyId, AWS_SECRET_ACCESS_KEY: f.secretAccessKey, AWS_ENDPOINT_URL_IAM: srv2.endpoint, AWS_ENDPOINT_URL_STS: srv2.endpoint };
+    const e = {
+      ...real, AWS_ACCESS_KEY_ID: f.accessKeyId, AWS_SECRET_ACCESS_KEY: f.secretAccessKey,
+      AWS_ENDPOINT_URL_IAM: srv2.endpoint, AWS_ENDPOINT_URL_STS: srv2.endpoint,
+    };
     expectExit(await w.t(['init'], 0, real), 0, 'init');
     expectExit(await w.p(['create', USER, '--path', '/service-user/', '--user', USER], 0, e), 0, 'create');
     const id = `Amazon Web Services:${USER}@${ACCOUNT}`;
-    const handed = JSON.parse(expectExit(await w.t(['code', id, '--fresh', '--json'], 0, real), 0, 'token code').stdout).step as number;
+    const handed = JSON.parse(expectExit(await w.t(['code', id, '--fresh', '--json'], 0, real), 0, 'token code').stdout)
+      .step as number;
     const r = expectExit(await w.p(['session', '--role', ROLE, '--json'], 0, e), 0, 'session');
     const out = JSON.parse(r.stdout);
     assert.ok(out.step > handed, `spent step ${out.step}, after ${handed}`);
     // Usually the step has not ended yet: then exactly one line says why it waits.
-    assert.match(r.stderr, /^(provision: warning: waiting \d+ s for the next TOTP step: the token hands each step's code out once, and this one is spent\n)?$/);
+    assert.match(r.stderr, new RegExp('^(provision: warning: waiting \\d+ s for the next TOTP step: ' +
+      'the token hands each step\'s code out once, and this one is spent\\n)?$'));
   } finally { await srv2.stop(); w.done(); }
 });
 W.run();

@@ -17,7 +17,9 @@ const SERIAL = join(tmpdir(), 'totp-fob-pcscd.lock');
 /** ykman's own Python (its shebang), which has pyscard; the python3 on PATH may be another one. */
 function ykmanPython(): string {
   const at = spawnSync('sh', ['-c', 'command -v ykman'], { encoding: 'utf8' }).stdout.trim();
-  try { return /^#!\s*(\S+)/.exec(readFileSync(at, 'utf8').slice(0, 200))?.[1] ?? 'python3'; } catch { return 'python3'; }
+  try { return /^#!\s*(\S+)/.exec(readFileSync(at, 'utf8').slice(0, 200))?.[1] ?? 'python3'; } catch {
+    return 'python3';
+  }
 }
 let python: string | undefined;
 const PYTHON = () => (python ??= ykmanPython());
@@ -27,7 +29,9 @@ export function missing(): string | null {
   if (!has(PCSCD, ['--version'])) return 'pcscd is not installed (apt-get install pcscd)';
   if (!existsSync(VPCD_DRIVER)) return `vsmartcard-vpcd is not installed (${VPCD_DRIVER} is missing)`;
   if (!has('ykman', ['--version'])) return 'ykman is not installed (apt-get install yubikey-manager)';
-  if (spawnSync(PYTHON(), ['-c', 'import smartcard'], { stdio: 'ignore' }).status !== 0) return `pyscard is not importable by ykman's ${PYTHON()} (apt-get install python3-pyscard)`;
+  if (spawnSync(PYTHON(), ['-c', 'import smartcard'], { stdio: 'ignore' }).status !== 0) {
+    return `pyscard is not importable by ykman's ${PYTHON()} (apt-get install python3-pyscard)`;
+  }
   return null;
 }
 
@@ -37,7 +41,9 @@ function alive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
-const lockHolder = (): number => { try { return Number(readFileSync(SERIAL, 'utf8').trim() || 0); } catch { return 0; } };
+const lockHolder = (): number => {
+  try { return Number(readFileSync(SERIAL, 'utf8').trim() || 0); } catch { return 0; }
+};
 
 /**
  * A pcscd this machine runs that no totp-fob test started, in one line, or null. Ours is the child
@@ -79,14 +85,18 @@ async function serialise(waitMs: number): Promise<() => void> {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
         const holder = lockHolder();
         if (!holder || !alive(holder)) { try { unlinkSync(SERIAL); } catch {} continue; }
-        if (Date.now() > until) throw new Error(`pcscd is in use by another test or bench (pid ${holder}) for over ${waitMs / 1000} s`);
+        if (Date.now() > until) {
+          throw new Error(`pcscd is in use by another test or bench (pid ${holder}) for over ${waitMs / 1000} s`);
+        }
         if (!said) process.stderr.write(`waiting for pcscd: another totp-fob test or bench (pid ${holder}) has it\n`);
         said = true;
         await sleep(250);
       }
     }
   } finally { rmSync(tmp, { force: true }); }
-  return () => { try { if (readFileSync(SERIAL, 'utf8').trim() === String(process.pid)) unlinkSync(SERIAL); } catch {} };
+  return () => {
+    try { if (readFileSync(SERIAL, 'utf8').trim() === String(process.pid)) unlinkSync(SERIAL); } catch {}
+  };
 }
 
 /** A port p with p+1 also free (vpcd listens on both: one reader per slot). */
@@ -219,16 +229,20 @@ export async function cardReady(reader: string, ms = 60_000): Promise<string> {
   for (;;) {
     const r = await run(PYTHON(), ['-c', PROBE, reader], { timeoutMs: 30_000 });
     if (r.code === 0) return r.stdout.trim();
-    if (Date.now() > until) throw new Error(`no card in reader '${reader}' after ${ms / 1000} s: ${r.stderr.trim().split('\n').pop()}`);
+    if (Date.now() > until) {
+      throw new Error(`no card in reader '${reader}' after ${ms / 1000} s: ${r.stderr.trim().split('\n').pop()}`);
+    }
     await sleep(200);
   }
 }
 
 /** Starts an attach process and waits until its card is usable in `reader` through pcscd. */
-export async function startAttach(device: string, port: number, env: NodeJS.ProcessEnv = {}, reader = READER): Promise<Attached> {
+export async function startAttach(device: string, port: number, env: NodeJS.ProcessEnv = {},
+  reader = READER): Promise<Attached> {
   const { cmd, args } = attachCommand(device, port);
   let out = '';
-  const child = track(spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const child = track(spawn(cmd, args,
+    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
   child.stdout!.on('data', (b) => (out += b));
   child.stderr!.on('data', (b) => (out += b));
   const stop = async () => { await stopChild(child); return child.exitCode; };

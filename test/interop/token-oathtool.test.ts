@@ -15,7 +15,8 @@ const oathtool = (args: string[]) => {
 const B32 = {
   SHA1: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ',
   SHA256: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA',
-  SHA512: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNA',
+  SHA512: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ' +
+    'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNA',
 };
 const CREDS = [
   { name: 'sha1-6-30', alg: 'SHA1', digits: 6, period: 30 },
@@ -25,17 +26,20 @@ const CREDS = [
   { name: 'sha256-6-1', alg: 'SHA256', digits: 6, period: 1 },
 ] as const;
 const expect = (c: (typeof CREDS)[number], t: number) =>
-  oathtool([`--totp=${c.alg}`, '-b', '-d', String(c.digits), '-s', `${c.period}s`, '-N', `@${Math.floor(t)}`, B32[c.alg]]);
+  oathtool([`--totp=${c.alg}`, '-b', '-d', String(c.digits), '-s', `${c.period}s`, '-N', `@${Math.floor(t)}`,
+    B32[c.alg]]);
 
 async function enrollAll(b: Box) {
   for (const c of CREDS) {
-    const r = await b.token(['enroll', '--secret', '-', '--name', c.name, '--algorithm', c.alg, '--digits', String(c.digits), '--period', String(c.period)], { input: B32[c.alg] });
+    const r = await b.token(['enroll', '--secret', '-', '--name', c.name, '--algorithm', c.alg,
+      '--digits', String(c.digits), '--period', String(c.period)], { input: B32[c.alg] });
     assert.is(r.code, 0, r.stderr);
   }
 }
 type Row = { name: string; code: string; next: string; step: number; period: number };
 
-test('token show --json and token code equal oathtool at the same time (SHA-1/256/512, 6-8 digits, 1-300 s)', async () => {
+test('token show --json and token code equal oathtool at the same time (SHA-1/256/512, 6-8 digits, 1-300 s)',
+  async () => {
   if (!oracle('oathtool', OK)) return;
   const b = box();
   try {
@@ -56,7 +60,8 @@ test('token show --json and token code equal oathtool at the same time (SHA-1/25
   } finally { b.done(); }
 });
 
-test('across drift: --drift-ppm 20 and a host a year later, the code is oathtool\'s at the drifted device time', async () => {
+test('across drift: --drift-ppm 20 and a host a year later, the code is oathtool\'s at the drifted device time',
+  async () => {
   if (!oracle('oathtool', OK)) return;
   const b = box();
   try {
@@ -81,7 +86,8 @@ test('HOTP: token code and token show QUERY advance the counter as oathtool coun
   if (!oracle('oathtool', OK)) return;
   const b = box();
   try {
-    await b.token(['enroll', '--secret', '-', '--name', 'ctr', '--hotp', '--counter', '5', '--digits', '8'], { input: B32.SHA1 });
+    await b.token(['enroll', '--secret', '-', '--name', 'ctr', '--hotp', '--counter', '5', '--digits', '8'],
+      { input: B32.SHA1 });
     const hotp = (c: number) => oathtool(['--hotp', '-b', '-d', '8', '-c', String(c), B32.SHA1]);
     assert.is((await b.token(['code', 'ctr'])).stdout, hotp(5) + '\n');
     assert.is((await b.token(['code', 'ctr'])).stdout, hotp(6) + '\n');

@@ -17,13 +17,17 @@ const QRENCODE = has('qrencode', ['--version']), ZBAR = has('zbarimg', ['--versi
 const URIS = [
   AWS_URI,
   'otpauth://totp/bob@123456789012?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ',
-  'otpauth://totp/ACME%20Co:john.doe@email.com?secret=HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ&issuer=ACME%20Co&algorithm=SHA256&digits=8&period=60',
+  'otpauth://totp/ACME%20Co:john.doe@email.com?secret=HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ' +
+    '&issuer=ACME%20Co&algorithm=SHA256&digits=8&period=60',
   'otpauth://hotp/Example:dave?secret=JBSWY3DPEHPK3PXP&counter=42',
 ];
 const SHAPES: string[][] = [
-  ['-s', '1', '-m', '0'], ['-s', '1', '-m', '2'], ['-s', '3', '-m', '4'], ['-s', '8', '-m', '1'], ['-s', '2', '-m', '0', '-l', 'H'],
-  ['-s', '3', '-m', '4', '--foreground=FFFFFF', '--background=000000'], ['-s', '2', '-m', '0', '--foreground=FFFFFF', '--background=000000'],
-  ['-s', '3', '-m', '2', '-t', 'PNG32', '--background=FFFFFF00'], ['-s', '4', '-m', '4', '--foreground=1A237E', '--background=FFF9C4'],
+  ['-s', '1', '-m', '0'], ['-s', '1', '-m', '2'], ['-s', '3', '-m', '4'], ['-s', '8', '-m', '1'],
+  ['-s', '2', '-m', '0', '-l', 'H'],
+  ['-s', '3', '-m', '4', '--foreground=FFFFFF', '--background=000000'],
+  ['-s', '2', '-m', '0', '--foreground=FFFFFF', '--background=000000'],
+  ['-s', '3', '-m', '2', '-t', 'PNG32', '--background=FFFFFF00'],
+  ['-s', '4', '-m', '4', '--foreground=1A237E', '--background=FFF9C4'],
 ];
 
 test('PNGs drawn by qrencode in every size, margin, polarity and transparency enroll', async () => {
@@ -48,7 +52,8 @@ test('`token enroll` takes qrencode PNGs of AWS\'s URI form, cropped, inverted a
   if (!oracle('qrencode', QRENCODE)) return;
   const b = box();
   try {
-    const cases = [['-s', '1', '-m', '0'], ['-s', '2', '-m', '0', '--foreground=FFFFFF', '--background=000000'], ['-s', '3', '-m', '2', '-t', 'PNG32', '--background=FFFFFF00']];
+    const cases = [['-s', '1', '-m', '0'], ['-s', '2', '-m', '0', '--foreground=FFFFFF', '--background=000000'],
+      ['-s', '3', '-m', '2', '-t', 'PNG32', '--background=FFFFFF00']];
     for (const [i, shape] of cases.entries()) {
       const f = join(b.dir, `aws${i}.png`);
       spawnSync('qrencode', ['-o', f, ...shape, AWS_URI.replace('alice', `alice${i}`)]);
@@ -64,13 +69,15 @@ const zbar = (f: string) => {
   return r.status === 0 ? r.stdout.replace(/\n$/, '') : `zbarimg exit ${r.status}: ${r.stderr}`;
 };
 
-test('zbarimg reads every PNG this project writes (the local endpoint\'s QRCodePNG) and our reader agrees', async () => {
+test('zbarimg reads every PNG this project writes (the local endpoint\'s QRCodePNG) and our reader agrees',
+  async () => {
   if (!oracle('zbarimg', ZBAR)) return;
   const d = tempDir('zbar-');
   try {
     const texts = [
       otpauthUri('alice', '123456789012', 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'),
-      otpauthUri('a-very-long.user+name_with=odd&chars', '000000000000', 'HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZHXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ'),
+      otpauthUri('a-very-long.user+name_with=odd&chars', '000000000000',
+        'HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZHXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ'),
       otpauthUri('ünïcødé', '999999999999', 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'),
     ];
     for (const [i, t] of texts.entries()) {
@@ -86,7 +93,8 @@ test('zbarimg also reads the qrcode-package fixtures these suites write with a q
   if (!oracle('zbarimg', ZBAR)) return;
   const d = tempDir('zbar-');
   try {
-    for (const [i, s] of [{ scale: 4, margin: 4 }, { scale: 8, margin: 2 }, { scale: 3, margin: 10, ecl: 'H' as const }, { scale: 3, margin: 3, dark: '#1a237eff', light: '#fff9c4ff' }].entries()) {
+    for (const [i, s] of [{ scale: 4, margin: 4 }, { scale: 8, margin: 2 }, { scale: 3, margin: 10, ecl: 'H' as const },
+      { scale: 3, margin: 3, dark: '#1a237eff', light: '#fff9c4ff' }].entries()) {
       const f = join(d.dir, `f${i}.png`);
       writeFileSync(f, await qrPng(AWS_URI, s));
       assert.is(zbar(f), AWS_URI, JSON.stringify(s));

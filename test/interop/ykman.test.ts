@@ -12,7 +12,8 @@ import {
 } from './pcsc.js';
 
 const why = missing() ?? foreignPcscd()
-  ?? (has('oathtool', ['--version']) ? null : 'oathtool is not installed (apt-get install oathtool): ykman\'s codes are checked against it')
+  ?? (has('oathtool', ['--version']) ? null
+    : 'oathtool is not installed (apt-get install oathtool): ykman\'s codes are checked against it')
   ?? (existsSync(TOKEN) ? null : `${TOKEN} is not built (npm run build)`)
   ?? (existsSync(join(ROOT, 'device/firmware/index.ts')) ? null : 'the firmware (device/firmware) is not there yet');
 const ready = oracle('ykman', why === null, why ?? '');
@@ -35,7 +36,8 @@ let card: Attached | undefined;
 let reader = READER;
 
 // Bounds are for a loaded 2-core machine: a broken card still fails them, a slow one does not.
-const token = (args: string[], extra: NodeJS.ProcessEnv = {}) => node(TOKEN, args, { env: { ...env, ...extra }, timeoutMs: 60_000 });
+const token = (args: string[], extra: NodeJS.ProcessEnv = {}) =>
+  node(TOKEN, args, { env: { ...env, ...extra }, timeoutMs: 60_000 });
 const yk = (args: string[], timeoutMs = 60_000) => run('ykman', ['--reader', reader, ...args], { env, timeoutMs });
 const ykman = (args: string[], timeoutMs = 60_000) => yk(['oath', ...args], timeoutMs);
 
@@ -46,12 +48,15 @@ function ok(r: Run, what: string): string {
 
 interface Listed { id?: string; name: string; issuer?: string | null; period?: number; type?: string }
 /** The YKOATH id `[period/][issuer:]name` the device keeps (period prefix only when not 30). */
-const idOf = (c: Listed) => c.id ?? `${c.type?.toUpperCase() === 'TOTP' && c.period && c.period !== 30 ? `${c.period}/` : ''}${c.issuer ? `${c.issuer}:` : ''}${c.name}`;
+const idOf = (c: Listed) => c.id
+  ?? `${c.type?.toUpperCase() === 'TOTP' && c.period && c.period !== 30 ? `${c.period}/` : ''}` +
+    `${c.issuer ? `${c.issuer}:` : ''}${c.name}`;
 
 async function tokenIds(extra: NodeJS.ProcessEnv = {}): Promise<string[]> {
   return (JSON.parse(ok(await token(['list', '--json'], extra), 'token list --json')) as Listed[]).map(idOf).sort();
 }
-const ykmanIds = async (args: string[] = []) => ok(await ykman(['accounts', 'list', ...args]), 'ykman accounts list').split('\n').filter(Boolean).sort();
+const ykmanIds = async (args: string[] = []) => ok(await ykman(['accounts', 'list', ...args]), 'ykman accounts list')
+  .split('\n').filter(Boolean).sort();
 
 /** `accounts code` rows as id -> code cell ('name  code', two spaces, right-aligned code). */
 function rows(out: string): Map<string, string> {
@@ -77,11 +82,14 @@ function apps(out: string): Map<string, string> {
 const SEED = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
 
 /** The code oathtool computes: TOTP at Unix second t, or HOTP at a counter. */
-async function oathtool(o: { secret: string; t?: number; counter?: number; digits?: number; algorithm?: string; period?: number }): Promise<string> {
+async function oathtool(o: {
+  secret: string; t?: number; counter?: number; digits?: number; algorithm?: string; period?: number;
+}): Promise<string> {
   const alg = o.algorithm && o.algorithm !== 'SHA1' ? `=${o.algorithm.toLowerCase()}` : '';
   const args = o.counter !== undefined ? ['--hotp', '-c', String(o.counter)]
     : [`--totp${alg}`, `--time-step-size=${o.period ?? 30}s`, '--now', `@${o.t}`];
-  return ok(await run('oathtool', [...args, '-b', '-d', String(o.digits ?? 6), o.secret], { timeoutMs: 30_000 }), 'oathtool').trim();
+  return ok(await run('oathtool', [...args, '-b', '-d', String(o.digits ?? 6), o.secret], { timeoutMs: 30_000 }),
+    'oathtool').trim();
 }
 
 /**
@@ -104,8 +112,10 @@ y.before(async () => {
   if (!ready) return;
   ok(await token(['init', '--serial', SERIAL, '--drift-ppm', '0']), 'token init');
   ok(await token(['enroll', '--secret', SEED, '--issuer', 'Example', '--name', 'alice']), 'enroll alice');
-  ok(await token(['enroll', '--secret', SEED, '--issuer', 'Slow', '--name', 'bob', '--period', '60', '--digits', '8', '--algorithm', 'SHA256']), 'enroll bob');
-  ok(await token(['enroll', '--secret', SEED, '--name', 'dave', '--hotp', '--counter', '2', '--digits', '6']), 'enroll dave');
+  ok(await token(['enroll', '--secret', SEED, '--issuer', 'Slow', '--name', 'bob', '--period', '60', '--digits', '8',
+    '--algorithm', 'SHA256']), 'enroll bob');
+  ok(await token(['enroll', '--secret', SEED, '--name', 'dave', '--hotp', '--counter', '2', '--digits', '6']),
+    'enroll dave');
   pcscd = await startPcscd();
   reader = pcscd.reader;
   card = await startAttach(device, pcscd.port, env, reader);
@@ -120,7 +130,8 @@ y.after(async () => {
 // Without the stack the tests are reported as skipped (oracle() said why), not as passed.
 const t = (name: string, fn: () => Promise<void>) => (ready ? y : y.skip)(name, fn);
 
-t('ykman info: a YubiKey 5, serial 20250713 (the token FOB20250713), firmware 5.7.1, OATH the one application', async () => {
+t('ykman info: a YubiKey 5, serial 20250713 (the token FOB20250713), firmware 5.7.1, OATH the one application',
+  async () => {
   const out = ok(await yk(['info']), 'ykman info');
   assert.match(out, /^Device type: YubiKey 5$/m);
   assert.match(out, new RegExp(`^Serial number: ${YK_SERIAL}$`, 'm'));
@@ -155,13 +166,15 @@ t('oath accounts add -t: a touch credential ykman adds shows [Requires Touch]', 
   assert.is(m.get('dave'), '[HOTP Account]');
 });
 
-t('accounts code -s for a touch credential fails without a press (15 s wait), gives oathtool\'s code after token press', async () => {
+t('accounts code -s for a touch credential fails without a press (15 s wait), ' +
+  'gives oathtool\'s code after token press', async () => {
   // No press has happened yet in this test (token show would press), so the window is shut.
   const before = await ykman(['accounts', 'code', '-s', 'carol'], 90_000);
   assert.is(before.code, 1, `without a press: exit ${before.code} ${before.stdout}${before.stderr}`);
   assert.match(before.stderr, /Touch account timed out/);
   ok(await token(['press']), 'token press');
-  const { r: code, t: at } = await oneStep(async () => ok(await ykman(['accounts', 'code', '-s', 'carol']), 'code -s carol after press').trim());
+  const { r: code, t: at } = await oneStep(async () =>
+    ok(await ykman(['accounts', 'code', '-s', 'carol']), 'code -s carol after press').trim());
   assert.is(code, await oathtool({ secret: SEED, t: at }));
 });
 
@@ -171,7 +184,8 @@ t('oath accounts list shows what token list shows', async () => {
   assert.equal(ids, ['60/Slow:bob', 'Example:alice', 'Touchy:carol', 'dave'].sort());
 });
 
-t('oath accounts code gives oathtool\'s codes (SHA-1 30 s, SHA-256 60 s 8 digits), and token show gives the same', async () => {
+t('oath accounts code gives oathtool\'s codes (SHA-1 30 s, SHA-256 60 s 8 digits), and token show gives the same',
+  async () => {
   const { r: [codes, shown], t: at } = await oneStep(async () => [
     rows(ok(await ykman(['accounts', 'code']), 'ykman accounts code')),
     JSON.parse(ok(await token(['show', '--json']), 'token show --json')) as (Listed & { code: string | null })[],
@@ -187,31 +201,38 @@ t('oath accounts code gives oathtool\'s codes (SHA-1 30 s, SHA-256 60 s 8 digits
 });
 
 t('accounts code -s QUERY gives oathtool\'s single code; an ambiguous query is refused', async () => {
-  const { r: code, t: at } = await oneStep(async () => ok(await ykman(['accounts', 'code', '-s', 'alice']), 'code -s alice').trim());
+  const { r: code, t: at } = await oneStep(async () =>
+    ok(await ykman(['accounts', 'code', '-s', 'alice']), 'code -s alice').trim());
   assert.is(code, await oathtool({ secret: SEED, t: at }));
   const many = await ykman(['accounts', 'code', '-s', 'a']);
   assert.is(many.code, 1);
   assert.match(many.stderr, /Multiple matches/);
 });
 
-t('accounts code -s on HOTP: RFC 4226 Appendix D\'s codes for counters 2, 3, 4, 5, the device counting (enroll read counters 0 and 1 back)', async () => {
+t('accounts code -s on HOTP: RFC 4226 Appendix D\'s codes for counters 2, 3, 4, 5, the device counting ' +
+  '(enroll read counters 0 and 1 back)', async () => {
   const codes: string[] = [];
   for (let i = 0; i < 4; i++) codes.push(ok(await ykman(['accounts', 'code', '-s', 'dave']), 'code -s dave').trim());
   assert.equal(codes, ['359152', '969429', '338314', '254676']);
 });
 
-t('accounts add -o HOTP -c 5 -d 8: ykman\'s counter reaches the card; codes are RFC 4226 Appendix D\'s mod 10^8', async () => {
-  ok(await ykman(['accounts', 'add', '-f', '-o', 'HOTP', '-c', '5', '-d', '8', 'henry', SEED]), 'ykman accounts add HOTP');
+t('accounts add -o HOTP -c 5 -d 8: ykman\'s counter reaches the card; codes are RFC 4226 Appendix D\'s mod 10^8',
+  async () => {
+  ok(await ykman(['accounts', 'add', '-f', '-o', 'HOTP', '-c', '5', '-d', '8', 'henry', SEED]),
+    'ykman accounts add HOTP');
   // Appendix D's truncated values 868254676 and 1918287922 (counters 5 and 6), 8 digits.
   assert.is(ok(await ykman(['accounts', 'code', '-s', 'henry']), 'code -s henry').trim(), '68254676');
   assert.is(ok(await ykman(['accounts', 'code', '-s', 'henry']), 'code -s henry').trim(), '18287922');
   assert.is(await oathtool({ secret: SEED, counter: 6, digits: 8 }), '18287922', 'and oathtool agrees');
 });
 
-t('oath accounts add and uri change the token, and token list sees it; codes are oathtool\'s (SHA-512, 7 digits)', async () => {
+t('oath accounts add and uri change the token, and token list sees it; codes are oathtool\'s (SHA-512, 7 digits)',
+  async () => {
   ok(await ykman(['accounts', 'add', '-f', '-i', 'Acme', '-d', '7', 'eve', 'JBSWY3DPEHPK3PXP']), 'ykman accounts add');
-  ok(await ykman(['accounts', 'uri', '-f', 'otpauth://totp/Uri:frank?secret=JBSWY3DPEHPK3PXP&issuer=Uri&digits=8&algorithm=SHA512']), 'ykman accounts uri');
-  const listed = JSON.parse(ok(await token(['list', '--json']), 'token list')) as (Listed & { digits: number; algorithm: string })[];
+  ok(await ykman(['accounts', 'uri', '-f',
+    'otpauth://totp/Uri:frank?secret=JBSWY3DPEHPK3PXP&issuer=Uri&digits=8&algorithm=SHA512']), 'ykman accounts uri');
+  const listed = JSON.parse(ok(await token(['list', '--json']), 'token list')) as
+    (Listed & { digits: number; algorithm: string })[];
   const eve = listed.find((c) => idOf(c) === 'Acme:eve');
   const frank = listed.find((c) => idOf(c) === 'Uri:frank');
   assert.ok(eve && frank, `token list: ${listed.map(idOf).join(', ')}`);
@@ -231,11 +252,13 @@ t('a credential token enrolls while attached is seen by ykman', async () => {
   assert.ok((await ykmanIds()).includes('Late:gina'));
 });
 
-t('oath accounts rename (ykman gates it at 5.3.1) keeps the secret; delete removes it; token list sees both', async () => {
+t('oath accounts rename (ykman gates it at 5.3.1) keeps the secret; delete removes it; token list sees both',
+  async () => {
   ok(await ykman(['accounts', 'rename', '-f', 'Acme:eve', 'NewAcme:eve2']), 'ykman rename');
   let ids = await tokenIds();
   assert.ok(ids.includes('NewAcme:eve2') && !ids.includes('Acme:eve'), ids.join(', '));
-  const { r: code, t: at } = await oneStep(async () => ok(await ykman(['accounts', 'code', '-s', 'eve2']), 'code -s eve2').trim());
+  const { r: code, t: at } = await oneStep(async () =>
+    ok(await ykman(['accounts', 'code', '-s', 'eve2']), 'code -s eve2').trim());
   assert.is(code, await oathtool({ secret: 'JBSWY3DPEHPK3PXP', t: at, digits: 7 }));
   const taken = await ykman(['accounts', 'rename', '-f', 'NewAcme:eve2', 'Uri:frank']);
   assert.is(taken.code, 1, `rename onto a taken id: ${taken.stdout}${taken.stderr}`);
@@ -249,20 +272,25 @@ t('oath accounts rename (ykman gates it at 5.3.1) keeps the secret; delete remov
 t('replies over 255 bytes reach ykman through 61xx and SEND REMAINING; the 14 codes are oathtool\'s', async () => {
   // LIST and CALCULATE ALL of 14 more credentials with long ids pass 255 bytes.
   for (let i = 0; i < 14; i++) {
-    ok(await token(['enroll', '--secret', SEED, '--issuer', `Bulk Issuer ${i}`, '--name', `someone.with.a.long.name${i}@example.com`]), 'enroll bulk');
+    ok(await token(['enroll', '--secret', SEED, '--issuer', `Bulk Issuer ${i}`,
+      '--name', `someone.with.a.long.name${i}@example.com`]), 'enroll bulk');
   }
   const ids = await tokenIds();
   assert.ok(ids.length >= 18, `${ids.length} credentials`);
   assert.equal(await ykmanIds(), ids);
-  const { r: codes, t: at } = await oneStep(async () => rows(ok(await ykman(['accounts', 'code', 'Bulk']), 'ykman accounts code Bulk')));
+  const { r: codes, t: at } = await oneStep(async () =>
+    rows(ok(await ykman(['accounts', 'code', 'Bulk']), 'ykman accounts code Bulk')));
   const want = await oathtool({ secret: SEED, t: at });
   assert.is(codes.size, 14);
-  for (let i = 0; i < 14; i++) assert.is(codes.get(`Bulk Issuer ${i}:someone.with.a.long.name${i}@example.com`), want, `Bulk ${i}`);
+  for (let i = 0; i < 14; i++) {
+    assert.is(codes.get(`Bulk Issuer ${i}:someone.with.a.long.name${i}@example.com`), want, `Bulk ${i}`);
+  }
 });
 
 t('a Steam account takes CALCULATE with P2=00: the 5-character code ykman shows is right', async () => {
   ok(await ykman(['accounts', 'add', '-f', '-i', 'Steam', 'gabe', SEED]), 'add Steam');
-  const { r: code, t: at } = await oneStep(async () => ok(await ykman(['accounts', 'code', '-s', 'Steam:gabe']), 'code -s Steam').trim());
+  const { r: code, t: at } = await oneStep(async () =>
+    ok(await ykman(['accounts', 'code', '-s', 'Steam:gabe']), 'code -s Steam').trim());
   // Steam Guard: the dynamic truncation of HMAC-SHA1(seed, T), spelled in base 26 of this alphabet.
   const A = '23456789BCDFGHJKMNPQRTVWXY';
   const step = Buffer.alloc(8);
@@ -331,7 +359,8 @@ t('in a reader named as a YubiKey\'s, ykman list and --device SERIAL find the to
   assert.match(info, /^Device type: YubiKey 5$/m);
   assert.match(info, /^Enabled USB interfaces: CCID$/m);
   assert.match(info, /^Firmware version: 5\.7\.1$/m);
-  assert.match(ok(await yks(['--device', YK_SERIAL, 'oath', 'info']), 'ykman --device SERIAL oath info'), /OATH version: 5\.7\.1/);
+  assert.match(ok(await yks(['--device', YK_SERIAL, 'oath', 'info']), 'ykman --device SERIAL oath info'),
+    /OATH version: 5\.7\.1/);
 });
 
 t('SIGTERM detaches: attach exits 0 and leaves no attach lock', async () => {

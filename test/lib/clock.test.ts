@@ -5,10 +5,13 @@ import { totp } from '../../device/core/index.js';
 import { hostClock } from '../../lib/clock.js';
 import { box } from '../device/host/util.js';
 
-const thrown = (f: () => unknown): string => { try { f(); return 'no error'; } catch (e) { return `${(e as { code?: string }).code}: ${(e as Error).message}`; } };
+const thrown = (f: () => unknown): string => {
+  try { f(); return 'no error'; } catch (e) { return `${(e as { code?: string }).code}: ${(e as Error).message}`; }
+};
 
 test('any non-negative number is Unix seconds: 0, 59 (RFC 6238\'s first row), decimals, 10 digits', () => {
-  for (const [spec, t] of [['0', 0], ['59', 59], ['59.5', 59.5], ['1111111109', 1111111109], ['20000000000', 20000000000]] as const) {
+  for (const [spec, t] of [['0', 0], ['59', 59], ['59.5', 59.5], ['1111111109', 1111111109],
+    ['20000000000', 20000000000]] as const) {
     const c = hostClock(spec);
     assert.is(c.now(), t, spec);
     assert.ok(c.fixed && c.simulated);
@@ -34,7 +37,8 @@ test('`token --at 59 show --json` and `--at 0` work through the CLI', async () =
   const b = box();
   try {
     const seed = new Uint8Array(Buffer.from('12345678901234567890'));
-    assert.is((await b.token(['--at', '0', 'enroll', '--secret', '-', '--name', 'rfc', '--digits', '8'], { input: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ' })).code, 0);
+    assert.is((await b.token(['--at', '0', 'enroll', '--secret', '-', '--name', 'rfc', '--digits', '8'],
+      { input: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ' })).code, 0);
     const r = await b.token(['show', '--json', '--at', '59']);
     assert.is(r.code, 0, r.stderr);
     const [s] = JSON.parse(r.stdout);

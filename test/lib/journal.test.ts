@@ -86,7 +86,8 @@ J('touched: only the named records are serialized again; deletions and new recor
   } finally { t.done(); }
 });
 
-J('once the journal outgrows the snapshot, a new snapshot replaces both; a journal left behind replays to the same state', async () => {
+J('once the journal outgrows the snapshot, a new snapshot replaces both; ' +
+  'a journal left behind replays to the same state', async () => {
   const { t, path, jp, f, doc } = await started();
   try {
     let snapshots = 0, last = statSync(path).ino;
@@ -131,7 +132,8 @@ J('a damaged line in the middle, or a journal others can read, is refused, not r
 
 const KILL_ROUNDS = 8, MIN_MID_SNAPSHOT = KILL_ROUNDS / 2;
 
-J(`kill -9 the instant a snapshot's temp file appears (${KILL_ROUNDS} rounds): the document loads as of the last acknowledged commit or the next`, async () => {
+J(`kill -9 the instant a snapshot's temp file appears (${KILL_ROUNDS} rounds): ` +
+  'the document loads as of the last acknowledged commit or the next', async () => {
   const R = rng();
   let midSnapshot = 0;
   const acks: number[] = [];
@@ -139,12 +141,15 @@ J(`kill -9 the instant a snapshot's temp file appears (${KILL_ROUNDS} rounds): t
     const { t, path } = fresh();
     try {
       const arm = R.range(20, 300);
-      const child = spawn(process.execPath, ['--import', 'tsx', new URL('./journal-writer.ts', import.meta.url).pathname, path], {
+      const child = spawn(process.execPath,
+        ['--import', 'tsx', new URL('./journal-writer.ts', import.meta.url).pathname, path], {
         env: { ...process.env, TOTP_FOB_JOURNAL_BYTES: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '', err = '';
       const acked = () => (out.match(/^ok /gm) ?? []).length;
-      const w = watch(t.dir, (_e, name) => { if (name?.startsWith('doc.json.tmp-') && acked() >= arm) child.kill('SIGKILL'); });
+      const w = watch(t.dir, (_e, name) => {
+        if (name?.startsWith('doc.json.tmp-') && acked() >= arm) child.kill('SIGKILL');
+      });
       child.stdout.on('data', (b) => (out += b));
       child.stderr.on('data', (b) => (err += b));
       const closed = new Promise((r) => child.on('close', r));
@@ -156,10 +161,12 @@ J(`kill -9 the instant a snapshot's temp file appears (${KILL_ROUNDS} rounds): t
       const n = acked();
       acks.push(n);
       const users = Object.keys(open(path).load(parse)!.users).length;
-      assert.ok(users === n || users === n + 1, `round ${round} (seed ${R.seed}): ${users} users after ${n} acknowledged commits`);
+      assert.ok(users === n || users === n + 1,
+        `round ${round} (seed ${R.seed}): ${users} users after ${n} acknowledged commits`);
     } finally { t.done(); }
   }
-  const report = `journal kills (seed ${R.seed}): ${midSnapshot} of ${KILL_ROUNDS} mid-snapshot (floor ${MIN_MID_SNAPSHOT}); acknowledged commits ${acks.join(', ')}`;
+  const report = `journal kills (seed ${R.seed}): ${midSnapshot} of ${KILL_ROUNDS} mid-snapshot ` +
+    `(floor ${MIN_MID_SNAPSHOT}); acknowledged commits ${acks.join(', ')}`;
   process.stderr.write(`${report}\n`);
   assert.ok(midSnapshot >= MIN_MID_SNAPSHOT, report);
 });

@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { acquire, acquireSync, LockBusyError, lockHolder, withLock } from '../../lib/lock.js';
 import { tempDir } from '../helpers.js';
 
-const startOf = (pid: number) => { const s = readFileSync(`/proc/${pid}/stat`, 'latin1'); return s.slice(s.lastIndexOf(')') + 2).split(' ')[19]!; };
+const startOf = (pid: number) => {
+  const s = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  return s.slice(s.lastIndexOf(')') + 2).split(' ')[19]!;
+};
 
 const S = suite('store lock');
 let t: ReturnType<typeof tempDir>, store: string, lock: string;
@@ -92,7 +95,8 @@ S('acquireSync takes a dead holder\'s lock over, writes its role, and releases a
   assert.is(lockHolder(lock), null, 'a dead holder is no holder');
   const l = acquireSync(lock, { role: 'token attach' });
   assert.ok(l.tookOver);
-  assert.is(readFileSync(lock, 'utf8'), `${JSON.stringify({ pid: process.pid, start: startOf(process.pid), role: 'token attach' })}\n`);
+  assert.is(readFileSync(lock, 'utf8'),
+    `${JSON.stringify({ pid: process.pid, start: startOf(process.pid), role: 'token attach' })}\n`);
   l.releaseSync();
   assert.not.ok(existsSync(lock));
 });

@@ -5,7 +5,9 @@ import { homedir } from 'node:os';
 import { homeDir, stateDir, xdgDir } from '../../lib/paths.js';
 
 test('an absolute XDG_*_HOME wins; a relative one is ignored (as the XDG spec says)', () => {
-  const env = { HOME: '/home/kjh', XDG_STATE_HOME: '/x/state', XDG_CACHE_HOME: 'rel/cache', XDG_CONFIG_HOME: '/x/config' };
+  const env = {
+    HOME: '/home/kjh', XDG_STATE_HOME: '/x/state', XDG_CACHE_HOME: 'rel/cache', XDG_CONFIG_HOME: '/x/config',
+  };
   assert.is(xdgDir('state', env), '/x/state/totp-fob');
   assert.is(xdgDir('cache', env), '/home/kjh/.cache/totp-fob');
   assert.is(xdgDir('config', env), '/x/config/totp-fob');
