@@ -1,7 +1,7 @@
 // `token code [QUERY] [--fresh]` (the bare code, for scripts) and `token press [QUERY]`.
 import type { TokenCtx } from '../context.js';
 import { HostError } from '../errors.js';
-import { matchOne } from '../ids.js';
+import { matchOne } from '../enrollment.js';
 import type { Token } from '../token.js';
 import { isTerminal } from '../terminal.js';
 

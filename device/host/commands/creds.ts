@@ -1,9 +1,8 @@
 // `token enroll`, `token list`, `token delete`, `token rename`: credentials by metadata only.
 import { idProblem, printableId } from '../../firmware/credential.js';
 import type { TokenCtx } from '../context.js';
-import type { Enrollment } from '../enrollment.js';
+import { matchOne, type Enrollment } from '../enrollment.js';
 import { HostError } from '../errors.js';
-import { matchOne } from '../ids.js';
 import { columns } from '../render.js';
 import { burn, plan, type Burned } from '../burn.js';
 import { accessCode } from '../context.js';
