@@ -9,8 +9,7 @@
 // (`token show` starts about as fast as bare node). `npm run build` bundles this file with esbuild
 // into dist/device/host/cli.cjs: one minified CommonJS file loads ~5 ms faster than ESM modules.
 import { code, show } from './commands/codes.js';
-import { context } from './context.js';
-import { fastPath, fail } from './launch.js';
+import { context, fastPath, fail } from './context.js';
 
 async function run(argv: string[]): Promise<void> {
   const fast = fastPath(argv);
