@@ -4,8 +4,9 @@
 import type { TokenCtx } from '../context.js';
 import { matchOne } from '../enrollment.js';
 import { HostError } from '../errors.js';
-import { type Frame, shown, sortFrames, lcd, dim, styleFor, plainCodes } from '../render.js';
-import { isTerminal, stdoutIsTerminal } from '../terminal.js';
+import {
+  type Frame, shown, sortFrames, lcd, dim, styleFor, plainCodes, isTerminal, stdoutIsTerminal,
+} from '../terminal.js';
 import type { Token } from '../token.js';
 
 export interface ShowOptions { json?: boolean; watch?: boolean }

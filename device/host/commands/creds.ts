@@ -3,7 +3,7 @@ import { idProblem, printableId } from '../../firmware/credential.js';
 import type { TokenCtx } from '../context.js';
 import { matchOne, type Enrollment } from '../enrollment.js';
 import { HostError } from '../errors.js';
-import { columns } from '../render.js';
+import { columns } from '../terminal.js';
 import { burn, plan, type Burned } from '../burn.js';
 import { accessCode } from '../context.js';
 import type { Part } from '../migration.js';

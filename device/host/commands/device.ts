@@ -7,8 +7,7 @@ import { traceCommand } from '../channel.js';
 import type { TokenCtx } from '../context.js';
 import { HostError } from '../errors.js';
 import { hex } from '../oath-client.js';
-import { columns } from '../render.js';
-import { askSecret, confirm, interactive } from '../terminal.js';
+import { askSecret, columns, confirm, interactive } from '../terminal.js';
 import { checkNewAccessCode, MIN_ACCESS_CODE } from '../token.js';
 
 const iso = (s: number) => new Date(Math.floor(s) * 1000).toISOString().replace('.000Z', 'Z');
