@@ -45,7 +45,9 @@ export const PBKDF2_URIS = new Set([
 ]);
 
 /** RFC 8018 §5.2 with the password as UTF-8 (python-pskc and libpskc do the same). */
-export function pbkdf2(password: string, salt: Uint8Array, iterations: number, keyLength: number, prf: Hash): Uint8Array {
+export function pbkdf2(
+  password: string, salt: Uint8Array, iterations: number, keyLength: number, prf: Hash,
+): Uint8Array {
   return new Uint8Array(pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, keyLength, prf));
 }
 
@@ -98,7 +100,9 @@ export class Place {
     if (serial) this.serial = serial;
   }
   fail(code: PskcCode, why: string): never {
-    const names = [this.id !== undefined && `Id ${shown(this.id)}`, this.serial !== undefined && `serial ${shown(this.serial)}`];
+    const names = [
+      this.id !== undefined && `Id ${shown(this.id)}`, this.serial !== undefined && `serial ${shown(this.serial)}`,
+    ];
     const named = names.filter(Boolean).join(', ');
     throw new PskcError(code, `KeyPackage ${this.index}${named ? ` (${named})` : ''}: ${why}`,
       { packageIndex: this.index, ...(this.id !== undefined ? { keyId: this.id } : {}) });
@@ -136,14 +140,17 @@ export class FileKeys {
   private derive(derived: XmlElement, at: Place): Uint8Array {
     const method = child(derived, 'KeyDerivationMethod');
     const uri = method && attr(method, 'Algorithm');
-    if (!uri || !PBKDF2_URIS.has(uri)) at.fail('E_PSKC_UNSUPPORTED', `key derivation ${shown(uri ?? '(none)')} (only PBKDF2)`);
+    if (!uri || !PBKDF2_URIS.has(uri)) {
+      at.fail('E_PSKC_UNSUPPORTED', `key derivation ${shown(uri ?? '(none)')} (only PBKDF2)`);
+    }
     const params = child(method, 'PBKDF2-params');
     const salt = textOf(child(params, 'Salt'), 'Specified');
     if (salt === undefined) at.fail('E_PSKC_UNSUPPORTED', 'a PBKDF2 salt that is not Salt/Specified');
     const iterations = decimal(textOf(params, 'IterationCount'), at, 'PBKDF2 IterationCount');
     if (iterations === undefined || iterations < 1) at.fail('E_PSKC_XML', 'PBKDF2 IterationCount is missing or zero');
     if (iterations > MAX_PBKDF2_ITERATIONS) {
-      at.fail('E_PSKC_LIMIT', `PBKDF2 IterationCount ${iterations} is above ${MAX_PBKDF2_ITERATIONS} (refused: CPU cost)`);
+      at.fail('E_PSKC_LIMIT',
+        `PBKDF2 IterationCount ${iterations} is above ${MAX_PBKDF2_ITERATIONS} (refused: CPU cost)`);
     }
     const cipher = this.fileCipher();
     const length = decimal(textOf(params, 'KeyLength'), at, 'PBKDF2 KeyLength') ?? cipher?.keyLength ?? 16;
@@ -195,7 +202,9 @@ export class FileKeys {
       if (!macMatches(mac.hash, mac.key, data, base64(macText, at, `${what}'s ValueMAC`))) {
         // A MACKey under the wrong key almost always fails its padding (reported as wrong key, above);
         // one that decrypted means the key is right and this value was altered.
-        if (!child(child(this.root, 'MACMethod'), 'MACKey')) at.fail('E_PSKC_KEY', `${WRONG}: ${what}'s MAC does not match`);
+        if (!child(child(this.root, 'MACMethod'), 'MACKey')) {
+          at.fail('E_PSKC_KEY', `${WRONG}: ${what}'s MAC does not match`);
+        }
         at.fail('E_PSKC_MAC', `${what}'s ValueMAC does not match: the file was altered or damaged ` +
           '(or, if every KeyPackage says so, the key or password is wrong)');
       }
@@ -216,14 +225,18 @@ export function base64(s: string, at: Place, what: string): Uint8Array {
 
 export function decimal(s: string | undefined, at: Place, what: string, signed = false): number | undefined {
   if (s === undefined) return undefined;
-  if (!(signed ? /^[-+]?\d{1,20}$/ : /^\+?\d{1,20}$/).test(s)) at.fail('E_PSKC_XML', `${what} is not ${signed ? 'an' : 'a whole'} integer`);
+  if (!(signed ? /^[-+]?\d{1,20}$/ : /^\+?\d{1,20}$/).test(s)) {
+    at.fail('E_PSKC_XML', `${what} is not ${signed ? 'an' : 'a whole'} integer`);
+  }
   const n = Number(s);
   if (!Number.isSafeInteger(n)) at.fail('E_PSKC_UNSUPPORTED', `${what} is beyond 2^53`);
   return n;
 }
 
 /** A Data field: PlainValue, or EncryptedValue (+ ValueMAC). Secrets are bytes; the rest integers. */
-export function dataValue(data: XmlElement | undefined, name: string, at: Place, file: FileKeys): string | Uint8Array | undefined {
+export function dataValue(
+  data: XmlElement | undefined, name: string, at: Place, file: FileKeys,
+): string | Uint8Array | undefined {
   const el = child(data, name);
   if (!el) return undefined;
   const plain = textOf(el, 'PlainValue'), ev = child(el, 'EncryptedValue');
@@ -233,7 +246,9 @@ export function dataValue(data: XmlElement | undefined, name: string, at: Place,
   return plain;
 }
 
-export function integer(data: XmlElement | undefined, name: string, at: Place, file: FileKeys, signed = false): number | undefined {
+export function integer(
+  data: XmlElement | undefined, name: string, at: Place, file: FileKeys, signed = false,
+): number | undefined {
   const v = dataValue(data, name, at, file);
   if (typeof v === 'string' || v === undefined) return decimal(v, at, `its ${name}`, signed);
   // Encrypted integers are ASCII digits or big-endian binary (python-pskc reads both).

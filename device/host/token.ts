@@ -126,7 +126,8 @@ export class Token {
             : sw === 0x6984 ? new HostError('E_NO_MATCH', `no credential named '${s.id}'`, sw) : generic(sw));
         }
         await this.channel.ok(oath.transaction('commit'), (sw) => sw === 0x6985
-          ? new HostError('E_BUSY', 'another program changed the token meanwhile; nothing was written, run it again', sw)
+          ? new HostError('E_BUSY',
+            'another program changed the token meanwhile; nothing was written, run it again', sw)
           : generic(sw));
       } catch (e) {
         await this.channel.send(oath.transaction('abort')).catch(() => {});
