@@ -73,6 +73,7 @@ function readsBack(e: Enrollment, id: string): void {
   }
 }
 
+/** The id a credential is stored under, refused when the device cannot hold it. */
 export function formatId(c: { account: string; issuer?: string; type: 'totp' | 'hotp'; period: number }): string {
   const period = c.type === 'totp' && c.period !== 30 ? `${c.period}/` : '';
   const id = period + (c.issuer ? `${c.issuer}:` : '') + c.account;
