@@ -5,7 +5,6 @@
 // padding, failed key-wrap integrity check). Errors name the KeyPackage (Place) and never hold
 // key material.
 import { createDecipheriv, createHmac, pbkdf2Sync, timingSafeEqual } from 'node:crypto';
-import type { PskcOptions } from './pskc.js';
 import { PskcError, type PskcCode } from './errors.js';
 import { attr, child, textOf, type XmlElement } from './pskc-xml.js';
 
@@ -109,6 +108,14 @@ export class Place {
   }
 }
 
+/** What an encrypted file is opened with. */
+export interface FileSecrets {
+  /** The pre-shared key (EncryptionKey/KeyName); also accepted for a password file, as the derived key. */
+  key?: Uint8Array;
+  /** The passphrase of a PBKDF2 DerivedKey. */
+  password?: string;
+}
+
 const WRONG = 'wrong --pskc-key or --pskc-password (or the file is damaged)';
 
 /** The file's encryption and MAC keys, worked out once, when the first encrypted value needs them. */
@@ -116,7 +123,7 @@ export class FileKeys {
   private master?: Uint8Array;
   private derived = false;
   private mac?: { hash: Hash; key: Uint8Array };
-  constructor(private readonly root: XmlElement, private readonly o: PskcOptions) {}
+  constructor(private readonly root: XmlElement, private readonly o: FileSecrets) {}
 
   private masterKey(at: Place): Uint8Array {
     if (this.master) return this.master;

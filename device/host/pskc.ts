@@ -5,17 +5,13 @@
 import { type Algorithm } from '../core/index.js';
 import type { Enrollment } from './enrollment.js';
 import { PskcError } from './errors.js';
-import { FileKeys, Place, base64, dataValue, decimal, integer, shown } from './pskc-values.js';
+import { FileKeys, Place, base64, dataValue, decimal, integer, shown, type FileSecrets } from './pskc-values.js';
 import { attr, child, childrenNamed, readXml, textOf, type XmlElement } from './pskc-xml.js';
 
 export { PskcError } from './errors.js';
 export { PSKC_LIMITS } from './pskc-xml.js';
 
-export interface PskcOptions {
-  /** The pre-shared key (EncryptionKey/KeyName); also accepted for a password file, as the derived key. */
-  key?: Uint8Array;
-  /** The passphrase of a PBKDF2 DerivedKey. */
-  password?: string;
+export interface PskcOptions extends FileSecrets {
   /** Only the KeyPackage(s) with this SerialNo (or, lacking one, Key Id); the others are not decrypted. */
   serial?: string;
   /** Unix ms for Policy dates (default now). */
