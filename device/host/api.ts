@@ -6,16 +6,13 @@ import { hostClock, type HostClock } from '../../lib/clock.js';
 import { HostError } from './errors.js';
 import * as oath from './oath-client.js';
 import { Channel, generic, type Answer } from './channel.js';
+import { devicePath, stateDir } from '../../lib/paths.js';
 import { Token } from './token.js';
 
 export { HostError, type HostCode } from './errors.js';
 export { Token, type CredentialInfo, type Code, type CodeOptions } from './token.js';
 export type { Enrollment } from './enrollment.js';
 export type { DeviceInfo } from './oath-client.js';
-
-
-import { stateDir } from '../../lib/paths.js';
-import { devicePath } from '../../lib/paths.js';
 export { devicePath };
 
 /**
@@ -216,12 +213,7 @@ export async function openCard(
   const s = new Channel(dev.card, o.trace);
   return {
     serial: dev.identity.serial,
-    async transmit(apdu) {
-      const a = await s.exchange(apdu);
-      const out = new Uint8Array(a.data.length + 2);
-      out.set(a.data); out[a.data.length] = a.sw >> 8; out[a.data.length + 1] = a.sw & 0xff;
-      return out;
-    },
+    transmit: (apdu) => s.transmit(apdu),
     close: async () => { await dev.close(); },
   };
 }

@@ -146,7 +146,8 @@ export async function burn(batch: readonly Enrollment[], o: BurnOptions): Promis
       if (bad >= 0) {
         const at = p.enrollment.type === 'hotp' ? `counter ${r.where[bad]}` : `time step ${r.where[bad]}`;
         throw await rollBack(token, planned, new HostError('E_VERIFY',
-          `the burn of '${printableId(p.id)}' did not verify: the token's code at ${at} is not the one its secret gives`));
+          `the burn of '${printableId(p.id)}' did not verify: ` +
+          `the token's code at ${at} is not the one its secret gives`));
       }
       const e = p.enrollment;
       if (e.type === 'hotp' && e.counter < 2) {
@@ -170,6 +171,7 @@ async function rollBack(token: Token, planned: readonly Planned[], cause: HostEr
       'with token delete');
   }
   const n = planned.length;
-  return new HostError(code, `${cause.message}; ${n === 1 ? 'it was' : `all ${n} credentials of this enrollment were`} ` +
+  return new HostError(code,
+    `${cause.message}; ${n === 1 ? 'it was' : `all ${n} credentials of this enrollment were`} ` +
     'removed again; the token is as it was');
 }

@@ -28,6 +28,14 @@ export class Channel {
     return { data: r.subarray(0, r.length - 2), sw: (r[r.length - 2]! << 8) | r[r.length - 1]! };
   }
 
+  /** One exchange exactly as sent, its answer as the card gave it: data, then SW1 SW2. */
+  async transmit(apdu: Uint8Array): Promise<Uint8Array> {
+    const a = await this.exchange(apdu);
+    const out = new Uint8Array(a.data.length + 2);
+    out.set(a.data); out[a.data.length] = a.sw >> 8; out[a.data.length + 1] = a.sw & 0xff;
+    return out;
+  }
+
   /** Sends, gathers 61xx continuations, and returns the whole answer with its final SW. */
   async send(apdu: Uint8Array): Promise<Answer> {
     let a = await this.exchange(apdu);

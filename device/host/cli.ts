@@ -8,10 +8,8 @@
 // `token --help` has the rest. `show` and `code` skip commander and load only what they need
 // (`token show` starts about as fast as bare node). `npm run build` bundles this file with esbuild
 // into dist/device/host/cli.cjs: one minified CommonJS file loads ~5 ms faster than ESM modules.
-import { code } from './commands/code.js';
-import { show } from './commands/show.js';
-import { context } from './context.js';
-import { fastPath, fail } from './launch.js';
+import { code, show } from './commands/codes.js';
+import { context, fastPath, fail } from './context.js';
 
 async function run(argv: string[]): Promise<void> {
   const fast = fastPath(argv);

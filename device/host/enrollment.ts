@@ -1,10 +1,11 @@
-// What an enrollment source yields, and what the device can honour (digits 6 to 8,
-// period 1 to 300 s, an id of at most 64 bytes; YKOATH needs a key of at least 2 bytes).
+// A credential as the host makes and picks it: what an enrollment source yields, what the device
+// can honour (digits 6 to 8, period 1 to 300 s, an id of at most 64 bytes; YKOATH needs a key of at
+// least 2 bytes), and its id `[period/][issuer:]name`, the period only when not 30 (the grammar and
+// ykman's matching are firmware/ykoath.ts's).
 import type { Algorithm } from '../core/index.js';
 import { idProblem } from '../firmware/credential.js';
+import { MAX_ID, matching, parseId } from '../firmware/ykoath.js';
 import { HostError } from './errors.js';
-import { parseId } from '../firmware/ykoath.js';
-import { formatId } from './ids.js';
 
 export interface Enrollment {
   account: string;
@@ -70,4 +71,45 @@ function readsBack(e: Enrollment, id: string): void {
     why(`the name '${e.account}' contains ':', so without an issuer its first part would read back as the issuer`,
       "give --issuer, or drop the ':'");
   }
+}
+
+/** The id a credential is stored under, refused when the device cannot hold it. */
+export function formatId(c: { account: string; issuer?: string; type: 'totp' | 'hotp'; period: number }): string {
+  const period = c.type === 'totp' && c.period !== 30 ? `${c.period}/` : '';
+  const id = period + (c.issuer ? `${c.issuer}:` : '') + c.account;
+  const n = Buffer.byteLength(id, 'utf8');
+  if (n > MAX_ID) {
+    throw new HostError('E_ID_TOO_LONG',
+      `the name '${id}' is ${n} bytes; the device holds at most ${MAX_ID} (shorten it with --name or --issuer)`);
+  }
+  return id;
+}
+
+/** A new id for `token rename`: 1 to 64 bytes, holding nothing a terminal would act on. */
+export function checkNewId(id: string): void {
+  const n = Buffer.byteLength(id, 'utf8');
+  if (n === 0 || n > MAX_ID) {
+    throw new HostError('E_ID_TOO_LONG', `the new name is ${n} bytes; ids are 1 to ${MAX_ID} bytes`);
+  }
+  const why = idProblem(id);
+  if (why) {
+    throw new HostError('E_USAGE',
+      `the new name holds ${why}, which a terminal would act on instead of showing; remove it`);
+  }
+}
+
+/** ykman's matching over ids: an exact id wins, else a case-insensitive substring. */
+export const matches = (ids: readonly string[], query: string | undefined): string[] =>
+  matching(ids, query, (id) => id);
+
+/** Exactly one match, or an error that lists the candidates. */
+export function matchOne(ids: readonly string[], query: string): string {
+  const m = matches(ids, query);
+  if (m.length === 1) return m[0]!;
+  if (m.length === 0) {
+    const have = ids.length ? ` (have: ${ids.join(', ')})` : ' (the token is empty)';
+    throw new HostError('E_NO_MATCH', `no credential matches '${query}'` + have);
+  }
+  throw new HostError('E_AMBIGUOUS',
+    `'${query}' matches ${m.length} credentials: ${m.join(', ')}; make the query more specific`);
 }

@@ -74,11 +74,15 @@ function str(f: Field, what: string): string {
 }
 
 // Maps, not objects: the numbers come off the wire.
-const ALGORITHMS = new Map<number, Algorithm | 'MD5'>([[0, 'SHA1'], [1, 'SHA1'], [2, 'SHA256'], [3, 'SHA512'], [4, 'MD5']]);
+const ALGORITHMS = new Map<number, Algorithm | 'MD5'>([
+  [0, 'SHA1'], [1, 'SHA1'], [2, 'SHA256'], [3, 'SHA512'], [4, 'MD5'],
+]);
 const DIGITS = new Map<number, number>([[0, 6], [1, 6], [2, 8]]);
 const TYPES = new Map<number, 'hotp' | 'totp'>([[1, 'hotp'], [2, 'totp']]);
 
-interface Raw { secret: Uint8Array; name: string; issuer: string; algorithm: number; digits: number; type: number; counter: number }
+interface Raw {
+  secret: Uint8Array; name: string; issuer: string; algorithm: number; digits: number; type: number; counter: number;
+}
 
 function otpParameters(b: Uint8Array, n: number): Raw {
   const what = `credential ${n}`;
@@ -115,10 +119,12 @@ function enrollment(r: Raw, n: number, warnings: string[]): Enrollment {
   }
   issuer ??= labelIssuer;
   const refuse = (why: string): never => { throw new HostError('E_UNSUPPORTED', `${who}: ${why}`); };
-  const algorithm = ALGORITHMS.get(r.algorithm) ?? refuse(`unknown algorithm ${r.algorithm} (1 SHA1, 2 SHA256, 3 SHA512)`);
+  const algorithm = ALGORITHMS.get(r.algorithm)
+    ?? refuse(`unknown algorithm ${r.algorithm} (1 SHA1, 2 SHA256, 3 SHA512)`);
   if (algorithm === 'MD5') refuse('MD5 is not an OATH algorithm (the token does SHA1, SHA256 and SHA512)');
   const digits = DIGITS.get(r.digits) ?? refuse(`unknown digit count ${r.digits} (1 six, 2 eight)`);
-  const type = TYPES.get(r.type) ?? refuse(`unknown type ${r.type} (1 HOTP, 2 TOTP); guessing would enroll wrong codes`);
+  const type = TYPES.get(r.type)
+    ?? refuse(`unknown type ${r.type} (1 HOTP, 2 TOTP); guessing would enroll wrong codes`);
   if (r.secret.length === 0) bad(`${who} has no secret`);
   return {
     account, ...(issuer !== undefined ? { issuer } : {}), secret: Uint8Array.from(r.secret), type,

@@ -2,12 +2,9 @@
 import { fileURLToPath } from 'node:url';
 import { packageVersion } from '../../lib/paths.js';
 import { Command, CommanderError, Option } from 'commander';
-import { access } from './commands/access.js';
-import { code, press } from './commands/code.js';
+import { code, press, show } from './commands/codes.js';
 import { enroll, list, remove, rename } from './commands/creds.js';
-import { info, init, reset, time } from './commands/device.js';
-import { show } from './commands/show.js';
-import { apdu, selftest } from './commands/tools.js';
+import { access, apdu, info, init, reset, selftest, time } from './commands/device.js';
 import { context, type TokenCtx, type Globals } from './context.js';
 import { ABOUT, EXAMPLES, examplesOf } from './help.js';
 

@@ -1,12 +1,85 @@
 // A KeyPackage's Data values read (RFC 6030 §4.3, §6): PlainValue, or EncryptedValue under the
-// file's pre-shared or PBKDF2-derived key, its ValueMAC checked before it is decrypted. Errors name
-// the KeyPackage (Place) and never hold key material.
-import type { PskcOptions } from './pskc.js';
+// file's pre-shared or PBKDF2-derived key, its ValueMAC checked before it is decrypted. The
+// cryptography of §6 is on node:crypto: the ciphers and MACs PSKC files use, PBKDF2 (PKCS #5 v2.0)
+// for password-derived keys, constant-time MAC checks, and null where the key is wrong (bad
+// padding, failed key-wrap integrity check). Errors name the KeyPackage (Place) and never hold
+// key material.
+import { createDecipheriv, createHmac, pbkdf2Sync, timingSafeEqual } from 'node:crypto';
 import { PskcError, type PskcCode } from './errors.js';
-import {
-  MAX_PBKDF2_ITERATIONS, PBKDF2_URIS, cipherOf, decrypt, hmacOf, macMatches, pbkdf2, shapeProblem, type Hash,
-} from './pskc-crypto.js';
 import { attr, child, textOf, type XmlElement } from './pskc-xml.js';
+
+export interface Cipher { uri: string; mode: 'cbc' | 'kw'; keyLength: number; label: string }
+
+/** XML Encryption 1.0 block ciphers: AES-CBC (IV first) and the RFC 3394 AES key wrap. */
+const CIPHERS = new Map<string, Omit<Cipher, 'uri'>>([
+  ['http://www.w3.org/2001/04/xmlenc#aes128-cbc', { mode: 'cbc', keyLength: 16, label: 'AES-128-CBC' }],
+  ['http://www.w3.org/2001/04/xmlenc#aes192-cbc', { mode: 'cbc', keyLength: 24, label: 'AES-192-CBC' }],
+  ['http://www.w3.org/2001/04/xmlenc#aes256-cbc', { mode: 'cbc', keyLength: 32, label: 'AES-256-CBC' }],
+  ['http://www.w3.org/2001/04/xmlenc#kw-aes128', { mode: 'kw', keyLength: 16, label: 'AES-128 key wrap' }],
+  ['http://www.w3.org/2001/04/xmlenc#kw-aes192', { mode: 'kw', keyLength: 24, label: 'AES-192 key wrap' }],
+  ['http://www.w3.org/2001/04/xmlenc#kw-aes256', { mode: 'kw', keyLength: 32, label: 'AES-256 key wrap' }],
+]);
+
+export function cipherOf(uri: string): Cipher | undefined {
+  const c = CIPHERS.get(uri);
+  return c && { uri, ...c };
+}
+
+export type Hash = 'sha1' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
+/** HMAC URIs from XML Signature (hmac-sha1) and RFC 6931 (the others). */
+const HMACS = new Map<string, Hash>([
+  ['http://www.w3.org/2000/09/xmldsig#hmac-sha1', 'sha1'],
+  ['http://www.w3.org/2001/04/xmldsig-more#hmac-sha224', 'sha224'],
+  ['http://www.w3.org/2001/04/xmldsig-more#hmac-sha256', 'sha256'],
+  ['http://www.w3.org/2001/04/xmldsig-more#hmac-sha384', 'sha384'],
+  ['http://www.w3.org/2001/04/xmldsig-more#hmac-sha512', 'sha512'],
+]);
+export const hmacOf = (uri: string): Hash | undefined => HMACS.get(uri);
+
+/** PBKDF2 work is paid before anything can be checked: cap it (OWASP's 2023 advice tops out at 1.3M for SHA-1). */
+export const MAX_PBKDF2_ITERATIONS = 2_000_000;
+export const PBKDF2_URIS = new Set([
+  'http://www.rsasecurity.com/rsalabs/pkcs/schemas/pkcs-5v2-0#pbkdf2',
+  'http://www.w3.org/2009/xmlenc11#pbkdf2',
+]);
+
+/** RFC 8018 §5.2 with the password as UTF-8 (python-pskc and libpskc do the same). */
+export function pbkdf2(
+  password: string, salt: Uint8Array, iterations: number, keyLength: number, prf: Hash,
+): Uint8Array {
+  return new Uint8Array(pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, keyLength, prf));
+}
+
+const KW_IV = Buffer.from('a6a6a6a6a6a6a6a6', 'hex');
+
+/** Why a CipherValue cannot be ciphertext of this cipher at all (the file is damaged), or undefined. */
+export function shapeProblem(c: Cipher, data: Uint8Array): string | undefined {
+  if (c.mode === 'cbc' && (data.length < 32 || data.length % 16)) {
+    return `${data.length} bytes, not a 16-byte IV and whole AES blocks`;
+  }
+  if (c.mode === 'kw' && (data.length < 24 || data.length % 8)) return `${data.length} bytes, not an RFC 3394 wrap`;
+  return undefined;
+}
+
+/** The plaintext, or null when the key is wrong (padding or key-wrap integrity check failed). */
+export function decrypt(c: Cipher, key: Uint8Array, data: Uint8Array): Uint8Array | null {
+  const bits = c.keyLength * 8;
+  try {
+    const d = c.mode === 'cbc'
+      ? createDecipheriv(`aes-${bits}-cbc`, key, data.subarray(0, 16))
+      : createDecipheriv(`id-aes${bits}-wrap`, key, KW_IV);
+    const body = c.mode === 'cbc' ? data.subarray(16) : data;
+    return new Uint8Array(Buffer.concat([d.update(body), d.final()]));
+  } catch {
+    return null;
+  }
+}
+
+/** RFC 6030 §6.1.1: ValueMAC is the HMAC of the whole CipherValue (IV and ciphertext), compared in constant time. */
+export function macMatches(hash: Hash, key: Uint8Array, data: Uint8Array, mac: Uint8Array): boolean {
+  const want = createHmac(hash, key).update(data).digest();
+  return want.length === mac.length && timingSafeEqual(want, mac);
+}
 
 /** Strings from the file, made safe to print: no control characters, bounded. */
 export function shown(s: string): string {
@@ -26,11 +99,21 @@ export class Place {
     if (serial) this.serial = serial;
   }
   fail(code: PskcCode, why: string): never {
-    const names = [this.id !== undefined && `Id ${shown(this.id)}`, this.serial !== undefined && `serial ${shown(this.serial)}`];
+    const names = [
+      this.id !== undefined && `Id ${shown(this.id)}`, this.serial !== undefined && `serial ${shown(this.serial)}`,
+    ];
     const named = names.filter(Boolean).join(', ');
     throw new PskcError(code, `KeyPackage ${this.index}${named ? ` (${named})` : ''}: ${why}`,
       { packageIndex: this.index, ...(this.id !== undefined ? { keyId: this.id } : {}) });
   }
+}
+
+/** What an encrypted file is opened with. */
+export interface FileSecrets {
+  /** The pre-shared key (EncryptionKey/KeyName); also accepted for a password file, as the derived key. */
+  key?: Uint8Array;
+  /** The passphrase of a PBKDF2 DerivedKey. */
+  password?: string;
 }
 
 const WRONG = 'wrong --pskc-key or --pskc-password (or the file is damaged)';
@@ -40,7 +123,7 @@ export class FileKeys {
   private master?: Uint8Array;
   private derived = false;
   private mac?: { hash: Hash; key: Uint8Array };
-  constructor(private readonly root: XmlElement, private readonly o: PskcOptions) {}
+  constructor(private readonly root: XmlElement, private readonly o: FileSecrets) {}
 
   private masterKey(at: Place): Uint8Array {
     if (this.master) return this.master;
@@ -64,14 +147,17 @@ export class FileKeys {
   private derive(derived: XmlElement, at: Place): Uint8Array {
     const method = child(derived, 'KeyDerivationMethod');
     const uri = method && attr(method, 'Algorithm');
-    if (!uri || !PBKDF2_URIS.has(uri)) at.fail('E_PSKC_UNSUPPORTED', `key derivation ${shown(uri ?? '(none)')} (only PBKDF2)`);
+    if (!uri || !PBKDF2_URIS.has(uri)) {
+      at.fail('E_PSKC_UNSUPPORTED', `key derivation ${shown(uri ?? '(none)')} (only PBKDF2)`);
+    }
     const params = child(method, 'PBKDF2-params');
     const salt = textOf(child(params, 'Salt'), 'Specified');
     if (salt === undefined) at.fail('E_PSKC_UNSUPPORTED', 'a PBKDF2 salt that is not Salt/Specified');
     const iterations = decimal(textOf(params, 'IterationCount'), at, 'PBKDF2 IterationCount');
     if (iterations === undefined || iterations < 1) at.fail('E_PSKC_XML', 'PBKDF2 IterationCount is missing or zero');
     if (iterations > MAX_PBKDF2_ITERATIONS) {
-      at.fail('E_PSKC_LIMIT', `PBKDF2 IterationCount ${iterations} is above ${MAX_PBKDF2_ITERATIONS} (refused: CPU cost)`);
+      at.fail('E_PSKC_LIMIT',
+        `PBKDF2 IterationCount ${iterations} is above ${MAX_PBKDF2_ITERATIONS} (refused: CPU cost)`);
     }
     const cipher = this.fileCipher();
     const length = decimal(textOf(params, 'KeyLength'), at, 'PBKDF2 KeyLength') ?? cipher?.keyLength ?? 16;
@@ -123,7 +209,9 @@ export class FileKeys {
       if (!macMatches(mac.hash, mac.key, data, base64(macText, at, `${what}'s ValueMAC`))) {
         // A MACKey under the wrong key almost always fails its padding (reported as wrong key, above);
         // one that decrypted means the key is right and this value was altered.
-        if (!child(child(this.root, 'MACMethod'), 'MACKey')) at.fail('E_PSKC_KEY', `${WRONG}: ${what}'s MAC does not match`);
+        if (!child(child(this.root, 'MACMethod'), 'MACKey')) {
+          at.fail('E_PSKC_KEY', `${WRONG}: ${what}'s MAC does not match`);
+        }
         at.fail('E_PSKC_MAC', `${what}'s ValueMAC does not match: the file was altered or damaged ` +
           '(or, if every KeyPackage says so, the key or password is wrong)');
       }
@@ -144,14 +232,18 @@ export function base64(s: string, at: Place, what: string): Uint8Array {
 
 export function decimal(s: string | undefined, at: Place, what: string, signed = false): number | undefined {
   if (s === undefined) return undefined;
-  if (!(signed ? /^[-+]?\d{1,20}$/ : /^\+?\d{1,20}$/).test(s)) at.fail('E_PSKC_XML', `${what} is not ${signed ? 'an' : 'a whole'} integer`);
+  if (!(signed ? /^[-+]?\d{1,20}$/ : /^\+?\d{1,20}$/).test(s)) {
+    at.fail('E_PSKC_XML', `${what} is not ${signed ? 'an' : 'a whole'} integer`);
+  }
   const n = Number(s);
   if (!Number.isSafeInteger(n)) at.fail('E_PSKC_UNSUPPORTED', `${what} is beyond 2^53`);
   return n;
 }
 
 /** A Data field: PlainValue, or EncryptedValue (+ ValueMAC). Secrets are bytes; the rest integers. */
-export function dataValue(data: XmlElement | undefined, name: string, at: Place, file: FileKeys): string | Uint8Array | undefined {
+export function dataValue(
+  data: XmlElement | undefined, name: string, at: Place, file: FileKeys,
+): string | Uint8Array | undefined {
   const el = child(data, name);
   if (!el) return undefined;
   const plain = textOf(el, 'PlainValue'), ev = child(el, 'EncryptedValue');
@@ -161,7 +253,9 @@ export function dataValue(data: XmlElement | undefined, name: string, at: Place,
   return plain;
 }
 
-export function integer(data: XmlElement | undefined, name: string, at: Place, file: FileKeys, signed = false): number | undefined {
+export function integer(
+  data: XmlElement | undefined, name: string, at: Place, file: FileKeys, signed = false,
+): number | undefined {
   const v = dataValue(data, name, at, file);
   if (typeof v === 'string' || v === undefined) return decimal(v, at, `its ${name}`, signed);
   // Encrypted integers are ASCII digits or big-endian binary (python-pskc reads both).

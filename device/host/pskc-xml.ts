@@ -61,7 +61,9 @@ export function readXml(input: string | Uint8Array): XmlElement {
     const attrs: [string, string][] = [];
     for (const a of Object.values(t.attributes)) {
       if (a.prefix === 'xmlns' || a.name === 'xmlns') continue;
-      if (attrs.length >= PSKC_LIMITS.attributes) limit(`an element with more than ${PSKC_LIMITS.attributes} attributes`);
+      if (attrs.length >= PSKC_LIMITS.attributes) {
+        limit(`an element with more than ${PSKC_LIMITS.attributes} attributes`);
+      }
       if (a.value.length > PSKC_LIMITS.text) limit(`an attribute longer than ${PSKC_LIMITS.text} characters`);
       attrs.push([a.local, a.value]);
     }
@@ -79,7 +81,9 @@ export function readXml(input: string | Uint8Array): XmlElement {
   const onText = (s: string) => {
     const el = stack.at(-1);
     if (!el || el.children.length) return;
-    if (el.text.length + s.length > PSKC_LIMITS.text) limit(`an element holding more than ${PSKC_LIMITS.text} characters`);
+    if (el.text.length + s.length > PSKC_LIMITS.text) {
+      limit(`an element holding more than ${PSKC_LIMITS.text} characters`);
+    }
     el.text += s;
   };
   p.on('text', onText);

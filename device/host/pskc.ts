@@ -5,17 +5,13 @@
 import { type Algorithm } from '../core/index.js';
 import type { Enrollment } from './enrollment.js';
 import { PskcError } from './errors.js';
-import { FileKeys, Place, base64, dataValue, decimal, integer, shown } from './pskc-values.js';
+import { FileKeys, Place, base64, dataValue, decimal, integer, shown, type FileSecrets } from './pskc-values.js';
 import { attr, child, childrenNamed, readXml, textOf, type XmlElement } from './pskc-xml.js';
 
 export { PskcError } from './errors.js';
 export { PSKC_LIMITS } from './pskc-xml.js';
 
-export interface PskcOptions {
-  /** The pre-shared key (EncryptionKey/KeyName); also accepted for a password file, as the derived key. */
-  key?: Uint8Array;
-  /** The passphrase of a PBKDF2 DerivedKey. */
-  password?: string;
+export interface PskcOptions extends FileSecrets {
   /** Only the KeyPackage(s) with this SerialNo (or, lacking one, Key Id); the others are not decrypted. */
   serial?: string;
   /** Unix ms for Policy dates (default now). */
@@ -55,7 +51,9 @@ export function needsSecret(xml: string | Uint8Array): PskcEncryption {
   return encryptionOf(container(readXml(xml)));
 }
 
-export function parsePskc(xml: string | Uint8Array, o: PskcOptions = {}): { keys: PskcKey[]; encrypted: PskcEncryption } {
+export function parsePskc(
+  xml: string | Uint8Array, o: PskcOptions = {},
+): { keys: PskcKey[]; encrypted: PskcEncryption } {
   const root = container(readXml(xml));
   const encrypted = encryptionOf(root);
   const file = new FileKeys(root, o);
@@ -68,7 +66,9 @@ export function parsePskc(xml: string | Uint8Array, o: PskcOptions = {}): { keys
     const at = new Place(i + 1, p);
     if (at.id !== undefined) {
       const first = ids.get(at.id);
-      if (first !== undefined) at.fail('E_PSKC_DUPLICATE', `its Key Id is also KeyPackage ${first}'s (Key Ids must be unique)`);
+      if (first !== undefined) {
+        at.fail('E_PSKC_DUPLICATE', `its Key Id is also KeyPackage ${first}'s (Key Ids must be unique)`);
+      }
       ids.set(at.id, i + 1);
     }
     const serial = at.serial ?? at.id;
@@ -76,7 +76,8 @@ export function parsePskc(xml: string | Uint8Array, o: PskcOptions = {}): { keys
     if (o.serial === undefined || serial === o.serial) keys.push(readPackage(p, at, file, o.now ?? Date.now()));
   });
   if (!keys.length) {
-    const some = serials.slice(0, 10).map(shown).join(', ') + (serials.length > 10 ? ` and ${serials.length - 10} more` : '');
+    const some = serials.slice(0, 10).map(shown).join(', ') +
+      (serials.length > 10 ? ` and ${serials.length - 10} more` : '');
     throw new PskcError('E_PSKC_SERIAL', `no KeyPackage has serial ${shown(o.serial ?? '')} (the file holds ${some})`);
   }
   return { keys, encrypted };
@@ -92,7 +93,8 @@ function container(root: XmlElement): XmlElement {
   }
   if (root.ns.startsWith(PSKC_NS) || root.name === 'SecretContainer') {
     throw new PskcError('E_PSKC_UNSUPPORTED',
-      'the file is in a pre-RFC 6030 draft format (namespace ' + shown(root.ns) + '); ask the vendor for RFC 6030 PSKC');
+      'the file is in a pre-RFC 6030 draft format (namespace ' + shown(root.ns) + '); ' +
+      'ask the vendor for RFC 6030 PSKC');
   }
   throw new PskcError('E_PSKC_XML', `not a PSKC file: its root element is ${shown(root.name)}` +
     (root.ns ? ` in ${shown(root.ns)}` : '') + `, not KeyContainer in ${PSKC_NS}`);
@@ -120,7 +122,8 @@ function checkPolicy(policy: XmlElement | undefined, at: Place): void {
     const why = c.name === 'PINPolicy' ? 'a PIN (PINPolicy), which the token has no way to ask for'
       : c.name === 'NumberOfTransactions' ? 'a limit on uses (NumberOfTransactions), which the token does not count'
         : `${shown(c.name)}, which this tool does not know`;
-    at.fail('E_PSKC_UNSUPPORTED', `its Policy asks for ${why}; RFC 6030 forbids using a key whose policy is not enforced`);
+    at.fail('E_PSKC_UNSUPPORTED',
+      `its Policy asks for ${why}; RFC 6030 forbids using a key whose policy is not enforced`);
   }
   const usage = childrenNamed(policy, 'KeyUsage').map((u) => u.text.trim());
   if (usage.length && !usage.includes('OTP')) {
@@ -139,7 +142,8 @@ function readPackage(p: XmlElement, at: Place, file: FileKeys, now: number): Psk
 
   const params = child(k, 'AlgorithmParameters');
   const suite = textOf(params, 'Suite');
-  const algorithm = suite === undefined ? 'SHA1' : SUITES.get(suite.toUpperCase().replace(/^HMAC-/, '').replace('-', ''));
+  const algorithm = suite === undefined ? 'SHA1'
+    : SUITES.get(suite.toUpperCase().replace(/^HMAC-/, '').replace('-', ''));
   if (!algorithm) at.fail('E_PSKC_UNSUPPORTED', `Suite ${shown(suite!)} (HMAC-SHA1, HMAC-SHA256 or HMAC-SHA512)`);
   if (child(params, 'ChallengeFormat')) at.fail('E_PSKC_UNSUPPORTED', 'a challenge-response key (ChallengeFormat)');
   const rf = child(params, 'ResponseFormat');
@@ -177,10 +181,14 @@ function readPackage(p: XmlElement, at: Place, file: FileKeys, now: number): Psk
   const ends = [textOf(policy, 'ExpiryDate'), textOf(info, 'ExpiryDate')].filter((s): s is string => s !== undefined);
   const warnings: string[] = [];
   for (const s of ends) {
-    if (date(s, at, 'ExpiryDate')! < now) at.fail('E_PSKC_EXPIRED', `its key expired on ${shown(s)} (Policy ExpiryDate)`);
+    if (date(s, at, 'ExpiryDate')! < now) {
+      at.fail('E_PSKC_EXPIRED', `its key expired on ${shown(s)} (Policy ExpiryDate)`);
+    }
   }
   for (const s of starts) if (date(s, at, 'StartDate')! > now) warnings.push(`its key may be used only from ${s}`);
-  if (drift) warnings.push(`the issuer measured a TimeDrift of ${drift} intervals; the token's clock is set by the host`);
+  if (drift) {
+    warnings.push(`the issuer measured a TimeDrift of ${drift} intervals; the token's clock is set by the host`);
+  }
 
   const opt = (s: string | undefined) => (s === undefined || s === '' ? undefined : s);
   const serial = at.serial, manufacturer = opt(textOf(info, 'Manufacturer')), issuer = opt(textOf(k, 'Issuer'));

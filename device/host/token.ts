@@ -2,15 +2,13 @@
 // button and display. Nothing here touches the store file.
 import type { Algorithm } from '../core/index.js';
 import type { HostClock } from '../../lib/clock.js';
-import { checkEnrollment, type Enrollment } from './enrollment.js';
+import { checkEnrollment, checkNewId, matchOne, type Enrollment } from './enrollment.js';
 import { HostError } from './errors.js';
-import { matchOne } from './ids.js';
 import * as oath from './oath-client.js';
 import { generic, type Channel } from './channel.js';
 import { nodeCrypto } from '../../lib/builtin.js';
-import { idProblem } from '../firmware/credential.js';
 import type { Device, Frame } from '../firmware/index.js';
-import { CAPACITY, MAX_ID, parseId, ykmanOrder } from '../firmware/ykoath.js';
+import { CAPACITY, parseId, ykmanOrder } from '../firmware/ykoath.js';
 
 /** The firmware's Device, as far as a Token uses it: its APDUs go through the Channel. */
 export type FirmwareDevice = Pick<Device, 'panel' | 'healthy' | 'close'>;
@@ -128,7 +126,8 @@ export class Token {
             : sw === 0x6984 ? new HostError('E_NO_MATCH', `no credential named '${s.id}'`, sw) : generic(sw));
         }
         await this.channel.ok(oath.transaction('commit'), (sw) => sw === 0x6985
-          ? new HostError('E_BUSY', 'another program changed the token meanwhile; nothing was written, run it again', sw)
+          ? new HostError('E_BUSY',
+            'another program changed the token meanwhile; nothing was written, run it again', sw)
           : generic(sw));
       } catch (e) {
         await this.channel.send(oath.transaction('abort')).catch(() => {});
@@ -152,15 +151,7 @@ export class Token {
   rename(id: string, newId: string): Promise<void> { return this.op(() => this.renamed(id, newId)); }
 
   private async renamed(id: string, newId: string): Promise<void> {
-    const n = Buffer.byteLength(newId, 'utf8');
-    if (n === 0 || n > MAX_ID) {
-      throw new HostError('E_ID_TOO_LONG', `the new name is ${n} bytes; ids are 1 to ${MAX_ID} bytes`);
-    }
-    const why = idProblem(newId);
-    if (why) {
-      throw new HostError('E_USAGE',
-        `the new name holds ${why}, which a terminal would act on instead of showing; remove it`);
-    }
+    checkNewId(newId);
     const ids = oath.parseList(await this.channel.ok(oath.list())).map((l) => l.id);
     if (ids.includes(newId)) throw new HostError('E_EXISTS', `a credential named '${newId}' is already on the token`);
     await this.channel.ok(oath.rename(id, newId), (sw) =>
@@ -293,14 +284,7 @@ export class Token {
   clearAccessCode(): Promise<void> { return this.op(async () => { await this.channel.ok(oath.clearCode()); }); }
 
   /** A raw exchange for `token apdu` (traced like any other). */
-  transmit(apdu: Uint8Array): Promise<Uint8Array> {
-    return this.op(async () => {
-      const a = await this.channel.exchange(apdu);
-      const out = new Uint8Array(a.data.length + 2);
-      out.set(a.data); out[a.data.length] = a.sw >> 8; out[a.data.length + 1] = a.sw & 0xff;
-      return out;
-    });
-  }
+  transmit(apdu: Uint8Array): Promise<Uint8Array> { return this.op(() => this.channel.transmit(apdu)); }
 
   async close(): Promise<void> { await this.device.close(); }
 }

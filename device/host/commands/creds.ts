@@ -1,15 +1,13 @@
 // `token enroll`, `token list`, `token delete`, `token rename`: credentials by metadata only.
 import { idProblem, printableId } from '../../firmware/credential.js';
 import type { TokenCtx } from '../context.js';
-import type { Enrollment } from '../enrollment.js';
+import { matchOne, type Enrollment } from '../enrollment.js';
 import { HostError } from '../errors.js';
-import { matchOne } from '../ids.js';
-import { columns } from '../render.js';
+import { columns } from '../terminal.js';
 import { burn, plan, type Burned } from '../burn.js';
 import { accessCode } from '../context.js';
 import type { Part } from '../migration.js';
-import { burnEach, devices, planAll } from '../factory.js';
-import { pskcInput, type PskcFlags, type PskcOrigin } from '../pskc-source.js';
+import { burnEach, devices, planAll, pskcInput, type PskcFlags, type PskcOrigin } from '../pskc-source.js';
 import { fromArgument, fromFlags, merge, readStdin, type Found } from '../sources.js';
 
 export interface EnrollFlags extends PskcFlags {
@@ -149,7 +147,7 @@ export async function enroll(ctx: TokenCtx, sources: readonly string[], f: Enrol
   report(ctx, burned.map((b) => ({ b, part: partOf.get(b.enrollment), from: pkgOf.get(b.enrollment) })), !!f.json);
 }
 
-/** `--device-dir`: one token per serial, all or nothing (factory.ts). */
+/** `--device-dir`: one token per serial, all or nothing (pskc-source.ts). */
 async function enrollEach(ctx: TokenCtx, dir: string, creds: Enrollment[], found: Found,
   pkgOf: Map<Enrollment, PskcOrigin | null>, json: boolean): Promise<void> {
   const each = devices(dir, creds, creds.map((c) => pkgOf.get(c) ?? null));

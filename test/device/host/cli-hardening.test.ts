@@ -6,7 +6,7 @@ import { createHmac, pbkdf2Sync } from 'node:crypto';
 import { copyFileSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encode, type State } from '../../../device/firmware/store.js';
-import { lcd, columns, plainCodes, type Frame } from '../../../device/host/render.js';
+import { lcd, columns, plainCodes, type Frame } from '../../../device/host/terminal.js';
 import type { Run } from '../../helpers.js';
 import { box, parsed, x, type Box } from './util.js';
 

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { normalizeKey, parseId } from '../../../device/firmware/ykoath.js';
 import * as oath from '../../../device/host/oath-client.js';
 import { parseTlvs, tlv } from '../../../device/host/oath-client.js';
-import { formatId, matches, matchOne } from '../../../device/host/ids.js';
+import { formatId, matches, matchOne } from '../../../device/host/enrollment.js';
 import { traceCommand, traceAnswer } from '../../../device/host/channel.js';
 import { h, x } from './util.js';
 

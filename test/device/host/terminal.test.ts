@@ -2,8 +2,10 @@
 // the documented JSON, colour only where wanted; and which argv takes the fast road.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { fastPath } from '../../../device/host/launch.js';
-import { type Frame, shown, sortFrames, bar, lcd, segments, styleFor, plainCodes, table } from '../../../device/host/render.js';
+import { fastPath } from '../../../device/host/context.js';
+import {
+  type Frame, shown, sortFrames, bar, lcd, segments, styleFor, plainCodes, table,
+} from '../../../device/host/terminal.js';
 import { has, oracle } from '../../helpers.js';
 import { box } from './util.js';
 
