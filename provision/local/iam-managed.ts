@@ -7,13 +7,13 @@ import {
   documentParam, encodeDocument, findHolder, holderParam, policyNameParam, type Kind,
 } from './iam-policy.js';
 import { tagsXml } from './iam.js';
-import { checkIdentityPolicy, policySize } from './policy-grammar.js';
+import { checkIdentityPolicy, MANAGED_POLICY_MAX, policySize } from '../policy/grammar.js';
 import { newId, policyArn, type ManagedPolicyRec, type PolicyVersionRec, type State } from './state.js';
 import { P, paging } from './validate.js';
 import { el, iso, list, page, pageTail } from './xml.js';
 
 /** IAM's quotas: a managed policy's size (non-whitespace characters), versions kept, policies per user or role. */
-export const MANAGED_QUOTA = { size: 6144, versions: 5, attached: 10 } as const;
+export const MANAGED_QUOTA = { size: MANAGED_POLICY_MAX, versions: 5, attached: 10 } as const;
 
 /** A managed policy as the actions see it: a customer record, or an AWS-managed policy (read-only). */
 type View = ManagedPolicyRec & { aws: boolean };

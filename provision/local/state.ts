@@ -5,6 +5,7 @@ import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { chmodHint, makeDirs, openBits } from '../../lib/files.js';
 import { Journaled, JournalError } from '../../lib/journal.js';
+import type { PolicySource } from '../policy/engine.js';
 import { LocalAwsError } from './errors.js';
 import type { Tag } from './validate.js';
 
@@ -256,15 +257,6 @@ export function checkState(doc: unknown, path: string): State {
 
 export const policyArn = (accountId: string, path: string, name: string) =>
   `arn:aws:iam::${accountId}:policy${path}${name}`;
-
-/** One identity policy as the evaluator sees it: where it came from (for messages and Simulate*) and its text. */
-export interface PolicySource {
-  /** The inline policy's name, or the managed policy's ARN. */
-  id: string;
-  /** Simulate*'s SourcePolicyType ('none': a document passed in the Simulate request). */
-  type: 'user' | 'role' | 'user-managed' | 'aws-managed' | 'none';
-  doc: string;
-}
 
 /**
  * A user's or role's identity policies: inline ones, then attached managed ones (their default

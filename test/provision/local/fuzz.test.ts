@@ -8,7 +8,7 @@ import { rng } from '../../device/core/rng.js';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { allows, glob } from '../../../provision/local/policy.js';
+import { allows, glob } from '../../../provision/policy/engine.js';
 import { localAws, type Local } from './helpers.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;

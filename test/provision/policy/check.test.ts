@@ -5,11 +5,11 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkPolicy, formatFinding, MAX_POLICY_BYTES, type Finding } from '../../provision/policy-check.js';
-import { PROVISION, node, run, tempDir } from '../helpers.js';
-import { rng } from '../device/core/rng.js';
-import { hitModules, weigh } from './modules.js';
-import { FORCE_MFA_POLICY, SELF_MANAGE_MFA } from '../../provision/local/fixture.js';
+import { checkPolicy, formatFinding, MAX_POLICY_BYTES, type Finding } from '../../../provision/policy/check.js';
+import { PROVISION, node, run, tempDir } from '../../helpers.js';
+import { rng } from '../../device/core/rng.js';
+import { hitModules, weigh } from '../modules.js';
+import { FORCE_MFA_POLICY, SELF_MANAGE_MFA } from '../../../provision/local/fixture.js';
 
 type S = Record<string, unknown>;
 const doc = (statements: S[], version: string | null = '2012-10-17') =>

@@ -2,8 +2,8 @@
 // finding for everything IAM would refuse or read differently than its author meant (not JSON,
 // unknown elements, Effect in the wrong case, an operator IAM does not know, a Principal in an
 // identity policy, a policy variable under a Version that makes it literal).
-import { lineCol, parseJson, JsonError, type JNode } from './policy-json.js';
-import { policySize } from './local/policy-grammar.js';
+import { lineCol, parseJson, JsonError, type JNode } from './json.js';
+import { ELEMENTS, MANAGED_POLICY_MAX, OPERATORS, policySize, TOP } from './grammar.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -58,20 +58,14 @@ export interface Doc {
   trust: boolean;
 }
 
-const BASES = ['stringequals', 'stringnotequals', 'stringequalsignorecase', 'stringnotequalsignorecase', 'stringlike',
-  'stringnotlike', 'numericequals', 'numericnotequals', 'numericlessthan', 'numericlessthanequals', 'numericgreaterthan',
-  'numericgreaterthanequals', 'dateequals', 'datenotequals', 'datelessthan', 'datelessthanequals', 'dategreaterthan',
-  'dategreaterthanequals', 'bool', 'binaryequals', 'ipaddress', 'notipaddress', 'arnequals', 'arnlike', 'arnnotequals',
-  'arnnotlike'];
-const TOP = new Set(['Version', 'Id', 'Statement']);
-const ELEMENTS = new Set(['Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Resource', 'NotResource',
-  'Condition']);
+/** Condition operators as `base` spells them; `null` takes no IfExists and is judged on its own. */
+const BASES = new Set([...OPERATORS].map((o) => o.toLowerCase()).filter((o) => o !== 'null'));
 const TRUST_ACTIONS = /^sts:(AssumeRole\w*|TagSession|SetSourceIdentity|SetContext)$/i;
 const describe = (n: JNode) => n.k === 'obj' ? 'an object' : n.k === 'arr' ? 'an array' : n.k === 'str' ?
   `the string ${JSON.stringify(n.v.length > 40 ? n.v.slice(0, 40) + '…' : n.v)}` : n.k === 'null' ? 'null' : `${n.k === 'num' ? 'the number' : ''} ${String(n.v)}`.trim();
 
 /** The quota of a customer-managed policy (inline policies: 2,048 per user in total). */
-export const MANAGED_QUOTA = 6144;
+export const MANAGED_QUOTA = MANAGED_POLICY_MAX;
 
 export function readDoc(text: string, file: string, out: Finding[]): Doc | null {
   const where = lineCol(text);
@@ -194,7 +188,7 @@ export function readDoc(text: string, file: string, out: Finding[]): Doc | null 
     if (c?.k === 'obj') for (const [op, block] of c.v) {
       const m = /^(?:(ForAllValues|ForAnyValue):)?([\s\S]*?)(IfExists)?$/i.exec(op)!;
       const base = m[2]!.toLowerCase();
-      if (!BASES.includes(base) && !(base === 'null' && !m[3])) {
+      if (!BASES.has(base) && !(base === 'null' && !m[3])) {
         const age = block.k === 'obj' && [...block.v.keys()].some((k) => k.toLowerCase() === 'aws:multifactorauthage');
         if (age) add('error', 'mfa-age-operator', label, block.at, `${JSON.stringify(op)} on aws:MultiFactorAuthAge ` +
           'is no IAM operator, and the age is a number of seconds: only Numeric* operators compare it',

@@ -3,9 +3,9 @@
 // fail-closed documents, and a glob built to backtrack, counted in steps rather than timed.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { evaluate, glob, type Context } from '../../../provision/local/policy.js';
-import { ACCT, ADMIN, doc, MFA, P51, P55, PRINCIPALS, ROWS, USER } from './policy-table.js';
-import type { PolicySource } from '../../../provision/local/state.js';
+import { evaluate, glob, type Context } from '../../../provision/policy/engine.js';
+import { ACCT, ADMIN, doc, MFA, P51, P55, PRINCIPALS, ROWS, USER } from './table.js';
+import type { PolicySource } from '../../../provision/policy/engine.js';
 
 const src = (d: string, id = 'p'): PolicySource => ({ id, type: 'user', doc: d });
 

@@ -9,8 +9,8 @@
 // Statements are judged against three callers: a long-term key (no MFA keys), a session without MFA
 // (Present "false") and an MFA session (Present "true", Age 300). Keys other than these two are
 // unknown, so a statement conditioned on them is never assumed to fire.
-import { glob } from './local/wildcard.js';
-import type { Cond, Doc, Finding, Severity, Stmt } from './policy-shape.js';
+import { glob } from './pattern.js';
+import type { Cond, Doc, Finding, Severity, Stmt } from './shape.js';
 
 const PRESENT = 'aws:multifactorauthpresent', AGE = 'aws:multifactorauthage';
 type Caller = Map<string, string>;
