@@ -64,7 +64,8 @@ export function policyActionResource(s: State, action: string, p: URLSearchParam
 
 function inline(kind: Kind): Record<string, Handler> {
   const who = kind.toLowerCase();
-  const missing = (name: string) => new AwsError('NoSuchEntity', `The ${who} policy with name ${name} cannot be found.`);
+  const missing = (name: string) =>
+    new AwsError('NoSuchEntity', `The ${who} policy with name ${name} cannot be found.`);
 
   const Put: Handler = (c) => {
     const name = holderParam(c, kind, false), policy = policyNameParam(c), doc = documentParam(c);

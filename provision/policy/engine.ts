@@ -10,7 +10,9 @@
 // The work is bounded: documents are compiled once (a bounded cache keyed by the text) and globs
 // match without regular expressions in at most |pattern| × |subject| steps, linear in either, so
 // no document or request can stall the server.
-import { asList, compileCond, condHolds, fill, template, type Cond, type Context, type Template } from './conditions.js';
+import {
+  asList, compileCond, condHolds, fill, template, type Cond, type Context, type Template,
+} from './conditions.js';
 import { parsePolicy } from './grammar.js';
 import { arnMatch, wild, wmatch } from './pattern.js';
 
