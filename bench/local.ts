@@ -11,7 +11,7 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk
 import { totp } from '../device/core/index.js';
 import { hostClock } from '../lib/clock.js';
 import { FORCE_MFA_POLICY, SELF_MANAGE_MFA } from '../provision/local/fixture.js';
-import { evaluate } from '../provision/local/policy.js';
+import { evaluate } from '../provision/policy/engine.js';
 import { startLocalAws } from '../provision/local/server.js';
 import { tempDir } from '../test/helpers.js';
 

@@ -219,7 +219,7 @@ PROVISION_FAIL_AT=create|seed|qr-out|qr|enroll|enable fails \`create\` right aft
     .option('--json', 'print [{file, statement, code, severity, message, fix, line}]')
     .addHelpText('after', EXAMPLES.policyCheck)
     .action(async (files: string[], _o, c: Command) => {
-      const { policyCheck } = await import('./policy-cli.js');
+      const { policyCheck } = await import('./policy/check.js');
       process.exitCode = await policyCheck(files, c.optsWithGlobals() as { json?: boolean }, {
         out: (l) => io.out(l), err: (l) => process.stderr.write(`${l}\n`) });
     });

@@ -1,14 +1,14 @@
 // Authorization of every request, before its handler reads or changes anything: the credential
-// rules STS documents, then the caller's identity policies through the engine (policy.ts) on the
+// rules STS documents, then the caller's identity policies through the policy engine on the
 // resource IAM authorizes the action against. The request parameters are read raw here, before the
 // handler validates them, so a refused caller learns nothing about the request, not even which
 // parameter is malformed.
 import { AwsError } from './errors.js';
 import { callerArn, type Caller } from './context.js';
 import { awsManagedPolicy } from './fixture.js';
-import { evaluate, type Context, type Evaluation } from './policy.js';
+import { evaluate, type Context, type Evaluation, type PolicySource } from '../policy/engine.js';
 import {
-  identityPolicies, mfaSerial, policyArn, roleArn, userArn, type PolicySource, type RoleRec, type State, type UserRec,
+  identityPolicies, mfaSerial, policyArn, roleArn, userArn, type RoleRec, type State, type UserRec,
 } from './state.js';
 import type { Service } from './xml.js';
 

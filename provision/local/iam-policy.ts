@@ -2,7 +2,7 @@
 // actions share with them: finding the user or role a request names, and documents on the wire.
 import { AwsError, noSuchUser } from './errors.js';
 import type { Ctx, Handler } from './context.js';
-import { checkIdentityPolicy, policySize } from './policy-grammar.js';
+import { checkIdentityPolicy, INLINE_POLICIES_MAX, policySize } from '../policy/grammar.js';
 import { dict, roleArn, userArn, type RoleRec, type State, type UserRec } from './state.js';
 import { P, paging } from './validate.js';
 import { el, esc, list, page, pageTail } from './xml.js';
@@ -10,7 +10,7 @@ import { el, esc, list, page, pageTail } from './xml.js';
 export type Kind = 'User' | 'Role';
 
 /** IAM's quota on all of one user's (or role's) inline policies together, in non-whitespace characters. */
-export const INLINE_QUOTA: Record<Kind, number> = { User: 2048, Role: 10240 };
+export const INLINE_QUOTA: Record<Kind, number> = INLINE_POLICIES_MAX;
 
 /**
  * Documents go out percent-encoded as RFC 3986 has it (`*` too, which encodeURIComponent keeps):
@@ -64,7 +64,8 @@ export function policyActionResource(s: State, action: string, p: URLSearchParam
 
 function inline(kind: Kind): Record<string, Handler> {
   const who = kind.toLowerCase();
-  const missing = (name: string) => new AwsError('NoSuchEntity', `The ${who} policy with name ${name} cannot be found.`);
+  const missing = (name: string) =>
+    new AwsError('NoSuchEntity', `The ${who} policy with name ${name} cannot be found.`);
 
   const Put: Handler = (c) => {
     const name = holderParam(c, kind, false), policy = policyNameParam(c), doc = documentParam(c);

@@ -2,7 +2,7 @@
 import { AwsError } from './errors.js';
 import { awsManagedPolicy } from './fixture.js';
 import { targetUser, type Ctx, type Handler } from './context.js';
-import { parsePolicy } from './policy-grammar.js';
+import { parsePolicy } from '../policy/grammar.js';
 import { newId, newSecret, roleArn, userArn, type RoleRec, type State, type UserRec } from './state.js';
 import { P, paging, type Tag } from './validate.js';
 import { el, iso, list, page, pageTail } from './xml.js';

@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { dirname } from 'node:path';
 import { hostClock, type HostClock } from '../../lib/clock.js';
 import { makeDirs } from '../../lib/files.js';
+import { PolicyError } from '../policy/grammar.js';
 import { AwsError, LocalAwsError } from './errors.js';
 import { authorize } from './authz.js';
 import type { Caller, Ctx, Handler } from './context.js';
@@ -245,8 +246,8 @@ export async function startLocalAws(o: LocalAwsOptions): Promise<LocalAws> {
       }).finally(() => (changed ? persist() : undefined));
       xml = okXml(service, action, result, requestId);
     } catch (e) {
-      const err = e instanceof AwsError ?
-        e : new AwsError(service === 'iam' ? 'ServiceFailure' : 'InternalFailure', 'An internal error occurred.');
+      const err = e instanceof AwsError ? e : e instanceof PolicyError ? new AwsError(e.code, e.message)
+        : new AwsError(service === 'iam' ? 'ServiceFailure' : 'InternalFailure', 'An internal error occurred.');
       status = err.status;
       xml = errorXml(service, err, requestId);
     }

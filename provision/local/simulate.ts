@@ -9,10 +9,8 @@ import { principalKeys } from './authz.js';
 import { AwsError } from './errors.js';
 import type { Handler, Ctx } from './context.js';
 import { awsManagedPolicy } from './fixture.js';
-import { evaluate, type Context, type Evaluation } from './policy.js';
-import {
-  identityPolicies, roleArn, userArn, type PolicySource, type RoleRec, type State, type UserRec,
-} from './state.js';
+import { evaluate, type Context, type Evaluation, type PolicySource } from '../policy/engine.js';
+import { identityPolicies, roleArn, userArn, type RoleRec, type State, type UserRec } from './state.js';
 import { P, paging } from './validate.js';
 import { el, esc, list, page, pageTail } from './xml.js';
 

@@ -5,6 +5,7 @@ import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { chmodHint, makeDirs, openBits } from '../../lib/files.js';
 import { Journaled, JournalError } from '../../lib/journal.js';
+import type { PolicySource } from '../policy/engine.js';
 import { LocalAwsError } from './errors.js';
 import type { Tag } from './validate.js';
 
@@ -71,7 +72,10 @@ const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 /** Unbiased random characters (256 is a multiple of both alphabet sizes). */
 const pick = (alpha: string, n: number) => [...randomBytes(n)].map((b) => alpha[b % alpha.length]).join('');
 
-/** IAM unique ids: AIDA (user), AROA (role), ANPA (managed policy) + 17; access keys: AKIA (long-term), ASIA (session) + 16. */
+/**
+ * IAM unique ids: AIDA (user), AROA (role), ANPA (managed policy) + 17; access keys: AKIA (long-term),
+ * ASIA (session) + 16.
+ */
 const ID_LEN = { AIDA: 17, AROA: 17, ANPA: 17, AKIA: 16, ASIA: 16 } as const;
 export const newId = (prefix: keyof typeof ID_LEN) => prefix + pick(B32, ID_LEN[prefix]);
 export const newSecret = () => pick(B64, 40);
@@ -95,7 +99,8 @@ export function dict<T>(entries: Iterable<readonly [string, T]> = []): Record<st
 }
 
 /** The account on disk: a snapshot plus a journal of changed records (lib/journal.ts says why). */
-export const stateFile = (path: string) => new Journaled<State>(path, ['users', 'keys', 'roles', 'mfa', 'sessions', 'policies']);
+export const stateFile = (path: string) =>
+  new Journaled<State>(path, ['users', 'keys', 'roles', 'mfa', 'sessions', 'policies']);
 
 /** Reads the state; null when the file does not exist yet. */
 export function loadState(file: Journaled<State>): State | null {
@@ -256,15 +261,6 @@ export function checkState(doc: unknown, path: string): State {
 
 export const policyArn = (accountId: string, path: string, name: string) =>
   `arn:aws:iam::${accountId}:policy${path}${name}`;
-
-/** One identity policy as the evaluator sees it: where it came from (for messages and Simulate*) and its text. */
-export interface PolicySource {
-  /** The inline policy's name, or the managed policy's ARN. */
-  id: string;
-  /** Simulate*'s SourcePolicyType ('none': a document passed in the Simulate request). */
-  type: 'user' | 'role' | 'user-managed' | 'aws-managed' | 'none';
-  doc: string;
-}
 
 /**
  * A user's or role's identity policies: inline ones, then attached managed ones (their default

@@ -3,8 +3,8 @@ import { AwsError, MFA_INVALID, MFA_UNVALIDATED, notAuthorized } from './errors.
 import { assumedRoleArn, callerArn, callerUser, type Caller, type Ctx, type Handler } from './context.js';
 import { checkCode } from './mfa.js';
 import { callerPolicies, denied, requestContext } from './authz.js';
-import { evaluate } from './policy.js';
-import { parsePolicy } from './policy-grammar.js';
+import { evaluate } from '../policy/engine.js';
+import { parsePolicy } from '../policy/grammar.js';
 import { newId, newSecret, newSessionToken, roleArn, userArn, type SessionRec } from './state.js';
 import { P, type Tag } from './validate.js';
 import { el, iso } from './xml.js';

@@ -8,7 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { freePort, oracle } from '../helpers.js';
-import { ROWS } from '../provision/local/policy-table.js';
+import { ROWS } from '../provision/policy/table.js';
 
 const hasMoto = spawnSync('python3', ['-c', 'import moto.server'], { stdio: 'ignore' }).status === 0;
 const ACCT = '123456789012';

@@ -9,7 +9,7 @@ import QRCode from 'qrcode';
 import { IAMClient, ListMFADeviceTagsCommand } from '@aws-sdk/client-iam';
 import { base32Decode, totp } from '../../device/core/index.js';
 import { readQr } from '../../device/host/qr.js';
-import { symbolPng } from '../../provision/local/qr-png.js';
+import { symbolPng } from '../../provision/local/mfa.js';
 import { rng } from '../device/core/rng.js';
 import { ACCOUNT, T0, USER, boxEach, expectExit, localAws, serialOf, type Server } from './lib.js';
 

@@ -8,7 +8,7 @@ import { rng } from '../../device/core/rng.js';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { allows, glob } from '../../../provision/local/policy.js';
+import { allows, glob } from '../../../provision/policy/engine.js';
 import { localAws, type Local } from './helpers.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
@@ -20,9 +20,10 @@ console.log(`fuzz seed ${SEED} (FUZZ_SEED=${SEED} replays it), ${N} requests`);
 
 const R = rng(SEED);
 
-const NASTY = ['', ' ', '*', '?', '%', '\u0000', '\u202e', '\ud83d\ude00', '../', '<x>&amp;', 'toString', '__proto__', 'constructor',
-  'a'.repeat(64), 'a'.repeat(65), 'a'.repeat(2049), '-1', '1e309', '99999999999999999999', 'NaN', 'arn:aws:iam::123456789012:role/kjh-DuperRole',
-  'arn:', 'arn:::::', 'nothing-valid-in-here', 'UNSIGNED-PAYLOAD', '.*.*.*.*.*!', '(a+)+$', '\\', '"', "'"];
+const NASTY = ['', ' ', '*', '?', '%', '\u0000', '\u202e', '\ud83d\ude00', '../', '<x>&amp;', 'toString', '__proto__',
+  'constructor', 'a'.repeat(64), 'a'.repeat(65), 'a'.repeat(2049), '-1', '1e309', '99999999999999999999', 'NaN',
+  'arn:aws:iam::123456789012:role/kjh-DuperRole', 'arn:', 'arn:::::', 'nothing-valid-in-here', 'UNSIGNED-PAYLOAD',
+  '.*.*.*.*.*!', '(a+)+$', '\\', '"', "'"];
 const CHARS = 'aA0_+=,.@-:/*?! \u00e9\u4e2d';
 function str(max = 80): string {
   if (R.next() < 0.3) return R.pick(NASTY);
@@ -39,28 +40,34 @@ function hostileGlob(): string {
     case 0: return `${'*'.repeat(k)}${R.pick(['!', 'b', '@', ''])}`;
     case 1: return `${'*a'.repeat(k)}${R.pick(['!', 'b', '*'])}`;
     case 2: return `${'?'.repeat(k)}*${'?*'.repeat(R.int(8))}`;
-    case 3: return Array.from({ length: 1 + R.int(60) }, () => R.pick(['*', '?', 'a', 'b', '.', '+', '(', ')'])).join('');
+    case 3:
+      return Array.from({ length: 1 + R.int(60) }, () => R.pick(['*', '?', 'a', 'b', '.', '+', '(', ')'])).join('');
     case 4: return 'a'.repeat(R.int(300));
     default: return str(40);
   }
 }
-const KEYS = ['sts:RoleSessionName', 'sts:ExternalId', 'sts:SourceIdentity', 'aws:PrincipalArn', 'aws:RequestTag/team', 'aws:PrincipalTag/team',
-  'aws:MultiFactorAuthPresent', 'aws:MultiFactorAuthAge', 'aws:userid', 'x:unknown'];
-const OPS = ['StringLike', 'StringNotLike', 'ArnLike', 'ArnNotLike', 'StringEquals', 'StringLikeIfExists', 'NumericLessThan', 'Bool', 'Null',
-  'ForAnyValue:StringLike', 'StringEqualsIgnoreCase', 'Bogus'];
+const KEYS = ['sts:RoleSessionName', 'sts:ExternalId', 'sts:SourceIdentity', 'aws:PrincipalArn', 'aws:RequestTag/team',
+  'aws:PrincipalTag/team', 'aws:MultiFactorAuthPresent', 'aws:MultiFactorAuthAge', 'aws:userid', 'x:unknown'];
+const OPS = ['StringLike', 'StringNotLike', 'ArnLike', 'ArnNotLike', 'StringEquals', 'StringLikeIfExists',
+  'NumericLessThan', 'Bool', 'Null', 'ForAnyValue:StringLike', 'StringEqualsIgnoreCase', 'Bogus'];
 
 function policy(): string {
-  if (R.next() < 0.05) return R.pick(['{', '[]', 'null', '{"Statement":[]}', '{"Statement":{"Effect":"Allow"}}', '[[[[[[[[[[[[]]]]]]]]]]]]', str(200)]);
+  if (R.next() < 0.05) {
+    return R.pick(['{', '[]', 'null', '{"Statement":[]}', '{"Statement":{"Effect":"Allow"}}',
+      '[[[[[[[[[[[[]]]]]]]]]]]]', str(200)]);
+  }
   const statements = Array.from({ length: 1 + R.int(4) }, () => {
     const cond: Record<string, Record<string, unknown>> = {};
     for (let i = R.int(4); i > 0; i--) {
       const op = R.pick(OPS);
-      (cond[op] ??= {})[R.pick(KEYS)] = R.next() < 0.5 ? hostileGlob() : Array.from({ length: 1 + R.int(6) }, hostileGlob);
+      (cond[op] ??= {})[R.pick(KEYS)] = R.next() < 0.5 ? hostileGlob()
+        : Array.from({ length: 1 + R.int(6) }, hostileGlob);
     }
     return {
       Effect: R.next() < 0.85 ? 'Allow' : R.pick(['Deny', 'allow', 7]),
       Principal: R.pick([{ AWS: USER_ARN }, '*', { AWS: '123456789012' }, { AWS: [USER_ARN, '*'] }]),
-      Action: R.pick(['sts:AssumeRole', 'sts:*', 'STS:ASSUME*', ['sts:TagSession', 'sts:AssumeRole'], hostileGlob(), '*']),
+      Action: R.pick(['sts:AssumeRole', 'sts:*', 'STS:ASSUME*', ['sts:TagSession', 'sts:AssumeRole'], hostileGlob(),
+        '*']),
       ...(R.next() < 0.9 ? { Condition: R.next() < 0.05 ? R.pick([[], 'x', null]) : cond } : {}),
     };
   });
@@ -75,7 +82,9 @@ function params(): Record<string, string> {
   const p: Record<string, string> = {};
   const roll = R.next();
   if (roll < 0.25) {
-    Object.assign(p, { Action: 'CreateRole', Version: '2010-05-08', RoleName: `fz-${roles++}`, AssumeRolePolicyDocument: policy() });
+    Object.assign(p, {
+      Action: 'CreateRole', Version: '2010-05-08', RoleName: `fz-${roles++}`, AssumeRolePolicyDocument: policy(),
+    });
     return p;
   }
   if (roll < 0.85) {
@@ -86,12 +95,18 @@ function params(): Record<string, string> {
     if (R.next() < 0.2) p.SourceIdentity = str(70);
     if (R.next() < 0.3) {
       const n = R.int(55);
-      for (let i = 1; i <= n; i++) { p[`Tags.member.${i}.Key`] = R.next() < 0.5 ? `team${i % 7 ? i : ''}` : str(140); p[`Tags.member.${i}.Value`] = str(300); }
+      for (let i = 1; i <= n; i++) {
+        p[`Tags.member.${i}.Key`] = R.next() < 0.5 ? `team${i % 7 ? i : ''}` : str(140);
+        p[`Tags.member.${i}.Value`] = str(300);
+      }
       if (R.next() < 0.5) p['TransitiveTagKeys.member.1'] = R.pick(['team', 'TEAM', str(20)]);
     }
     if (R.next() < 0.1) p.DurationSeconds = R.pick(['900', '43201', '-5', 'x', '1e3', str(10)]);
     if (R.next() < 0.1) { p.SerialNumber = str(60); p.TokenCode = str(8); }
-    if (R.next() < 0.05) p[R.pick(['Policy', 'PolicyArns.member.1.arn', 'ProvidedContexts.member.1.ProviderArn', str(12) || 'Junk'])] = str(30);
+    if (R.next() < 0.05) {
+      p[R.pick(['Policy', 'PolicyArns.member.1.arn', 'ProvidedContexts.member.1.ProviderArn', str(12) || 'Junk'])] =
+        str(30);
+    }
     return p;
   }
   if (roll < 0.92) {
@@ -100,8 +115,14 @@ function params(): Record<string, string> {
     if (R.next() < 0.5) { p.SerialNumber = str(60); p.TokenCode = str(8); }
     return p;
   }
-  Object.assign(p, { Action: R.pick(['GetCallerIdentity', 'GetRole', 'GetUser', 'ListUsers', str(20)]), Version: R.pick(['2011-06-15', '2010-05-08', '2011-06-15']) });
-  if (R.next() < 0.5) p[R.pick(['RoleName', 'UserName', 'PathPrefix', 'MaxItems', 'Marker'])] = str(80).replace(/^(toString|__proto__|constructor)$/, 'x');
+  Object.assign(p, {
+    Action: R.pick(['GetCallerIdentity', 'GetRole', 'GetUser', 'ListUsers', str(20)]),
+    Version: R.pick(['2011-06-15', '2010-05-08', '2011-06-15']),
+  });
+  if (R.next() < 0.5) {
+    p[R.pick(['RoleName', 'UserName', 'PathPrefix', 'MaxItems', 'Marker'])] =
+      str(80).replace(/^(toString|__proto__|constructor)$/, 'x');
+  }
   return p;
 }
 
@@ -113,7 +134,8 @@ async function send(l: Local, signer: SignatureV4, p: Record<string, string>) {
     headers: { host: url.host, 'content-type': 'application/x-www-form-urlencoded' }, body,
   });
   const t0 = performance.now();
-  const res = await fetch(`${l.srv.endpoint}/`, { method: 'POST', headers: req.headers, body, signal: AbortSignal.timeout(BOUND_MS) });
+  const res = await fetch(`${l.srv.endpoint}/`,
+    { method: 'POST', headers: req.headers, body, signal: AbortSignal.timeout(BOUND_MS) });
   const text = await res.text();
   return { status: res.status, text, ms: performance.now() - t0 };
 }
@@ -124,7 +146,8 @@ S.before(async () => { l = await localAws(); });
 S.after(async () => { await l.done(); });
 
 S(`the glob matcher agrees with a regular expression on 20,000 small random cases (seed ${SEED})`, () => {
-  const rx = (p: string) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
+  const rx = (p: string) =>
+    new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
   for (let i = 0; i < 20_000; i++) {
     const p = Array.from({ length: R.int(7) }, () => R.pick(['*', '?', 'a', 'b', '.'])).join('');
     const s = Array.from({ length: R.int(8) }, () => R.pick(['a', 'b', '.', '\n'])).join('');
@@ -132,9 +155,11 @@ S(`the glob matcher agrees with a regular expression on 20,000 small random case
   }
 });
 
-S('1,000 hostile trust policies, each evaluated against hostile request values: the slowest stays far under a second', () => {
-  const ctx = new Map([['sts:rolesessionname', 'a'.repeat(64)], ['sts:externalid', 'a'.repeat(1224)], ['aws:principalarn', `${USER_ARN}${'a'.repeat(1900)}`],
-    ['aws:requesttag/team', 'a'.repeat(256)], ['aws:principaltag/team', 'a'.repeat(256)], ['aws:userid', 'a'.repeat(128)]]);
+S('1,000 hostile trust policies, each evaluated against hostile request values: the slowest stays far under ' +
+  'a second', () => {
+  const ctx = new Map([['sts:rolesessionname', 'a'.repeat(64)], ['sts:externalid', 'a'.repeat(1224)],
+    ['aws:principalarn', `${USER_ARN}${'a'.repeat(1900)}`], ['aws:requesttag/team', 'a'.repeat(256)],
+    ['aws:principaltag/team', 'a'.repeat(256)], ['aws:userid', 'a'.repeat(128)]]);
   let max = 0;
   for (let i = 0; i < 1000; i++) {
     const doc = policy();
@@ -158,7 +183,8 @@ S(`${N} hostile requests over HTTP: every one answered, none 5xx, and the server
       const iam = p.Version === '2010-05-08';
       let r;
       try { r = await send(l, iam ? iamSigner : signer, p); } catch (e) {
-        throw new Error(`no answer within ${BOUND_MS} ms to ${JSON.stringify(p).slice(0, 600)}: ${(e as Error).message}`);
+        throw new Error(`no answer within ${BOUND_MS} ms to ${JSON.stringify(p).slice(0, 600)}: ` +
+          `${(e as Error).message}`);
       }
       assert.ok(r.status < 500, `${r.status} for ${JSON.stringify(p).slice(0, 600)}: ${r.text}`);
       assert.ok(/^<(\w+Response|ErrorResponse) xmlns=/.test(r.text), r.text);
@@ -169,8 +195,10 @@ S(`${N} hostile requests over HTTP: every one answered, none 5xx, and the server
     }
   };
   await Promise.all(Array.from({ length: 4 }, worker));
-  console.log(`fuzz: ${N} requests, ${roles} CreateRole attempts, statuses ${JSON.stringify([...statuses].sort())}, ${decided} AssumeRole decided by a trust policy, slowest ${max.toFixed(0)} ms`);
-  assert.ok((statuses.get(200) ?? 0) > 0 && [...statuses.keys()].some((s) => s >= 400), 'the fuzz reached both results and errors');
+  console.log(`fuzz: ${N} requests, ${roles} CreateRole attempts, statuses ${JSON.stringify([...statuses].sort())}, ` +
+    `${decided} AssumeRole decided by a trust policy, slowest ${max.toFixed(0)} ms`);
+  assert.ok((statuses.get(200) ?? 0) > 0 && [...statuses.keys()].some((s) => s >= 400),
+    'the fuzz reached both results and errors');
   assert.ok(decided >= N / 20, `only ${decided} AssumeRole calls reached a trust policy`);
   assert.is((await l.sts().send(new GetCallerIdentityCommand({}))).Arn, USER_ARN);
 });

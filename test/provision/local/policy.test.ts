@@ -16,18 +16,24 @@ const CALL_MS = 30_000;
 const within = () => ({ abortSignal: AbortSignal.timeout(CALL_MS) });
 const trust = (condition?: object) => JSON.stringify({
   Version: '2012-10-17',
-  Statement: [{ Effect: 'Allow', Principal: { AWS: USER_ARN }, Action: 'sts:AssumeRole', ...(condition ? { Condition: condition } : {}) }],
+  Statement: [{
+    Effect: 'Allow', Principal: { AWS: USER_ARN }, Action: 'sts:AssumeRole',
+    ...(condition ? { Condition: condition } : {}),
+  }],
 });
 
 const P = suite('local-aws process: a backtracking glob in a trust policy');
 
-interface Proc { child: ChildProcess; exit: Promise<{ code: number | null; signal: string | null }>; info: Record<string, string> }
+interface Proc {
+  child: ChildProcess; exit: Promise<{ code: number | null; signal: string | null }>; info: Record<string, string>;
+}
 
 function startProcess(statePath: string): Promise<Proc> {
   const child = spawn(process.execPath, [PROVISION, 'local-aws', '--port', '0', '--json', '--state', statePath], {
     stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' },
   });
-  const exit = new Promise<{ code: number | null; signal: string | null }>((res) => child.on('exit', (code, signal) => res({ code, signal })));
+  const exit = new Promise<{ code: number | null; signal: string | null }>((res) =>
+    child.on('exit', (code, signal) => res({ code, signal })));
   return new Promise((resolve, reject) => {
     let out = '', err = '';
     child.stderr!.on('data', (b) => (err += b));
@@ -40,7 +46,8 @@ function startProcess(statePath: string): Promise<Proc> {
   });
 }
 
-P('"************!" against a 64-character RoleSessionName: AccessDenied at once, the server still answers, SIGTERM stops it', async () => {
+P('"************!" against a 64-character RoleSessionName: AccessDenied at once, the server still answers, ' +
+  'SIGTERM stops it', async () => {
   const t = tempDir('local-policy-');
   const p = await startProcess(join(t.dir, 'state.json'));
   try {
@@ -53,11 +60,13 @@ P('"************!" against a 64-character RoleSessionName: AccessDenied at once,
       secretAccessKey: p.info.adminSecretAccessKey! } }), sts = new STSClient(cfg);
     for (const [role, tail] of [['redos', '!'], ['redos-at', '@']] as const) {
       await iam.send(new CreateRoleCommand({
-        RoleName: role, AssumeRolePolicyDocument: trust({ StringLike: { 'sts:RoleSessionName': `${'*'.repeat(12)}${tail}` } }),
+        RoleName: role,
+        AssumeRolePolicyDocument: trust({ StringLike: { 'sts:RoleSessionName': `${'*'.repeat(12)}${tail}` } }),
       }), within());
     }
     const arn = (role: string) => `arn:aws:iam::123456789012:role/${role}`;
-    const e = await failure(sts.send(new AssumeRoleCommand({ RoleArn: arn('redos'), RoleSessionName: 'a'.repeat(64) }), within()));
+    const e = await failure(sts.send(new AssumeRoleCommand({ RoleArn: arn('redos'), RoleSessionName: 'a'.repeat(64) }),
+      within()));
     assert.is(e.name, 'AccessDenied', e.message);
     const at = `${'a'.repeat(63)}@`;
     const ok = await sts.send(new AssumeRoleCommand({ RoleArn: arn('redos-at'), RoleSessionName: at }), within());
@@ -81,8 +90,11 @@ let l: Local;
 Q.before(async () => { l = await localAws(); });
 Q.after(async () => { await l.done(); });
 
-Q('a trust policy over 2048 characters (whitespace not counted) → LimitExceeded 409 with IAM\'s text; indentation does not count', async () => {
-  const big = trust({ StringNotEquals: { 'sts:ExternalId': Array.from({ length: 120 }, (_, i) => `x${String(i).padStart(14, '0')}`) } });
+Q('a trust policy over 2048 characters (whitespace not counted) → LimitExceeded 409 with IAM\'s text; ' +
+  'indentation does not count', async () => {
+  const big = trust({
+    StringNotEquals: { 'sts:ExternalId': Array.from({ length: 120 }, (_, i) => `x${String(i).padStart(14, '0')}`) },
+  });
   assert.ok(big.length > 2048);
   const e = await failure(l.iam().send(new CreateRoleCommand({ RoleName: 'too-big', AssumeRolePolicyDocument: big })));
   assert.is(e.name, 'LimitExceededException');
@@ -93,15 +105,25 @@ Q('a trust policy over 2048 characters (whitespace not counted) → LimitExceede
   await l.iam().send(new CreateRoleCommand({ RoleName: 'airy', AssumeRolePolicyDocument: airy }));
 });
 
-Q('StringNotEquals / StringNotLike on a key the request lacks hold (AWS: the negated condition is true); StringLike on it does not', async () => {
-  await l.iam().send(new CreateRoleCommand({ RoleName: 'not-x', AssumeRolePolicyDocument: trust({ StringNotEquals: { 'sts:ExternalId': 'blocked' } }) }));
-  await l.iam().send(new CreateRoleCommand({ RoleName: 'not-like', AssumeRolePolicyDocument: trust({ StringNotLike: { 'sts:SourceIdentity': 'bad*' } }) }));
-  await l.iam().send(new CreateRoleCommand({ RoleName: 'like', AssumeRolePolicyDocument: trust({ StringLike: { 'sts:ExternalId': '*' } }) }));
+Q('StringNotEquals / StringNotLike on a key the request lacks hold (AWS: the negated condition is true); ' +
+  'StringLike on it does not', async () => {
+  await l.iam().send(new CreateRoleCommand({
+    RoleName: 'not-x', AssumeRolePolicyDocument: trust({ StringNotEquals: { 'sts:ExternalId': 'blocked' } }),
+  }));
+  await l.iam().send(new CreateRoleCommand({
+    RoleName: 'not-like', AssumeRolePolicyDocument: trust({ StringNotLike: { 'sts:SourceIdentity': 'bad*' } }),
+  }));
+  await l.iam().send(new CreateRoleCommand({
+    RoleName: 'like', AssumeRolePolicyDocument: trust({ StringLike: { 'sts:ExternalId': '*' } }),
+  }));
   const arn = (n: string) => `arn:aws:iam::123456789012:role/${n}`;
   await l.sts().send(new AssumeRoleCommand({ RoleArn: arn('not-x'), RoleSessionName: 's1' }));
   await l.sts().send(new AssumeRoleCommand({ RoleArn: arn('not-like'), RoleSessionName: 's2' }));
-  assert.is((await failure(l.sts().send(new AssumeRoleCommand({ RoleArn: arn('not-x'), RoleSessionName: 's3', ExternalId: 'blocked' })))).name, 'AccessDenied');
-  assert.is((await failure(l.sts().send(new AssumeRoleCommand({ RoleArn: arn('like'), RoleSessionName: 's4' })))).name, 'AccessDenied');
+  assert.is((await failure(l.sts().send(new AssumeRoleCommand({
+    RoleArn: arn('not-x'), RoleSessionName: 's3', ExternalId: 'blocked',
+  })))).name, 'AccessDenied');
+  assert.is((await failure(l.sts().send(new AssumeRoleCommand({ RoleArn: arn('like'), RoleSessionName: 's4' })))).name,
+    'AccessDenied');
   await l.sts().send(new AssumeRoleCommand({ RoleArn: arn('like'), RoleSessionName: 's5', ExternalId: 'anything' }));
 });
 

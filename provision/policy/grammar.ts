@@ -6,7 +6,16 @@
 // The work is bounded: callers check the size quota (non-whitespace characters, a few thousand)
 // before calling, the document is at most 131072 characters by the model, and the walk below has a
 // fixed depth (policy, statement, condition operator, key, values) whatever the document nests.
-import { AwsError } from './errors.js';
+
+/** A document IAM refuses, with the error code and text IAM sends; the endpoint puts both on the wire. */
+export class PolicyError extends Error {
+  readonly code: 'MalformedPolicyDocument' | 'LimitExceeded';
+  constructor(code: PolicyError['code'], message: string) {
+    super(message);
+    this.name = 'PolicyError';
+    this.code = code;
+  }
+}
 
 /** Characters IAM counts against its policy quotas: everything but whitespace. */
 export function policySize(doc: string): number {
@@ -18,10 +27,17 @@ export function policySize(doc: string): number {
   return n;
 }
 
-const TOP = new Set(['Version', 'Id', 'Statement']);
-const ELEMENTS = new Set(['Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Resource',
+/** IAM's default quotas, in policySize characters: a role's trust policy, a managed policy, and all of one
+ * user's (or role's) inline policies together. */
+export const TRUST_POLICY_MAX = 2048;
+export const MANAGED_POLICY_MAX = 6144;
+export const INLINE_POLICIES_MAX = { User: 2048, Role: 10240 } as const;
+
+/** The policy language's top-level and statement elements, and its condition operators (case as IAM spells them). */
+export const TOP = new Set(['Version', 'Id', 'Statement']);
+export const ELEMENTS = new Set(['Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Resource',
   'NotResource', 'Condition']);
-const OPERATORS = new Set([
+export const OPERATORS = new Set([
   'StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike',
   'StringNotLike', 'NumericEquals', 'NumericNotEquals', 'NumericLessThan', 'NumericLessThanEquals',
   'NumericGreaterThan', 'NumericGreaterThanEquals', 'DateEquals', 'DateNotEquals', 'DateLessThan',
@@ -29,7 +45,7 @@ const OPERATORS = new Set([
   'NotIpAddress', 'ArnEquals', 'ArnLike', 'ArnNotEquals', 'ArnNotLike', 'Null',
 ]);
 
-const malformed = (m: string) => new AwsError('MalformedPolicyDocument', m);
+const malformed = (m: string) => new PolicyError('MalformedPolicyDocument', m);
 export const GRAMMAR = {
   json: 'This policy contains invalid Json',
   syntax: 'Syntax errors in policy.',
@@ -139,9 +155,6 @@ export function checkIdentityPolicy(doc: string, kind: 'inline' | 'managed'): vo
 
 // ---- Trust policies (CreateRole, UpdateAssumeRolePolicy)
 
-/** IAM's default quota for a role trust policy, in non-whitespace characters. */
-export const TRUST_POLICY_MAX = 2048;
-
 export interface TrustStatement {
   Sid?: unknown; Effect?: unknown; Principal?: unknown; NotPrincipal?: unknown;
   Action?: unknown; NotAction?: unknown; Condition?: unknown;
@@ -149,21 +162,21 @@ export interface TrustStatement {
 
 /** Checked at CreateRole, and again before every evaluation: enough structure to evaluate, within the quota. */
 export function parsePolicy(doc: string): TrustStatement[] {
-  if (policySize(doc) > TRUST_POLICY_MAX) throw new AwsError('LimitExceeded',
+  if (policySize(doc) > TRUST_POLICY_MAX) throw new PolicyError('LimitExceeded',
     `Cannot exceed quota for ACLSizePerRole: ${TRUST_POLICY_MAX}`);
   let p: unknown;
-  try { p = JSON.parse(doc); } catch { throw new AwsError('MalformedPolicyDocument',
+  try { p = JSON.parse(doc); } catch { throw new PolicyError('MalformedPolicyDocument',
     'This policy contains invalid Json'); }
   const st = (p as { Statement?: unknown })?.Statement;
   const list = Array.isArray(st) ? st : st && typeof st === 'object' ? [st] : null;
-  if (!list || list.length === 0) throw new AwsError('MalformedPolicyDocument', 'Syntax errors in policy.');
+  if (!list || list.length === 0) throw new PolicyError('MalformedPolicyDocument', 'Syntax errors in policy.');
   for (const s of list as TrustStatement[]) {
     if (s === null || typeof s !== 'object' || (s.Effect !== 'Allow' && s.Effect !== 'Deny')) {
-      throw new AwsError('MalformedPolicyDocument', 'Syntax errors in policy.');
+      throw new PolicyError('MalformedPolicyDocument', 'Syntax errors in policy.');
     }
-    if (s.Principal === undefined && s.NotPrincipal === undefined) throw new AwsError('MalformedPolicyDocument',
+    if (s.Principal === undefined && s.NotPrincipal === undefined) throw new PolicyError('MalformedPolicyDocument',
       'Missing required field Principal');
-    if (s.Action === undefined && s.NotAction === undefined) throw new AwsError('MalformedPolicyDocument',
+    if (s.Action === undefined && s.NotAction === undefined) throw new PolicyError('MalformedPolicyDocument',
       'Missing required field Action');
   }
   return list as TrustStatement[];

@@ -1,6 +1,6 @@
 // AWS's documented MFA policies and the callers they meet, with the decision IAM documents for each
 // row: the engine suite checks ours against it, the moto suite checks moto's.
-import type { Context, Decision } from '../../../provision/local/policy.js';
+import type { Context, Decision } from '../../../provision/policy/engine.js';
 
 export const ACCT = '123456789012';
 export const USER = (n: string) => `arn:aws:iam::${ACCT}:user/${n}`;

@@ -9,8 +9,8 @@
 // Statements are judged against three callers: a long-term key (no MFA keys), a session without MFA
 // (Present "false") and an MFA session (Present "true", Age 300). Keys other than these two are
 // unknown, so a statement conditioned on them is never assumed to fire.
-import { glob } from './local/wildcard.js';
-import type { Cond, Doc, Finding, Severity, Stmt } from './policy-shape.js';
+import { glob } from './pattern.js';
+import type { Cond, Doc, Finding, Severity, Stmt } from './shape.js';
 
 const PRESENT = 'aws:multifactorauthpresent', AGE = 'aws:multifactorauthage';
 type Caller = Map<string, string>;
@@ -31,8 +31,9 @@ function holds(c: Cond, who: Caller): Tri {
     const b = c.base;
     if (b.startsWith('numeric')) {
       const x = Number(have), y = /^-?\d+(\.\d+)?$/.test(w) ? Number(w) : NaN;
-      return b.endsWith('notequals') ? x !== y : b.endsWith('lessthanequals') ? x <= y : b.endsWith('lessthan') ? x < y :
-        b.endsWith('greaterthanequals') ? x >= y : b.endsWith('greaterthan') ? x > y : x === y;
+      return b.endsWith('notequals') ? x !== y : b.endsWith('lessthanequals') ? x <= y
+        : b.endsWith('lessthan') ? x < y : b.endsWith('greaterthanequals') ? x >= y
+          : b.endsWith('greaterthan') ? x > y : x === y;
     }
     if (b === 'bool' || b.includes('ignorecase')) return w.toLowerCase() === have.toLowerCase();
     if (b.includes('like')) return glob(w, have);
@@ -57,7 +58,10 @@ const acts = (s: Stmt, action: string) => s.action ? s.action.some((p) => glob(p
 const CALLER = 'alice', OTHER = 'mallory';
 type Kind = 'user' | 'mfa' | 'any';
 
-/** Whether a Resource pattern covers USER's user or MFA ARN (in the pattern's own account), or `*` for actions without resources. */
+/**
+ * Whether a Resource pattern covers USER's user or MFA ARN (in the pattern's own account), or `*` for
+ * actions without resources.
+ */
 function covers(pattern: string, kind: Kind, user: string, doc: Doc, paths = ['', 'team/']): boolean {
   if (pattern === '*') return true;
   if (kind === 'any') return false;
@@ -175,8 +179,9 @@ function conditionChecks(s: Stmt, c: Cond, add: Add): void {
   const on = `${c.op} on ${c.key}`;
   if (c.lkey === PRESENT) {
     const vals = c.values.map((v) => v.toLowerCase());
-    if (c.set) add('warning', 'mfa-set-operator', s, c.at, `${on}: the key holds one value, and ${c.set === 'forallvalues' ?
-      'ForAllValues: is true when it is absent, so long-term keys pass' : 'ForAnyValue: adds nothing'}`,
+    if (c.set) add('warning', 'mfa-set-operator', s, c.at, `${on}: the key holds one value, and ${
+      c.set === 'forallvalues' ? 'ForAllValues: is true when it is absent, so long-term keys pass'
+        : 'ForAnyValue: adds nothing'}`,
     `drop the ${c.op.split(':')[0]}: prefix`);
     if (c.base === 'null') {
       if (s.effect === 'Deny' && vals.includes('true') && !vals.includes('false')) add('warning', 'mfa-null-present',
@@ -188,8 +193,9 @@ function conditionChecks(s: Stmt, c: Cond, add: Add): void {
       return;
     }
     if (c.base !== 'bool') {
-      add('warning', 'mfa-present-operator', s, c.at, `${on}: the key is a boolean`, s.effect === 'Deny' ?
-        'use "BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}' : 'use "Bool": {"aws:MultiFactorAuthPresent": "true"}');
+      add('warning', 'mfa-present-operator', s, c.at, `${on}: the key is a boolean`, s.effect === 'Deny'
+        ? 'use "BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}'
+        : 'use "Bool": {"aws:MultiFactorAuthPresent": "true"}');
       return;
     }
     const bad = c.values.filter((v) => !/^(true|false)$/i.test(v));

@@ -3,9 +3,9 @@
 // fail-closed documents, and a glob built to backtrack, counted in steps rather than timed.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { evaluate, glob, type Context } from '../../../provision/local/policy.js';
-import { ACCT, ADMIN, doc, MFA, P51, P55, PRINCIPALS, ROWS, USER } from './policy-table.js';
-import type { PolicySource } from '../../../provision/local/state.js';
+import { evaluate, glob, type Context } from '../../../provision/policy/engine.js';
+import { ACCT, ADMIN, doc, MFA, P51, P55, PRINCIPALS, ROWS, USER } from './table.js';
+import type { PolicySource } from '../../../provision/policy/engine.js';
 
 const src = (d: string, id = 'p'): PolicySource => ({ id, type: 'user', doc: d });
 
@@ -22,17 +22,20 @@ E('an explicit deny reports only the deny statement, with its Sid and index', ()
   const e = evaluate([src(P51, 'SelfManage'), src(ADMIN, 'Admin')],
     { action: 'iam:CreateUser', resource: USER('x'), ctx: PRINCIPALS['long-term key']! });
   assert.is(e.decision, 'explicitDeny');
-  assert.equal(e.matched.map((m) => [m.source.id, m.index, m.sid]), [['SelfManage', 4, 'BlockMostAccessUnlessSignedInWithMFA']]);
+  assert.equal(e.matched.map((m) => [m.source.id, m.index, m.sid]),
+    [['SelfManage', 4, 'BlockMostAccessUnlessSignedInWithMFA']]);
   assert.ok(e.missing.includes('aws:MultiFactorAuthPresent'));
 });
 E('allowed lists every Allow that applied; implicit deny lists none', () => {
-  const e = evaluate([src(P51, 'a'), src(ADMIN, 'b')], { action: 'iam:ListUsers', resource: '*', ctx: PRINCIPALS['long-term key']! });
+  const e = evaluate([src(P51, 'a'), src(ADMIN, 'b')],
+    { action: 'iam:ListUsers', resource: '*', ctx: PRINCIPALS['long-term key']! });
   assert.equal(e.matched.map((m) => m.source.id), ['a', 'b']);
   assert.equal(evaluate([src(P55)], { action: 'ec2:X', resource: '*', ctx: PRINCIPALS['long-term key']! }),
     { decision: 'implicitDeny', matched: [], missing: ['aws:MultiFactorAuthAge'] });
 });
 E('a variable without a value is reported missing and matches nothing', () => {
-  const e = evaluate([src(P51)], { action: 'iam:EnableMFADevice', resource: USER('alice'), ctx: PRINCIPALS['role session, no MFA']! });
+  const e = evaluate([src(P51)],
+    { action: 'iam:EnableMFADevice', resource: USER('alice'), ctx: PRINCIPALS['role session, no MFA']! });
   assert.is(e.decision, 'implicitDeny');
   assert.ok(e.missing.includes('aws:username'));
 });
@@ -47,8 +50,10 @@ const O = suite('policy engine: operators at their edges');
 O('Bool and BoolIfExists: absent key is false for Bool, true for BoolIfExists; JSON true reads as "true"', () => {
   assert.is(cond({ Bool: { 'aws:MultiFactorAuthPresent': 'false' } }), 'implicitDeny');
   assert.is(cond({ BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } }), 'allowed');
-  assert.is(cond({ Bool: { 'aws:MultiFactorAuthPresent': true } }, [['aws:multifactorauthpresent', 'true']]), 'allowed');
-  assert.is(cond({ Bool: { 'AWS:MULTIFACTORAUTHPRESENT': 'TRUE' } }, [['aws:multifactorauthpresent', 'true']]), 'allowed');
+  assert.is(cond({ Bool: { 'aws:MultiFactorAuthPresent': true } }, [['aws:multifactorauthpresent', 'true']]),
+    'allowed');
+  assert.is(cond({ Bool: { 'AWS:MULTIFACTORAUTHPRESENT': 'TRUE' } }, [['aws:multifactorauthpresent', 'true']]),
+    'allowed');
 });
 O('Numeric*: each comparison, IfExists on an absent key, a non-number never matches', () => {
   const age = (op: string, v: string, have?: string) => cond({ [op]: { 'aws:MultiFactorAuthAge': v } },
@@ -116,11 +121,15 @@ O('ForAnyValue / ForAllValues over a multi-valued key, and over an absent one', 
 });
 O('several operators and keys are AND; an unknown operator fails closed both ways', () => {
   const ctx: [string, string][] = [['aws:username', 'alice'], ['aws:multifactorauthpresent', 'true']];
-  assert.is(cond({ StringEquals: { 'aws:username': 'alice' }, Bool: { 'aws:MultiFactorAuthPresent': 'true' } }, ctx), 'allowed');
-  assert.is(cond({ StringEquals: { 'aws:username': 'alice' }, Bool: { 'aws:MultiFactorAuthPresent': 'false' } }, ctx), 'implicitDeny');
-  assert.is(cond({ StringSoundsLike: { 'aws:username': 'alice' } }, ctx), 'implicitDeny', 'an Allow with it grants nothing');
+  assert.is(cond({ StringEquals: { 'aws:username': 'alice' }, Bool: { 'aws:MultiFactorAuthPresent': 'true' } }, ctx),
+    'allowed');
+  assert.is(cond({ StringEquals: { 'aws:username': 'alice' }, Bool: { 'aws:MultiFactorAuthPresent': 'false' } }, ctx),
+    'implicitDeny');
+  assert.is(cond({ StringSoundsLike: { 'aws:username': 'alice' } }, ctx), 'implicitDeny',
+    'an Allow with it grants nothing');
   const d = evaluate([src(ADMIN), src(doc({ Effect: 'Deny', Action: '*', Resource: '*',
-    Condition: { StringSoundsLike: { 'aws:username': 'bob' } } }))], { action: 'iam:X', resource: '*', ctx: new Map(ctx) });
+    Condition: { StringSoundsLike: { 'aws:username': 'bob' } } }))],
+  { action: 'iam:X', resource: '*', ctx: new Map(ctx) });
   assert.is(d.decision, 'explicitDeny', 'a Deny with it denies');
 });
 
@@ -134,11 +143,13 @@ R('Action ignores case and takes * and ?; NotAction is everything else', () => {
 });
 R('Resource is case-sensitive; * crosses / within the resource; NotResource is everything else', () => {
   assert.is(one(allow({ Resource: 'arn:aws:iam::*:user/Alice' }), 'iam:GetUser', USER('alice')), 'implicitDeny');
-  assert.is(one(allow({ Resource: 'arn:aws:iam::*:user/*' }), 'iam:GetUser', `arn:aws:iam::${ACCT}:user/a/b/c`), 'allowed');
+  assert.is(one(allow({ Resource: 'arn:aws:iam::*:user/*' }), 'iam:GetUser', `arn:aws:iam::${ACCT}:user/a/b/c`),
+    'allowed');
   assert.is(one(allow({ Resource: 'arn:aws:iam::*:user/?lice' }), 'iam:GetUser', USER('alice')), 'allowed');
   assert.is(one(allow({ Resource: 'arn:aws:iam::12345678901?:user/*' }), 'iam:GetUser', USER('a')), 'allowed');
   assert.is(one(allow({ Resource: 'arn:aws:iam::*:mfa/*' }), 'iam:GetUser', USER('a')), 'implicitDeny');
-  assert.is(one(allow({ Resource: 'arn:aws:*' }), 'iam:GetUser', USER('a')), 'allowed', 'a trailing * reaches past colons');
+  assert.is(one(allow({ Resource: 'arn:aws:*' }), 'iam:GetUser', USER('a')), 'allowed',
+    'a trailing * reaches past colons');
   const notRes = { Effect: 'Allow', Action: '*', NotResource: 'arn:aws:iam::*:user/root-*' };
   assert.is(one(notRes, 'iam:GetUser', USER('alice')), 'allowed');
   assert.is(one(notRes, 'iam:GetUser', USER('root-ops')), 'implicitDeny');
@@ -148,30 +159,37 @@ R('the user ARN carries its path: user/${aws:username} does not reach user/PATH/
   const ctx: [string, string][] = [['aws:username', 'alice']];
   assert.is(one(st, 'iam:EnableMFADevice', USER('alice'), ctx), 'allowed');
   assert.is(one(st, 'iam:EnableMFADevice', USER('ops/alice'), ctx), 'implicitDeny');
-  assert.is(one(allow({ Resource: 'arn:aws:iam::*:user/*/${aws:username}' }), 'iam:EnableMFADevice', USER('ops/alice'), ctx), 'allowed');
+  assert.is(one(allow({ Resource: 'arn:aws:iam::*:user/*/${aws:username}' }), 'iam:EnableMFADevice',
+    USER('ops/alice'), ctx), 'allowed');
 });
 R('variables: only under 2012-10-17, defaults, escapes, and their values stay literal', () => {
   const st = allow({ Resource: 'arn:aws:iam::*:user/${aws:username}' });
   assert.is(one(st, 'iam:GetUser', USER('alice'), [['aws:username', 'alice']], '2008-10-17'), 'implicitDeny');
   assert.is(one(st, 'iam:GetUser', USER('${aws:username}'), [['aws:username', 'alice']], '2008-10-17'), 'allowed');
-  assert.is(one(allow({ Resource: "arn:aws:iam::*:user/${aws:PrincipalTag/team, 'shared'}" }), 'iam:GetUser', USER('shared')), 'allowed');
+  assert.is(one(allow({ Resource: "arn:aws:iam::*:user/${aws:PrincipalTag/team, 'shared'}" }), 'iam:GetUser',
+    USER('shared')), 'allowed');
   assert.is(one(allow({ Resource: 'arn:aws:iam::*:user/a${*}b' }), 'iam:GetUser', USER('a*b')), 'allowed');
   assert.is(one(allow({ Resource: 'arn:aws:iam::*:user/a${*}b' }), 'iam:GetUser', USER('axxb')), 'implicitDeny');
   assert.is(one(allow({ Resource: 'arn:aws:iam::*:user/a${?}${$}' }), 'iam:GetUser', USER('a?$')), 'allowed');
   // A value with a wildcard in it is that character, not a wildcard.
   const tagged: [string, string][] = [['aws:principaltag/team', '*']];
-  assert.is(one(allow({ Resource: 'arn:aws:iam::*:user/${aws:PrincipalTag/team}' }), 'iam:GetUser', USER('alice'), tagged), 'implicitDeny');
-  assert.is(one(allow({ Resource: 'arn:aws:iam::*:user/${aws:PrincipalTag/team}' }), 'iam:GetUser', USER('*'), tagged), 'allowed');
+  assert.is(one(allow({ Resource: 'arn:aws:iam::*:user/${aws:PrincipalTag/team}' }), 'iam:GetUser', USER('alice'),
+    tagged), 'implicitDeny');
+  assert.is(one(allow({ Resource: 'arn:aws:iam::*:user/${aws:PrincipalTag/team}' }), 'iam:GetUser', USER('*'),
+    tagged), 'allowed');
   // In a String condition too; a missing one matches no value.
-  assert.is(cond({ StringEquals: { 'aws:PrincipalTag/owner': '${aws:username}' } }, [['aws:principaltag/owner', 'alice'], ['aws:username', 'alice']]), 'allowed');
-  assert.is(cond({ StringEquals: { 'aws:PrincipalTag/owner': '${aws:username}' } }, [['aws:principaltag/owner', 'alice']]), 'implicitDeny');
+  assert.is(cond({ StringEquals: { 'aws:PrincipalTag/owner': '${aws:username}' } },
+    [['aws:principaltag/owner', 'alice'], ['aws:username', 'alice']]), 'allowed');
+  assert.is(cond({ StringEquals: { 'aws:PrincipalTag/owner': '${aws:username}' } },
+    [['aws:principaltag/owner', 'alice']]), 'implicitDeny');
 });
 R('Effect is case-sensitive; a statement with no Resource grants nothing and, as a Deny, denies', () => {
   assert.is(one({ Effect: 'allow', Action: '*', Resource: '*' }, 'iam:X', '*'), 'implicitDeny');
   assert.is(one({ Effect: 'Allow', Action: '*' }, 'iam:X', '*'), 'implicitDeny');
-  assert.is(evaluate([src(ADMIN), src(doc({ Effect: 'Deny', Action: 'iam:X' }))], { action: 'iam:X', resource: '*', ctx: new Map() }).decision,
-    'explicitDeny');
-  assert.is(evaluate([src('{not json'), src(ADMIN)], { action: 'iam:X', resource: '*', ctx: new Map() }).decision, 'allowed');
+  assert.is(evaluate([src(ADMIN), src(doc({ Effect: 'Deny', Action: 'iam:X' }))],
+    { action: 'iam:X', resource: '*', ctx: new Map() }).decision, 'explicitDeny');
+  assert.is(evaluate([src('{not json'), src(ADMIN)], { action: 'iam:X', resource: '*', ctx: new Map() }).decision,
+    'allowed');
 });
 
 const L = suite('glob: linear work on patterns built to backtrack');

@@ -2,8 +2,8 @@
 // finding for everything IAM would refuse or read differently than its author meant (not JSON,
 // unknown elements, Effect in the wrong case, an operator IAM does not know, a Principal in an
 // identity policy, a policy variable under a Version that makes it literal).
-import { lineCol, parseJson, JsonError, type JNode } from './policy-json.js';
-import { policySize } from './local/policy-grammar.js';
+import { lineCol, parseJson, JsonError, type JNode } from './json.js';
+import { ELEMENTS, MANAGED_POLICY_MAX, OPERATORS, policySize, TOP } from './grammar.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -58,20 +58,15 @@ export interface Doc {
   trust: boolean;
 }
 
-const BASES = ['stringequals', 'stringnotequals', 'stringequalsignorecase', 'stringnotequalsignorecase', 'stringlike',
-  'stringnotlike', 'numericequals', 'numericnotequals', 'numericlessthan', 'numericlessthanequals', 'numericgreaterthan',
-  'numericgreaterthanequals', 'dateequals', 'datenotequals', 'datelessthan', 'datelessthanequals', 'dategreaterthan',
-  'dategreaterthanequals', 'bool', 'binaryequals', 'ipaddress', 'notipaddress', 'arnequals', 'arnlike', 'arnnotequals',
-  'arnnotlike'];
-const TOP = new Set(['Version', 'Id', 'Statement']);
-const ELEMENTS = new Set(['Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Resource', 'NotResource',
-  'Condition']);
+/** Condition operators as `base` spells them; `null` takes no IfExists and is judged on its own. */
+const BASES = new Set([...OPERATORS].map((o) => o.toLowerCase()).filter((o) => o !== 'null'));
 const TRUST_ACTIONS = /^sts:(AssumeRole\w*|TagSession|SetSourceIdentity|SetContext)$/i;
 const describe = (n: JNode) => n.k === 'obj' ? 'an object' : n.k === 'arr' ? 'an array' : n.k === 'str' ?
-  `the string ${JSON.stringify(n.v.length > 40 ? n.v.slice(0, 40) + '…' : n.v)}` : n.k === 'null' ? 'null' : `${n.k === 'num' ? 'the number' : ''} ${String(n.v)}`.trim();
+  `the string ${JSON.stringify(n.v.length > 40 ? n.v.slice(0, 40) + '…' : n.v)}` : n.k === 'null' ? 'null'
+    : `${n.k === 'num' ? 'the number' : ''} ${String(n.v)}`.trim();
 
 /** The quota of a customer-managed policy (inline policies: 2,048 per user in total). */
-export const MANAGED_QUOTA = 6144;
+export const MANAGED_QUOTA = MANAGED_POLICY_MAX;
 
 export function readDoc(text: string, file: string, out: Finding[]): Doc | null {
   const where = lineCol(text);
@@ -89,8 +84,8 @@ export function readDoc(text: string, file: string, out: Finding[]): Doc | null 
   }
   const dups = (n: JNode, where: string) => {
     if (n.k === 'obj') for (const d of n.dups) add('error', 'duplicate-key', where, d.at,
-      `the key ${JSON.stringify(d.key)} appears twice in one object: JSON readers keep only one of them, so the other ` +
-      `is silently lost`, `merge the two into one ${JSON.stringify(d.key)}`);
+      `the key ${JSON.stringify(d.key)} appears twice in one object: JSON readers keep only one of them, ` +
+      `so the other is silently lost`, `merge the two into one ${JSON.stringify(d.key)}`);
     if (n.k === 'obj') for (const c of n.v.values()) dups(c, where);
     if (n.k === 'arr') for (const c of n.v) dups(c, where);
   };
@@ -174,7 +169,8 @@ export function readDoc(text: string, file: string, out: Finding[]): Doc | null 
       return got;
     };
     const actionCheck = (s: string) => s === '*' || /^[A-Za-z0-9-]+:[A-Za-z0-9*?]+$/.test(s) ? null :
-      `$ ${JSON.stringify(s)} is not service:Action: IAM refuses it ("Actions/Conditions must be prefaced by a vendor")`;
+      `$ ${JSON.stringify(s)} is not service:Action: IAM refuses it ` +
+      '("Actions/Conditions must be prefaced by a vendor")';
     const resourceCheck = (s: string) => s === '*' || s.startsWith('arn:') ? null :
       `$ ${JSON.stringify(s)} is not an ARN or "*": it matches nothing`;
     const action = list('Action', actionCheck), notAction = list('NotAction', actionCheck);
@@ -194,12 +190,13 @@ export function readDoc(text: string, file: string, out: Finding[]): Doc | null 
     if (c?.k === 'obj') for (const [op, block] of c.v) {
       const m = /^(?:(ForAllValues|ForAnyValue):)?([\s\S]*?)(IfExists)?$/i.exec(op)!;
       const base = m[2]!.toLowerCase();
-      if (!BASES.includes(base) && !(base === 'null' && !m[3])) {
+      if (!BASES.has(base) && !(base === 'null' && !m[3])) {
         const age = block.k === 'obj' && [...block.v.keys()].some((k) => k.toLowerCase() === 'aws:multifactorauthage');
         if (age) add('error', 'mfa-age-operator', label, block.at, `${JSON.stringify(op)} on aws:MultiFactorAuthAge ` +
           'is no IAM operator, and the age is a number of seconds: only Numeric* operators compare it',
         'use "NumericLessThan" (or "NumericGreaterThanIfExists" in a Deny)');
-        else add('error', 'unknown-operator', label, block.at, `unknown condition operator ${JSON.stringify(op)}: IAM ` +
+        else add('error', 'unknown-operator', label, block.at,
+          `unknown condition operator ${JSON.stringify(op)}: IAM ` +
           'refuses the document (Invalid Condition type), and no evaluator can read it', 'use a documented ' +
           'operator, e.g. Bool, BoolIfExists, NumericLessThan, StringEquals, ArnLike, Null');
         continue;
@@ -233,7 +230,8 @@ export function readDoc(text: string, file: string, out: Finding[]): Doc | null 
       'such as a role\'s trust policy name principals', 'remove Principal: the user, group or role the policy is ' +
       'attached to is the principal');
     if (!trust && !s.resource && !s.notResource && !s.principal) add('error', 'no-resource', s.label, s.at,
-      'no Resource: IAM refuses an identity-policy statement without one', 'add "Resource": "*" or the ARNs it is about');
+      'no Resource: IAM refuses an identity-policy statement without one',
+      'add "Resource": "*" or the ARNs it is about');
   }
   if (variables && vText !== '2012-10-17') add('error', 'variable-without-version', '(policy)', version?.at ?? root.at,
     `a policy variable such as \${aws:username} is used, but ${version ? `Version is ${describe(version)}` :
@@ -242,7 +240,8 @@ export function readDoc(text: string, file: string, out: Finding[]): Doc | null 
   else if (!version) add('info', 'no-version', '(policy)', root.at, 'no Version: IAM assumes 2008-10-17, under which ' +
     'policy variables are literal text', 'add "Version": "2012-10-17" at the top');
   const size = policySize(text);
-  if (size > MANAGED_QUOTA) add('warning', 'over-quota', '(policy)', null, `${size} characters other than whitespace: ` +
+  if (size > MANAGED_QUOTA) add('warning', 'over-quota', '(policy)', null,
+    `${size} characters other than whitespace: ` +
     `IAM refuses a managed policy over ${MANAGED_QUOTA} (and a user's inline policies over 2,048 in all)`,
     'split it into several policies, or shorten it with wildcards');
   return { statements, line: (at) => where(at).line, variables, versioned: vText === '2012-10-17', trust };
