@@ -109,8 +109,17 @@ function breakStale(path: string): 'broken' | 'gone' | 'live' {
   if (live) {
     try { linkSync(aside, path); } catch { /* a new holder took the name; the moved one notices before committing */ }
   }
-  try { unlinkSync(aside); } catch { /* gone already */ }
+  // A dead holder's lock stays as `<path>.broken` until the next holder takes it in: another
+  // taker may win the lock in the moment it was aside, and this one may die before its turn.
+  try { if (live) unlinkSync(aside); else renameSync(aside, brokenMark(path)); } catch { /* gone already */ }
   return live ? 'gone' : 'broken';
+}
+
+const brokenMark = (path: string) => `${path}.broken`;
+
+/** Whether a dead holder's lock was broken since the last holder looked (and the mark taken in). */
+function takeBrokenMark(path: string): boolean {
+  try { unlinkSync(brokenMark(path)); return true; } catch { return false; }
 }
 
 export interface Lock {
@@ -118,20 +127,21 @@ export interface Lock {
   /** True while the lock file is still the one this holder created. */
   held(): boolean;
   /**
-   * A dead holder's lock was broken on the way in: it may have left a half-written temp file,
-   * which only the dead leave (every live writer renames or removes its own before unlocking).
+   * A dead holder's lock was broken since the last holder (by this taker or another): the dead may
+   * have left a half-written temp file (every live writer renames or removes its own before unlocking).
    */
   readonly tookOver: boolean;
   release(): Promise<void>;
   releaseSync(): void;
 }
 
-function claim(path: string, fd: number, text: string, tookOver: boolean): Lock {
+function claim(path: string, fd: number, text: string, brokeOne: boolean): Lock {
   try { writeSync(fd, text); } catch (e) {
     closeSync(fd);
     try { unlinkSync(path); } catch { /* gone */ }
     throw e;
   }
+  const tookOver = takeBrokenMark(path) || brokeOne;
   // The fd stays open while held: its inode cannot be reused, so "the name still points at my
   // inode" is exact, and costs one stat instead of reading the file back.
   const own = fstatSync(fd);

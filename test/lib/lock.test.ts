@@ -39,6 +39,24 @@ S('a lock of a dead process is taken over at once', async () => {
   await l.release();
 });
 
+S('a broken lock is told to the next holder, even when its breaker never gets its turn', async () => {
+  const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
+  writeFileSync(lock, `${Number(dead.stdout)} 12345\n`);
+  const first = acquireSync(lock);
+  assert.ok(first.tookOver);
+  assert.not.ok(existsSync(`${lock}.broken`), 'the breaker that won took its own mark in');
+  first.releaseSync();
+  // What a breaker that lost the race (or died after breaking) leaves: the mark alone.
+  writeFileSync(`${lock}.broken`, '');
+  const next = await acquire(lock, { timeoutMs: SHORT });
+  assert.ok(next.tookOver, 'whoever holds the lock next sweeps');
+  assert.not.ok(existsSync(`${lock}.broken`));
+  await next.release();
+  const after = await acquire(lock, { timeoutMs: SHORT });
+  assert.not.ok(after.tookOver, 'told once');
+  await after.release();
+});
+
 S('a reused pid (alive, but another start time) is taken over', async () => {
   writeFileSync(lock, `${process.pid} 1\n`);
   const l = await acquire(lock, { timeoutMs: SHORT });
