@@ -96,8 +96,9 @@ H('the import reader sees static imports and re-exports (one or many lines, type
     "import './side.js';", "const m = await import('../provision/local/server.js');", "// import z from './z.js';",
   ].join('\n');
   assert.equal(arrowsOf('device/host/x.ts', src).map((a) => [a.line, a.spec, a.to]), [
-    [2, '../x.js', 'device/x.js'], [3, './t.js', 'device/host/t.js'], [4, 'node:fs', null], [5, './d.js', 'device/host/d.js'],
-    [6, '../../lib/files.js', 'lib/files.js'], [7, './f.js', 'device/host/f.js'], [8, './side.js', 'device/host/side.js'],
+    [2, '../x.js', 'device/x.js'], [3, './t.js', 'device/host/t.js'], [4, 'node:fs', null],
+    [5, './d.js', 'device/host/d.js'], [6, '../../lib/files.js', 'lib/files.js'], [7, './f.js', 'device/host/f.js'],
+    [8, './side.js', 'device/host/side.js'],
   ]);
   assert.ok(arrowsFrom('device/core').length > 0 && arrowsFrom('provision/local').length > 0, 'the tree has arrows');
 });

@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import { loadState, stateFile, type State } from '../../provision/local/state.js';
 import { PROVISION, oracle, run } from '../helpers.js';
 import { hitModules, weigh } from '../provision/modules.js';
-import { ACCOUNT, ROLE, T0, USER, at, box, expectExit, localAws, serialOf, type Box, type Server } from '../provision/lib.js';
+import {
+  ACCOUNT, ROLE, T0, USER, at, box, expectExit, localAws, serialOf, type Box, type Server,
+} from '../provision/lib.js';
 
 const hasCli = spawnSync('python3', ['-c', 'import awscli'], { stdio: 'ignore' }).status === 0;
 const SERIAL = serialOf(USER, '/service-user/');

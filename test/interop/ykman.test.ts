@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, TOKEN, has, node, oracle, run, tempDir, type Run } from '../helpers.js';
 import {
-  READER, attachCommand, cardConnected, cardReady, foreignPcscd, missing, startAttach, startPcscd, type Attached, type Pcscd,
+  READER, attachCommand, cardConnected, cardReady, foreignPcscd, missing, startAttach, startPcscd,
+  type Attached, type Pcscd,
 } from './pcsc.js';
 
 const why = missing() ?? foreignPcscd()

@@ -6,7 +6,9 @@ import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateVirtualMFADeviceCommand, EnableMFADeviceCommand, IAMClient, ListUsersCommand, ResyncMFADeviceCommand } from '@aws-sdk/client-iam';
+import {
+  CreateVirtualMFADeviceCommand, EnableMFADeviceCommand, IAMClient, ListUsersCommand, ResyncMFADeviceCommand,
+} from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { PROVISION, tempDir } from '../../helpers.js';
 import { codeAt, failure, seedOf } from './helpers.js';

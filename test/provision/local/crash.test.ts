@@ -9,7 +9,9 @@ import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateUserCommand, CreateVirtualMFADeviceCommand, IAMClient, ListUsersCommand, ListVirtualMFADevicesCommand } from '@aws-sdk/client-iam';
+import {
+  CreateUserCommand, CreateVirtualMFADeviceCommand, IAMClient, ListUsersCommand, ListVirtualMFADevicesCommand,
+} from '@aws-sdk/client-iam';
 import { rng } from '../../device/core/rng.js';
 import { PROVISION, tempDir } from '../../helpers.js';
 

@@ -1,6 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CreateRoleCommand, CreateUserCommand, CreateAccessKeyCommand, CreateVirtualMFADeviceCommand, EnableMFADeviceCommand } from '@aws-sdk/client-iam';
+import {
+  CreateRoleCommand, CreateUserCommand, CreateAccessKeyCommand, CreateVirtualMFADeviceCommand, EnableMFADeviceCommand,
+} from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, GetSessionTokenCommand } from '@aws-sdk/client-sts';
 import { codeAt, credsOf, failure, localAws, putInline, seedOf, STEP0, type Local } from './helpers.js';
 

@@ -2,7 +2,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { CreateUserCommand, CreateVirtualMFADeviceCommand, GetRoleCommand, GetUserCommand, ListUsersCommand } from '@aws-sdk/client-iam';
+import {
+  CreateUserCommand, CreateVirtualMFADeviceCommand, GetRoleCommand, GetUserCommand, ListUsersCommand,
+} from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, GetSessionTokenCommand } from '@aws-sdk/client-sts';
 import { credsOf, failure, localAws, type Creds, type Local } from './helpers.js';
 
