@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FrameReader, YUBIKEY5_ATR, frame } from '../../../device/host/vpcd.js';
+import { FrameReader, YUBIKEY5_ATR, frame } from '../../../device/host/attach.js';
 import { AttachError, attach, attachLockPath } from '../../../device/host/attach.js';
 import { hostClock } from '../../../lib/clock.js';
 import { accessKey, boot, manufacture } from '../../../device/firmware/index.js';

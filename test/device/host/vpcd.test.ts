@@ -3,7 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Socket, createServer, type Server } from 'node:net';
-import { FrameReader, YUBIKEY5_ATR, frame, serve, type Door, type Control } from '../../../device/host/vpcd.js';
+import { FrameReader, YUBIKEY5_ATR, frame, serve, type Door, type Control } from '../../../device/host/attach.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const bytes = (h: string) => Uint8Array.from(Buffer.from(h.replace(/\s+/g, ''), 'hex'));
