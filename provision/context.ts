@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { hostClock, type HostClock } from '../lib/clock.js';
 import { devicePath, openToken, recordsDir, type Token } from '../device/host/api.js';
 import { call, connect, type Aws, type AwsOptions } from './aws.js';
-import { ProvisionError, usage } from './errors.js';
+import { fsError, ProvisionError, usage } from './errors.js';
 import { stateDir } from '../lib/paths.js';
-import { fsError } from './files.js';
 import { mappingPath } from './mapping.js';
 import type { Io } from './io.js';
 

@@ -13,7 +13,7 @@
 import type { HostClock } from '../lib/clock.js';
 import { call, isAws } from './aws.js';
 import type { ProvisionCtx } from './context.js';
-import { credentialFor } from './credential.js';
+import { credentialFor } from './mapping.js';
 import type { Io } from './io.js';
 
 export interface Code { code: string; step: number }
