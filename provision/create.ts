@@ -9,7 +9,7 @@ import { readQr } from '../device/host/qr.js';
 import { call, isAws, type Aws } from './aws.js';
 import { bootstrap, decodeSeed } from './seed-check.js';
 import { fsError, ProvisionError } from './errors.js';
-import type { Io } from './io.js';
+import type { Io } from './context.js';
 import { fitLabel, labelFor, updateMapping, AWS_ISSUER, SHORT_ISSUER, type Label } from './mapping.js';
 import { submitPair } from './pair.js';
 

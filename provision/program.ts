@@ -6,10 +6,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { HostError } from '../device/host/errors.js';
 import { checkNames, createMany, readList, type Item } from './batch.js';
-import { withCtx, type CommonOptions } from './context.js';
+import { stdio, withCtx, type CommonOptions, type Io } from './context.js';
 import { enableDevice, resyncDevice, type PairOutcome } from './pair.js';
 import { ProvisionError, usage } from './errors.js';
-import { stdio, type Io } from './io.js';
 import { STEPS } from './create.js';
 import { EXAMPLES } from './examples.js';
 import { packageVersion } from '../lib/paths.js';
