@@ -11,9 +11,8 @@ import { openToken } from '../device/host/api.js';
 import { hostClock } from '../lib/clock.js';
 import { connect } from '../provision/aws.js';
 import { createMany } from '../provision/batch.js';
-import { makeCtx } from '../provision/context.js';
+import { makeCtx, memoryIo } from '../provision/context.js';
 import { createOne } from '../provision/create.js';
-import { memoryIo } from '../provision/io.js';
 import { startLocalAws } from '../provision/local/server.js';
 import { ROOT, tempDir } from '../test/helpers.js';
 

@@ -1,15 +1,15 @@
 // `provision create` over many names: a factory line. Devices run N at a time on one pair of SDK
 // clients (adaptive retry backs off on Throttling); one failure does not stop the others. A token
 // holds 64 credentials, so with --device-dir every device gets a token store of its own.
-import { join } from 'node:path';
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { readCapped } from '../device/host/input.js';
 import { AwsCallError } from './aws.js';
 import { createOne, type CreateRequest, type CreateResult } from './create.js';
 import type { ProvisionCtx } from './context.js';
-import { ProvisionError, usage } from './errors.js';
+import { fsError, ProvisionError, usage } from './errors.js';
 import { makeDirs } from '../lib/files.js';
-import { fsError, planQrOut } from './files.js';
-import { labelFor } from './credential.js';
+import { labelFor } from './mapping.js';
 
 export interface Item { name: string; user?: string }
 
@@ -70,6 +70,37 @@ export function checkNames(items: Item[]): void {
 export function checkItems(items: Item[], account: string): void {
   checkNames(items);
   for (const it of items) labelFor(it.name, account);
+}
+
+const kind = (p: string) => { try { return statSync(p).isDirectory() ? 'dir' : 'file'; } catch { return null; } };
+
+function writableDir(dir: string, flag: string): void {
+  const k = kind(dir);
+  if (k === null) throw usage(`${flag}: the directory ${dir} does not exist: create it first, or pick another path`);
+  if (k !== 'dir') throw usage(`${flag}: ${dir} is not a directory: pick another path`);
+  try { accessSync(dir, constants.W_OK); } catch {
+    throw usage(`${flag}: cannot write in ${dir} (permission denied): pick a directory of yours`);
+  }
+}
+
+/**
+ * Checks --qr-out before anything is created, and says where each device's PNG goes: into the
+ * directory when it is one (always in a batch, which may create that one last level), else the file.
+ */
+export function planQrOut(qrOut: string, batch: boolean): (name: string) => string {
+  const k = kind(qrOut);
+  if (batch || k === 'dir') {
+    if (k === 'file') throw usage(`--qr-out ${qrOut} must be a directory when creating several devices`);
+    if (k === null) writableDir(dirname(qrOut), `--qr-out ${qrOut}`);
+    else writableDir(qrOut, '--qr-out');
+    return (name) => {
+      const f = join(qrOut, `${name}.png`);
+      if (kind(f) === 'dir') throw usage(`--qr-out: ${f} is a directory: move it away, or pick another --qr-out`);
+      return f;
+    };
+  }
+  writableDir(dirname(qrOut), `--qr-out ${qrOut}`);
+  return () => qrOut;
 }
 
 export async function createMany(ctx: ProvisionCtx, items: Item[], o: BatchOptions,

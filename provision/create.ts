@@ -1,16 +1,16 @@
 // `provision create`: one AWS virtual MFA device, from CreateVirtualMFADevice to a token that AWS
 // accepts. Everything after step 1 is undone on failure (unless --keep), and the error says what was.
 import { unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { HostClock } from '../lib/clock.js';
+import { makeDirs, writeAtomic } from '../lib/files.js';
 import type { Token } from '../device/host/api.js';
 import { readQr } from '../device/host/qr.js';
 import { call, isAws, type Aws } from './aws.js';
 import { bootstrap, decodeSeed } from './seed-check.js';
-import { ProvisionError } from './errors.js';
-import { fsError, writeSecretFile } from './files.js';
-import type { Io } from './io.js';
-import { fitLabel, labelFor, AWS_ISSUER, SHORT_ISSUER, type Label } from './credential.js';
-import { updateMapping } from './mapping.js';
+import { fsError, ProvisionError } from './errors.js';
+import type { Io } from './context.js';
+import { fitLabel, labelFor, updateMapping, AWS_ISSUER, SHORT_ISSUER, type Label } from './mapping.js';
 import { submitPair } from './pair.js';
 
 export interface CreateRequest {
@@ -109,7 +109,7 @@ export async function createOne(d: CreateDeps, r: CreateRequest): Promise<Create
     // 3. QRCodePNG to --qr-out, 0600: it is the seed in another form.
     if (r.qrOut && dev.QRCodePNG?.length) {
       const file = r.qrOut;
-      try { await writeSecretFile(file, dev.QRCodePNG); } catch (e) {
+      try { makeDirs(dirname(file)); await writeAtomic(file, dev.QRCodePNG); } catch (e) {
         throw fsError(e, `cannot write --qr-out ${file}`, 'pick a writable --qr-out, or leave it out');
       }
       undo.push({ undone: `deleted ${file}`, kept: `file ${file}`, run: () => unlinkSync(file) });

@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hostClock } from '../lib/clock.js';
 import { isAws, connect, type AwsCallError } from './aws.js';
-import { makeCtx, startLocal } from './context.js';
+import { makeCtx, memoryIo, startLocal } from './context.js';
 import { createOne } from './create.js';
-import { memoryIo } from './io.js';
 import { startSession } from './sts.js';
 
 const say = (s = '') => process.stdout.write(s + '\n');

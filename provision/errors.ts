@@ -34,3 +34,16 @@ export class ProvisionError extends Error {
 }
 
 export const usage = (message: string) => new ProvisionError('E_USAGE', message);
+
+const WHY: Record<string, string> = {
+  ENOENT: 'no such file or directory', EACCES: 'permission denied', EPERM: 'operation not permitted',
+  EROFS: 'read-only file system', ENOTDIR: 'a path component is not a directory', EISDIR: 'it is a directory',
+  ENOSPC: 'no space left on device', EDQUOT: 'disk quota exceeded', EEXIST: 'it exists',
+};
+
+/** One line for a failed file operation: what, where, why (errno), and the fix. */
+export function fsError(e: unknown, what: string, fix: string): ProvisionError {
+  const x = e as NodeJS.ErrnoException;
+  const why = x.code ? `${x.code}, ${WHY[x.code] ?? x.message}` : x.message;
+  return new ProvisionError('E_FS', `${what}${x.path ? ` (${x.path})` : ''}: ${why}: ${fix}`);
+}

@@ -7,10 +7,13 @@ export const EXAMPLES = {
 Examples:
   $ token init
   $ provision --local create ${SEED} --path /service-user/ --user ${SEED}
-  arn:aws:iam::123456789012:mfa/service-user/${SEED}  Amazon Web Services:${SEED}@123456789012  token FOB97258251  enabled for ${SEED}
+  arn:aws:iam::123456789012:mfa/service-user/${SEED}  Amazon Web Services:${SEED}@123456789012  ` +
+    `token FOB97258251  enabled for ${SEED}
 
   $ provision --local create build-bot --path /team/ --tag team=infra --qr-out build-bot.png --json
-  {"serialNumber":"arn:aws:iam::123456789012:mfa/team/build-bot","credential":"Amazon Web Services:build-bot@123456789012","userName":null,"enabled":false,"token":"FOB97258251"}
+  {"serialNumber":"arn:aws:iam::123456789012:mfa/team/build-bot",` +
+    `"credential":"Amazon Web Services:build-bot@123456789012",` +
+    `"userName":null,"enabled":false,"token":"FOB97258251"}
 
   $ printf 'line-01 ${SEED}\\nline-02\\n# spare\\nline-03\\n' > staff.txt
   $ provision --local create --from staff.txt --device-dir tokens --concurrency 8 --json
@@ -26,7 +29,8 @@ Examples:
   $ provision --local list
   SERIAL                                                       USER                TOKEN CREDENTIAL
   arn:aws:iam::123456789012:mfa/service-user/${SEED}  ${SEED}  Amazon Web Services:${SEED}@123456789012
-  arn:aws:iam::123456789012:mfa/spare                          (unassigned)        Amazon Web Services:spare@123456789012
+  arn:aws:iam::123456789012:mfa/spare                          (unassigned)        ` +
+    `Amazon Web Services:spare@123456789012
   (a credential deleted or renamed on the token shows as GONE from token FOB… or RENAMED to '…')
 `,
   session: `
@@ -35,7 +39,8 @@ Examples:
   $ provision --local create ${SEED} --path /service-user/ --user ${SEED}
   $ eval "$(provision --local session)"                # GetSessionToken with the token's code
   $ provision --local assume-role arn:aws:iam::123456789012:role/kjh-DuperRole --json
-  {"AccessKeyId":"ASIA…",…,"assumedRoleArn":"arn:aws:sts::123456789012:assumed-role/kjh-DuperRole/provision-1772366440",…}
+  {"AccessKeyId":"ASIA…",…,` +
+    `"assumedRoleArn":"arn:aws:sts::123456789012:assumed-role/kjh-DuperRole/provision-1772366440",…}
   (no second code: the role is assumed from the MFA session the first command got, as AWS
    carries a GetSessionToken session's MFA context into AssumeRole; --direct sends the code
    with AssumeRole instead, for trust policies that bound aws:MultiFactorAuthAge)
@@ -64,7 +69,8 @@ Examples:
   (AWS refusing the two most recent codes gets one retry with the current step and the next,
    once the current one is unspent: at once when a step boundary passed in flight, else after a
    countdown on a terminal of up to 30 s under the real clock, whose first try spent its step)
-  $ PROVISION_LOCAL_RESYNC_WINDOW=2880 provision --local resync --user ${SEED} --serial arn:aws:iam::123456789012:mfa/laptop
+  $ PROVISION_LOCAL_RESYNC_WINDOW=2880 provision --local resync --user ${SEED} ` +
+    `--serial arn:aws:iam::123456789012:mfa/laptop
   (the local endpoint resyncs within ±20 steps; a wider window takes a token hours off)
 `,
   remove: `
@@ -72,10 +78,14 @@ Examples:
   $ token init
   $ provision --local create old-laptop --user ${SEED}
   $ provision --local remove --serial arn:aws:iam::123456789012:mfa/old-laptop
-  removed arn:aws:iam::123456789012:mfa/old-laptop: deactivated for ${SEED}, deleted from IAM, removed 'Amazon Web Services:old-laptop@123456789012' from token FOB97258251
+  removed arn:aws:iam::123456789012:mfa/old-laptop: deactivated for ${SEED}, ` +
+    `deleted from IAM, removed 'Amazon Web Services:old-laptop@123456789012' ` +
+    `from token FOB97258251
   $ provision --local create spare
   $ provision --local remove --serial arn:aws:iam::123456789012:mfa/spare --json
-  {"serialNumber":"arn:aws:iam::123456789012:mfa/spare","deactivated":null,"deleted":true,"credential":"Amazon Web Services:spare@123456789012","token":"FOB97258251","notes":[]}
+  {"serialNumber":"arn:aws:iam::123456789012:mfa/spare","deactivated":null,"deleted":true,` +
+    `"credential":"Amazon Web Services:spare@123456789012",` +
+    `"token":"FOB97258251","notes":[]}
   (an assigned device is deactivated for the user IAM lists for it; --user names one instead)
 `,
   localAws: `
@@ -86,7 +96,8 @@ Examples:
   (then the ~/.aws/credentials and ~/.aws/config lines for [${SEED}] and [profile kjh-DuperRole])
 
   $ provision local-aws --port 0 --state /tmp/aws.json --throttle 10 --json
-  {"endpoint":"http://127.0.0.1:38211","accountId":"123456789012","userName":"${SEED}",…,"roleArn":"arn:aws:iam::123456789012:role/kjh-DuperRole"}
+  {"endpoint":"http://127.0.0.1:38211","accountId":"123456789012","userName":"${SEED}",…,` +
+    `"roleArn":"arn:aws:iam::123456789012:role/kjh-DuperRole"}
 
   $ provision local-aws --resync-window 2880      # a lenient server: resyncs a token up to a day off
 
@@ -96,13 +107,18 @@ Examples:
 `,
   policyCheck: `
 Examples:
-  $ echo '{"Version": "2012-10-17", "Statement": {"Sid": "ForceMFA", "Effect": "Deny", "NotAction": "iam:*", "Resource": "*", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}}}' > force-mfa.json
+  $ echo '{"Version": "2012-10-17", "Statement": {"Sid": "ForceMFA", "Effect": "Deny", ` +
+    `"NotAction": "iam:*", "Resource": "*", ` +
+    `"Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}}}' > force-mfa.json
   $ provision policy check force-mfa.json; echo "exit $?"
-  force-mfa.json:1: error mfa-bool-deny ForceMFA: Deny with Bool on aws:MultiFactorAuthPresent "false": the key is absent for long-term access keys, so this Deny never fires for them …; fix: use "BoolIfExists" instead of "Bool": …
+  force-mfa.json:1: error mfa-bool-deny ForceMFA: Deny with Bool on aws:MultiFactorAuthPresent "false": ` +
+    `the key is absent for long-term access keys, so this Deny never fires for them …; ` +
+    `fix: use "BoolIfExists" instead of "Bool": …
   1 file checked: 1 error, 0 warnings, 0 info
   exit 1
   $ sed 's/"Bool"/"BoolIfExists"/' force-mfa.json | provision policy check -
-  -:1: warning deny-blocks-session ForceMFA: this Deny applies to long-term access keys and also denies sts:GetSessionToken, …
+  -:1: warning deny-blocks-session ForceMFA: this Deny applies to long-term access keys ` +
+    `and also denies sts:GetSessionToken, …
   1 file checked: 0 errors, 1 warning, 0 info
   $ provision policy check force-mfa.json --json > findings.json; echo "exit $?"
   exit 1

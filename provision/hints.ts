@@ -49,9 +49,10 @@ const RULES: Rule[] = [
     hint: () => 'GetSessionToken needs long-term keys: unset AWS_SESSION_TOKEN, or use --profile with an access key' },
   { code: 'AccessDenied', text: /not authorized to perform: sts:AssumeRole/,
     hint: (w) => w.mfa
-      ?
-        'the role\'s trust policy does not allow this caller: its Principal must name the caller, its Action sts:AssumeRole'
-      : 'the role\'s trust policy allows it only with MFA (Condition Bool aws:MultiFactorAuthPresent "true"): drop --no-mfa so the token\'s code is sent' },
+      ? 'the role\'s trust policy does not allow this caller: its Principal must name the caller, ' +
+        'its Action sts:AssumeRole'
+      : 'the role\'s trust policy allows it only with MFA (Condition Bool aws:MultiFactorAuthPresent "true"): ' +
+        'drop --no-mfa so the token\'s code is sent' },
   { code: 'AccessDenied', text: /not authorized to perform: (\S+)/,
     hint: (_w, m) =>
       `no policy of the caller allows ${m?.[1] ?? 'that action'} there: ask an administrator for it, or pass ` +

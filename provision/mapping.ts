@@ -1,15 +1,52 @@
-// Which token credential backs which IAM serial: provision's own state, 0600, a snapshot plus a
-// journal of changed rows (lib/journal.ts), so a batch's thousandth device costs one row, not the file.
-// Updates are read-modify-write under a lock file (another `provision` may run at the same time)
-// and queued within the process (a batch's workers finish together).
-import { existsSync } from 'node:fs';
+// The token credential that stands for an AWS virtual MFA device, and the record of which one backs
+// which IAM serial. Its id is the QR's label, fitted within YKOATH's 64-byte name limit. The record is
+// provision's own state, checked against the token actually attached: 0600, a snapshot plus a journal
+// of changed rows (lib/journal.ts), so a batch's thousandth device costs one row, not the file. Updates
+// are read-modify-write under a lock file (another `provision` may run at the same time) and queued
+// within the process (a batch's workers finish together).
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { makeDirs } from '../lib/files.js';
+import type { Token } from '../device/host/api.js';
+import { chmodHint, makeDirs, openBits } from '../lib/files.js';
 import { stateDir } from '../lib/paths.js';
-import { checkPrivate, fsError } from './files.js';
 import { Journaled, JournalError, recordKey } from '../lib/journal.js';
 import { acquire } from '../lib/lock.js';
-import { ProvisionError } from './errors.js';
+import { fsError, ProvisionError } from './errors.js';
+
+/** What AWS's QR labels carry: `Amazon Web Services:NAME@ACCOUNT`, as CreateVirtualMFADevice's QRCodePNG does. */
+export const AWS_ISSUER = 'Amazon Web Services';
+export const SHORT_ISSUER = 'AWS';
+/** YKOATH NAME tag (71) holds at most 64 bytes; the host refuses longer ids. */
+export const MAX_ID = 64;
+
+export interface Label { issuer: string; account: string; id: string; shortened: boolean }
+
+const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
+
+/**
+ * The id the token will know the credential by: the QR's own label when it fits, else with the
+ * issuer shortened to `AWS`. Null when even that is over 64 bytes.
+ */
+export function fitLabel(account: string, issuer: string = AWS_ISSUER): Label | null {
+  const full = `${issuer}:${account}`;
+  if (bytes(full) <= MAX_ID) return { issuer, account, id: full, shortened: false };
+  const short = `${SHORT_ISSUER}:${account}`;
+  if (bytes(short) <= MAX_ID) return { issuer: SHORT_ISSUER, account, id: short, shortened: true };
+  return null;
+}
+
+/** The label for device NAME in account ACCOUNT, or a usage error before anything is created. */
+export function labelFor(name: string, account: string): Label {
+  const l = fitLabel(`${name}@${account}`);
+  if (!l) {
+    const room = MAX_ID - bytes(`${SHORT_ISSUER}:@${account}`);
+    throw new ProvisionError('E_ID_TOO_LONG',
+      `device name '${name}' is too long for a token credential: '${SHORT_ISSUER}:${name}@${account}' ` +
+      `is ${bytes(`${SHORT_ISSUER}:${name}@${account}`)} bytes, the limit is ${MAX_ID}; ` +
+      `use a name of at most ${room} bytes`);
+  }
+  return l;
+}
 
 export interface MapEntry {
   /** Serial of the token holding the credential. */
@@ -33,6 +70,20 @@ const journaled = (path: string) => new Journaled<Doc>(path, ['devices']);
 /** The writer's view of each mapping file (snapshot + journal of changed rows: lib/journal.ts). */
 const files = new Map<string, Journaled<Doc>>();
 const fileOf = (path: string) => files.get(path) ?? files.set(path, journaled(path)).get(path)!;
+
+/** Refuses a state file that is a directory, or that group or others can read (with the chmod that fixes it). */
+export function checkPrivate(path: string, name = path): void {
+  const st = statSync(path);
+  if (st.isDirectory()) {
+    throw new ProvisionError('E_STATE',
+      `${name} is a directory, not provision's state file: point PROVISION_STATE at a file (e.g. ` +
+      `${join(path, 'provision.json')}), or unset it`);
+  }
+  if (openBits(st.mode)) {
+    throw new ProvisionError('E_STATE',
+      `${path} is readable by others (mode ${(st.mode & 0o777).toString(8)}): ${chmodHint(path)}`);
+  }
+}
 
 /** Reads the mapping; readers use a view of their own, so a write in flight keeps its bookkeeping. */
 export function readMapping(path: string, file = journaled(path)): Mapping {
@@ -135,4 +186,34 @@ async function lock(path: string, waitMs = 10_000): Promise<() => Promise<void>>
       `${path} is locked by another provision for over ${waitMs / 1000} s: wait for it to finish`);
     throw e;
   }
+}
+
+export interface Held { token: Token; id: string; entry?: MapEntry }
+
+/** The credential for `serial` on the attached token; `override` names it when provision did not burn it. */
+export async function credentialFor(ctx: { token(): Promise<Token>; mappingPath: string }, serial: string,
+  override?: string): Promise<Held> {
+  const token = await ctx.token();
+  const entry = readMapping(ctx.mappingPath)[serial];
+  const ids = (await token.list()).map((c) => c.id);
+  if (override) {
+    if (!ids.includes(override)) throw new ProvisionError('E_NOT_ON_TOKEN',
+      `token ${token.serial} holds no credential '${override}' (have: ${ids.join(', ') || 'none'})`);
+    return { token, id: override, entry };
+  }
+  if (!entry) {
+    throw new ProvisionError('E_NO_MAPPING',
+      `no record of a token credential for ${serial} in ${ctx.mappingPath}: name it with --credential ID`);
+  }
+  if (entry.token !== token.serial) {
+    throw new ProvisionError('E_NOT_ON_TOKEN',
+      `${serial} was burned into token ${entry.token}, but the attached token is ${token.serial}: pass --device for ` +
+      `that token`);
+  }
+  if (!ids.includes(entry.credential)) {
+    throw new ProvisionError('E_NOT_ON_TOKEN',
+      `token ${token.serial} no longer holds '${entry.credential}' for ${serial} (deleted or renamed; see provision ` +
+      `list): pass --credential ID`);
+  }
+  return { token, id: entry.credential, entry };
 }

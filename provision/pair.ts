@@ -12,9 +12,8 @@
 // The token says which step it waits for (freshPair's onWait): the rule lives there, not here.
 import type { HostClock } from '../lib/clock.js';
 import { call, isAws } from './aws.js';
-import type { ProvisionCtx } from './context.js';
-import { credentialFor } from './credential.js';
-import type { Io } from './io.js';
+import type { Io, ProvisionCtx } from './context.js';
+import { credentialFor } from './mapping.js';
 
 export interface Code { code: string; step: number }
 export interface PairSource {

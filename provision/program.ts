@@ -6,10 +6,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { HostError } from '../device/host/errors.js';
 import { checkNames, createMany, readList, type Item } from './batch.js';
-import { withCtx, type CommonOptions } from './context.js';
+import { stdio, withCtx, type CommonOptions, type Io } from './context.js';
 import { enableDevice, resyncDevice, type PairOutcome } from './pair.js';
 import { ProvisionError, usage } from './errors.js';
-import { stdio, type Io } from './io.js';
 import { STEPS } from './create.js';
 import { EXAMPLES } from './examples.js';
 import { packageVersion } from '../lib/paths.js';
@@ -66,16 +65,23 @@ function program(): Command {
 The seed scenario, offline (npm start narrates the same):
   $ token init
   $ provision --local create kjh-SuperDuperUser --path /service-user/ --user kjh-SuperDuperUser
-  arn:aws:iam::123456789012:mfa/service-user/kjh-SuperDuperUser  Amazon Web Services:kjh-SuperDuperUser@123456789012  token FOB97258251  enabled for kjh-SuperDuperUser
+  arn:aws:iam::123456789012:mfa/service-user/kjh-SuperDuperUser  ` +
+    `Amazon Web Services:kjh-SuperDuperUser@123456789012  ` +
+    `token FOB97258251  enabled for kjh-SuperDuperUser
   $ provision --local assume-role arn:aws:iam::123456789012:role/kjh-DuperRole --no-mfa
-  provision: AssumeRole: AccessDenied: User: arn:aws:iam::123456789012:user/service-user/kjh-SuperDuperUser is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::123456789012:role/kjh-DuperRole. The role's trust policy allows it only with MFA (Condition Bool aws:MultiFactorAuthPresent "true"): drop --no-mfa so the token's code is sent
+  provision: AssumeRole: AccessDenied: User: arn:aws:iam::123456789012:user/service-user/kjh-SuperDuperUser ` +
+    `is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::123456789012:role/kjh-DuperRole. ` +
+    `The role's trust policy allows it only with MFA (Condition Bool aws:MultiFactorAuthPresent "true"): ` +
+    `drop --no-mfa so the token's code is sent
   $ provision --local assume-role arn:aws:iam::123456789012:role/kjh-DuperRole --json
-  {"AccessKeyId":"ASIA…",…,"assumedRoleArn":"arn:aws:sts::123456789012:assumed-role/kjh-DuperRole/provision-1772366440",…}
+  {"AccessKeyId":"ASIA…",…,` +
+    `"assumedRoleArn":"arn:aws:sts::123456789012:assumed-role/kjh-DuperRole/provision-1772366440",…}
 
 Environment: AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL_STS, PROVISION_LOCAL=1,
 PROVISION_LOCAL_RESYNC_WINDOW (steps ResyncMFADevice looks either side of now; default 20), TOKEN_DEVICE,
 TOTP_FOB_NOW (simulated time), XDG_STATE_HOME (provision.json, local-aws.json, each with a .journal
-of recent changes beside it: move them together), PROVISION_STATE (the mapping file). Exit status: 0 ok, 1 failed, 2 usage.
+of recent changes beside it: move them together), PROVISION_STATE (the mapping file). ` +
+    `Exit status: 0 ok, 1 failed, 2 usage.
 --local waits up to 10 s for another \`provision --local\` on the same state; a \`provision local-aws\`
 server holding it is not waited for: use --endpoint-url with its keys. The endpoint enforces identity
 policies, so --local signs IAM calls with its administrator's key and STS calls with the seed user's.
@@ -98,7 +104,8 @@ PROVISION_FAIL_AT=create|seed|qr-out|qr|enroll|enable fails \`create\` right aft
     .addHelpText('after', EXAMPLES.create)
     .action(async (names: string[], _o, c: Command) => {
       const o = opts<{ path?: string; user?: string; tag?: {
-        Key: string; Value: string }[]; qrOut?: string; keep?: boolean; from?: string; concurrency: number; deviceDir?: string }>(c);
+        Key: string; Value: string }[]; qrOut?: string; keep?: boolean; from?: string; concurrency: number;
+        deviceDir?: string }>(c);
       const items: Item[] = [...names.map((n) => (o.user ? { name: n, user: o.user } : { name: n })),
         ...(o.from ? readList(o.from).map((it) => (it.user || !o.user ? it : { ...it, user: o.user })) : [])];
       if (items.length === 0) throw usage('create needs NAME... or --from FILE');
@@ -116,8 +123,9 @@ PROVISION_FAIL_AT=create|seed|qr-out|qr|enroll|enable fails \`create\` right aft
 
   for (const what of ['enable', 'resync'] as const) {
     common(p.command(what))
-      .summary(what === 'enable' ?
-        'EnableMFADevice with two consecutive codes from the token' : 'ResyncMFADevice: tell AWS where a drifted token\'s clock is')
+      .summary(what === 'enable'
+        ? 'EnableMFADevice with two consecutive codes from the token'
+        : 'ResyncMFADevice: tell AWS where a drifted token\'s clock is')
       .requiredOption('--user <user>', 'IAM user')
       .requiredOption('--serial <arn>', 'the device\'s serial ARN')
       .option('--credential <id>', 'the token credential, when provision did not burn it')
@@ -213,7 +221,8 @@ PROVISION_FAIL_AT=create|seed|qr-out|qr|enroll|enable fails \`create\` right aft
   const policy = p.command('policy').summary('check IAM policies for the MFA traps')
     .description('IAM policies, offline.');
   policy.command('check').argument('<files...>', 'policy JSON files (- reads standard input)')
-    .summary('lint MFA policies: Bool vs BoolIfExists, MFA age operators, ${aws:username}, a Deny that blocks enrollment')
+    .summary('lint MFA policies: Bool vs BoolIfExists, MFA age operators, ${aws:username}, ' +
+      'a Deny that blocks enrollment')
     .description('Each finding names the statement (Sid or Statement[i]), what is wrong, why it matters and the fix. ' +
       'Exit 0 when no finding is an error (warnings and info allowed), 1 when one is, 2 when a file cannot be read.')
     .option('--json', 'print [{file, statement, code, severity, message, fix, line}]')

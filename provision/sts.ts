@@ -8,12 +8,10 @@ import { chmodHint } from '../lib/files.js';
 import { call, isAws } from './aws.js';
 import { cacheDir, dropEntry, entryPath, fresh, lockEntry, readEntry, REFRESH_WINDOW, writeEntry, type Creds,
   type Entry, type Key } from './cache.js';
-import { localStatePath, type ProvisionCtx } from './context.js';
-import { credentialFor } from './credential.js';
+import { countdown, localStatePath, type ProvisionCtx } from './context.js';
 import { ProvisionError, usage } from './errors.js';
-import { countdown } from './io.js';
 import { endpointOf, mfaKey, resultKey, ROLE_DEFAULT, type SessionOptions, type SessionResult } from './cache-hit.js';
-import { readMapping } from './mapping.js';
+import { credentialFor, readMapping } from './mapping.js';
 import { staticKeyId } from './shared-config.js';
 
 export type { SessionOptions, SessionResult } from './cache-hit.js';

@@ -14,14 +14,17 @@ import { ACCOUNT, USER, at, box, expectExit, localAws, serialOf } from './lib.js
 
 const B = suite('batch create');
 
-B('24 devices, 8 at a time, through a server throttling at 10 requests/s: all created, enabled where asked', async () => {
+B('24 devices, 8 at a time, through a server throttling at 10 requests/s: all created, enabled where ' +
+  'asked', async () => {
   const b = box();
   const srv = await localAws(b, ['--throttle', '10']);
   try {
     const names = Array.from({ length: 24 }, (_, i) => `line-${String(i).padStart(2, '0')}`);
-    writeFileSync(join(b.dir, 'staff.txt'), `# factory run 1\n${names.map((n, i) => (i % 3 === 0 ? `${n} ${USER}` : n)).join('\n')}\n\n`);
+    writeFileSync(join(b.dir, 'staff.txt'),
+      `# factory run 1\n${names.map((n, i) => (i % 3 === 0 ? `${n} ${USER}` : n)).join('\n')}\n\n`);
     const devs = join(b.dir, 'tokens'), qrs = join(b.dir, 'qr');
-    const r = expectExit(await b.p(['create', '--from', join(b.dir, 'staff.txt'), '--concurrency', '8', '--device-dir', devs, '--qr-out', qrs, '--json'], 0, srv.awsEnv), 0, 'batch');
+    const r = expectExit(await b.p(['create', '--from', join(b.dir, 'staff.txt'), '--concurrency', '8',
+      '--device-dir', devs, '--qr-out', qrs, '--json'], 0, srv.awsEnv), 0, 'batch');
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     assert.is(lines.length, 24);
     assert.equal(lines.map((l) => l.serialNumber).sort(), names.map((n) => serialOf(n)));
@@ -35,7 +38,8 @@ B('24 devices, 8 at a time, through a server throttling at 10 requests/s: all cr
     assert.equal(readdirSync(qrs).sort(), names.map((n) => `${n}.png`));
     for (const f of readdirSync(qrs)) assert.is(statSync(join(qrs, f)).mode & 0o777, 0o600);
     // Each store holds its one credential, and its code is the device's.
-    const one = await node(TOKEN, ['list', '--json', '--device', join(devs, 'line-05.dev')], { env: { ...b.env, TOTP_FOB_NOW: at(0) } });
+    const one = await node(TOKEN, ['list', '--json', '--device', join(devs, 'line-05.dev')],
+      { env: { ...b.env, TOTP_FOB_NOW: at(0) } });
     assert.equal(JSON.parse(one.stdout).map((c: { id: string }) => c.id), [`Amazon Web Services:line-05@${ACCOUNT}`]);
     const listed = JSON.parse(expectExit(await b.p(['list', '--json'], 0, srv.awsEnv), 0, 'list').stdout);
     assert.is(listed.length, 24);
@@ -46,12 +50,19 @@ B('24 devices, 8 at a time, through a server throttling at 10 requests/s: all cr
 B('the SDK\'s adaptive backoff rides out the Throttling answers (counted at the server)', async () => {
   const b = box();
   const answers: string[] = [];
-  const srv = await startLocalAws({ statePath: join(b.dir, 'local.json'), throttle: 5, clock: hostClock(at(0)), log: (l) => answers.push(l) });
+  const srv = await startLocalAws({
+    statePath: join(b.dir, 'local.json'), throttle: 5, clock: hostClock(at(0)), log: (l) => answers.push(l),
+  });
   try {
-    const env = { AWS_ACCESS_KEY_ID: srv.fixture.accessKeyId, AWS_SECRET_ACCESS_KEY: srv.fixture.secretAccessKey, AWS_ENDPOINT_URL_IAM: srv.endpoint, AWS_ENDPOINT_URL_STS: srv.endpoint };
+    const env = {
+      AWS_ACCESS_KEY_ID: srv.fixture.accessKeyId, AWS_SECRET_ACCESS_KEY: srv.fixture.secretAccessKey,
+      AWS_ENDPOINT_URL_IAM: srv.endpoint, AWS_ENDPOINT_URL_STS: srv.endpoint,
+    };
     // A user holds at most 8 MFA devices: enable every other one.
-    writeFileSync(join(b.dir, 'l.txt'), Array.from({ length: 16 }, (_, i) => `t${i}${i % 2 ? '' : ` ${USER}`}`).join('\n'));
-    const r = expectExit(await b.p(['create', '--from', join(b.dir, 'l.txt'), '--concurrency', '8', '--device-dir', join(b.dir, 'd')], 0, env), 0, 'batch');
+    writeFileSync(join(b.dir, 'l.txt'),
+      Array.from({ length: 16 }, (_, i) => `t${i}${i % 2 ? '' : ` ${USER}`}`).join('\n'));
+    const r = expectExit(await b.p(['create', '--from', join(b.dir, 'l.txt'), '--concurrency', '8',
+      '--device-dir', join(b.dir, 'd')], 0, env), 0, 'batch');
     assert.is(r.stdout.trim().split('\n').length, 16);
     assert.is(r.stdout.split('enabled for').length - 1, 8);
     const throttled = answers.filter((l) => / 400 /.test(l)).length;
@@ -64,10 +75,12 @@ B('a quota refusal (9th MFA device of a user) fails at once, not after a minute 
   const b = box();
   try {
     writeFileSync(join(b.dir, 'l.txt'), Array.from({ length: 9 }, (_, i) => `q${i} ${USER}`).join('\n'));
-    const r = expectExit(await b.p(['--local', 'create', '--from', join(b.dir, 'l.txt'), '--device-dir', join(b.dir, 'd'), '--json']), 1, 'nine');
+    const r = expectExit(await b.p(['--local', 'create', '--from', join(b.dir, 'l.txt'),
+      '--device-dir', join(b.dir, 'd'), '--json']), 1, 'nine');
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     assert.is(lines.filter((l) => l.ok).length, 8);
-    assert.equal(lines.filter((l) => !l.ok).map((l) => [l.name, l.error.code, l.error.awsCode]), [['q8', 'E_AWS', 'LimitExceeded']]);
+    assert.equal(lines.filter((l) => !l.ok).map((l) => [l.name, l.error.code, l.error.awsCode]),
+      [['q8', 'E_AWS', 'LimitExceeded']]);
     assert.match(r.stderr, /^provision: q8: EnableMFADevice: LimitExceeded: .*rolled back: /m);
   } finally { b.done(); }
 });
@@ -76,37 +89,48 @@ B('one failure does not stop the others; the exit code says not all succeeded', 
   const b = box();
   const srv = await localAws(b);
   try {
-    const first = expectExit(await b.p(['create', 'taken', '--device', join(b.dir, 'other.dev')], 0, srv.awsEnv), 0, 'taken, on a token made for it');
+    const first = expectExit(await b.p(['create', 'taken', '--device', join(b.dir, 'other.dev')], 0, srv.awsEnv), 0,
+      'taken, on a token made for it');
     assert.match(first.stderr, /^provision: created token FOB\d{8} at \S+other\.dev \(there was none\)\n$/);
     writeFileSync(join(b.dir, 'list.txt'), `ok-1\ntaken\nok-2 ${USER}\nghost nobody\nok-3\n`);
     // Devices for several users (one that does not exist): setup work, so the administrator's key.
-    const r = expectExit(await b.p(['create', '--from', join(b.dir, 'list.txt'), '--concurrency', '3', '--device-dir', join(b.dir, 'd'), '--json'], 0, srv.adminEnv), 1, 'partial');
+    const r = expectExit(await b.p(['create', '--from', join(b.dir, 'list.txt'), '--concurrency', '3',
+      '--device-dir', join(b.dir, 'd'), '--json'], 0, srv.adminEnv), 1, 'partial');
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     assert.is(lines.length, 5, 'one JSON line per device, failed or not');
-    assert.equal(lines.filter((l) => l.ok).map((l) => l.serialNumber).sort(), [serialOf('ok-1'), serialOf('ok-2'), serialOf('ok-3')]);
+    assert.equal(lines.filter((l) => l.ok).map((l) => l.serialNumber).sort(),
+      [serialOf('ok-1'), serialOf('ok-2'), serialOf('ok-3')]);
     assert.ok(lines.filter((l) => l.ok).every((l) => l.name === l.serialNumber.split('/').pop()));
     const failed = Object.fromEntries(lines.filter((l) => !l.ok).map((l) => [l.name, l.error]));
     assert.equal(Object.keys(failed).sort(), ['ghost', 'taken']);
     assert.equal([failed.taken.code, failed.taken.awsCode], ['E_AWS', 'EntityAlreadyExists']);
-    assert.match(failed.taken.message, /^CreateVirtualMFADevice: EntityAlreadyExists: MFA device already exists\. Remove it with `provision remove --serial arn:aws:iam::123456789012:mfa\/taken`/);
+    assert.match(failed.taken.message, new RegExp(/^CreateVirtualMFADevice: EntityAlreadyExists: /.source +
+      /MFA device already exists\. /.source +
+      /Remove it with `provision remove --serial arn:aws:iam::123456789012:mfa\/taken`/.source));
     assert.equal([failed.ghost.code, failed.ghost.awsCode], ['E_AWS', 'NoSuchEntity']);
     assert.match(failed.ghost.message, /rolled back: removed .*deleted IAM device/);
     assert.is(lines.find((l) => l.name === 'ghost').userName, 'nobody');
     const err = r.stderr.trim().split('\n');
     assert.is(err.length, 3, r.stderr);
     assert.ok(err.some((l) => /^provision: taken: CreateVirtualMFADevice: EntityAlreadyExists: /.test(l)), r.stderr);
-    assert.ok(err.some((l) => /^provision: ghost: EnableMFADevice: NoSuchEntity: .*rolled back: removed .*deleted IAM device/.test(l)), r.stderr);
+    assert.ok(err.some((l) =>
+      /^provision: ghost: EnableMFADevice: NoSuchEntity: .*rolled back: removed .*deleted IAM device/.test(l)),
+      r.stderr);
     assert.is(err[2], 'provision: 2 of 5 devices failed (see above); 3 created');
   } finally { await srv.stop(); b.done(); }
 });
 
-B('a failed device keeps its cause\'s code: E_EXISTS (id already on the token), E_FULL (token full, rolled back)', async () => {
+B('a failed device keeps its cause\'s code: E_EXISTS (id already on the token), E_FULL (token full, rolled ' +
+  'back)', async () => {
   const b = box();
   try {
     expectExit(await b.t(['init']), 0, 'init');
     const token = await openToken({ device: join(b.dir, 'state/totp-fob/token.dev'), clock: hostClock(at(0)) });
     try {
-      const put = (account: string) => token.enroll({ account, issuer: 'Amazon Web Services', secret: randomBytes(20), type: 'totp', algorithm: 'SHA1', digits: 6, period: 30, counter: 0 });
+      const put = (account: string) => token.enroll({
+        account, issuer: 'Amazon Web Services', secret: randomBytes(20), type: 'totp', algorithm: 'SHA1', digits: 6,
+        period: 30, counter: 0,
+      });
       await put(`held@${ACCOUNT}`);
       for (let i = 0; i < 62; i++) await put(`filler-${i}@${ACCOUNT}`);
     } finally { await token.close(); }
@@ -123,7 +147,8 @@ B('a failed device keeps its cause\'s code: E_EXISTS (id already on the token), 
 });
 
 B('on a terminal a progress line counts the batch on stderr', async () => {
-  if (!oracle('script', spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0, 'util-linux script is missing')) return;
+  if (!oracle('script', spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0,
+    'util-linux script is missing')) return;
   const b = box();
   try {
     expectExit(await b.t(['init']), 0, 'init');
@@ -143,10 +168,12 @@ B('several names into one token, text output one line each', async () => {
     const r = expectExit(await b.p(['--local', 'create', 'a', 'b', 'c', '--concurrency', '3']), 0, 'three');
     const lines = r.stdout.trim().split('\n').sort();
     assert.is(lines.length, 3);
-    assert.match(lines[0]!, /^arn:aws:iam::123456789012:mfa\/a  Amazon Web Services:a@123456789012  token FOB\d+  not enabled$/);
+    assert.match(lines[0]!,
+      /^arn:aws:iam::123456789012:mfa\/a  Amazon Web Services:a@123456789012  token FOB\d+  not enabled$/);
     const ids = JSON.parse((await b.t(['list', '--json'])).stdout).map((c: { id: string }) => c.id).sort();
     assert.equal(ids, ['a', 'b', 'c'].map((n) => `Amazon Web Services:${n}@${ACCOUNT}`));
-    const bad = expectExit(await b.p(['--local', 'create', 'x', '--from', join(b.dir, 'missing.txt')]), 2, 'missing list');
+    const bad = expectExit(await b.p(['--local', 'create', 'x', '--from', join(b.dir, 'missing.txt')]), 2,
+      'missing list');
     assert.match(bad.stderr, /cannot read --from .*missing\.txt: ENOENT/);
   } finally { b.done(); }
 });

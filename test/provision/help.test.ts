@@ -22,7 +22,10 @@ export function transcript(help: string): Step[] {
     if (cmd) { steps.push({ cmd: cmd[1]!.trim(), shown: [] }); continue; }
     const line = raw.trim();
     if (aside || line.startsWith('(')) { aside = !line.endsWith(')'); continue; }
-    if (!line || /^[(#~[]/.test(line) || /^[a-z_]+ = /.test(line)) { if (!line) steps.push({ cmd: '', shown: [] }); continue; }
+    if (!line || /^[(#~[]/.test(line) || /^[a-z_]+ = /.test(line)) {
+      if (!line) steps.push({ cmd: '', shown: [] });
+      continue;
+    }
     steps.at(-1)?.shown.push(line);
   }
   return steps.filter((s) => s.cmd);
@@ -31,13 +34,16 @@ export function transcript(help: string): Step[] {
 /** A shown line as a pattern: FOB serials, long numbers (steps, ports, times), `…` and column padding vary. */
 export function shape(line: string): RegExp {
   const esc = line.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  return new RegExp('^' + esc.replace(/FOB\d{8}/g, 'FOB\\d{8}').replace(/\d{4,}/g, '\\d+').replace(/…/g, '.*').replace(/ {2,}/g, '\\s+') + '$');
+  return new RegExp('^' + esc.replace(/FOB\d{8}/g, 'FOB\\d{8}').replace(/\d{4,}/g, '\\d+').replace(/…/g, '.*')
+    .replace(/ {2,}/g, '\\s+') + '$');
 }
 
 /** Needs a running `provision local-aws` or real AWS: covered by local-command.test.ts instead. */
 const elsewhere = (cmd: string) => /^provision local-aws\b|^aws |--profile |--endpoint-url /.test(cmd);
 
-const HELPS = [[], ['create'], ['list'], ['session'], ['enable'], ['resync'], ['remove'], ['local-aws'], ['policy', 'check']];
+const HELPS = [
+  [], ['create'], ['list'], ['session'], ['enable'], ['resync'], ['remove'], ['local-aws'], ['policy', 'check'],
+];
 
 for (const sub of HELPS) {
   H(`provision ${[...sub, '--help'].join(' ')}: its examples run as shown under --local`, async () => {
@@ -47,7 +53,9 @@ for (const sub of HELPS) {
     assert.ok(steps.length >= 2, `examples in: ${help}`);
     for (const s of steps) assert.not.match(s.cmd, /\balice\b|\bbob\b/, 'no user the local fixture lacks');
     for (const l of steps.flatMap((s) => s.shown)) {
-      for (const t of l.match(/FOB[\w-]*/g) ?? []) if (t !== 'FOB') assert.match(t, /^FOB\d{8}$/, `token serials look like the real ones: ${t}`);
+      for (const t of l.match(/FOB[\w-]*/g) ?? []) {
+        if (t !== 'FOB') assert.match(t, /^FOB\d{8}$/, `token serials look like the real ones: ${t}`);
+      }
     }
     const b = box();
     try {
@@ -65,7 +73,9 @@ for (const sub of HELPS) {
         const fails = s.shown.some((l) => l.startsWith('provision: ') && !l.startsWith('provision: warning'));
         assert.is(r.code, fails ? 1 : 0, `$ ${s.cmd}\n${r.stdout}${r.stderr}`);
         const got = `${r.stdout}${r.stderr}`.split('\n');
-        for (const l of s.shown) assert.ok(got.some((g) => shape(l).test(g)), `$ ${s.cmd}\nshown:  ${l}\nprinted:\n${got.join('\n')}`);
+        for (const l of s.shown) {
+          assert.ok(got.some((g) => shape(l).test(g)), `$ ${s.cmd}\nshown:  ${l}\nprinted:\n${got.join('\n')}`);
+        }
       }
       if (sub[0] !== 'local-aws') assert.ok(i >= 2, 'ran the examples');
     } finally { b.done(); }

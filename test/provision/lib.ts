@@ -68,13 +68,16 @@ export function boxEach(s: Test): Box {
 }
 
 export function expectExit(r: Run, code: number, what: string): Run {
-  if (r.code !== code) throw new Error(`${what}: exit ${r.code}, wanted ${code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  if (r.code !== code) {
+    throw new Error(`${what}: exit ${r.code}, wanted ${code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  }
   return r;
 }
 
 export interface Server {
   endpoint: string;
-  fixture: { accountId: string; userName: string; userArn: string; accessKeyId: string; secretAccessKey: string; roleArn: string;
+  fixture: {
+    accountId: string; userName: string; userArn: string; accessKeyId: string; secretAccessKey: string; roleArn: string;
     adminUserName: string; adminAccessKeyId: string; adminSecretAccessKey: string };
   /** Env that points the SDK (and the AWS CLI) at it with the fixture's keys. */
   awsEnv: NodeJS.ProcessEnv;
@@ -90,7 +93,9 @@ export function localAws(b: Box, args: string[] = [], s = 0, extra: NodeJS.Proce
       env: { ...b.env, TOTP_FOB_NOW: at(s), ...extra }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '', err = '';
-    const timer = setTimeout(() => { child.kill('SIGKILL'); rej(new Error(`local-aws did not start in 60 s: ${err}`)); }, 60_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); rej(new Error(`local-aws did not start in 60 s: ${err}`));
+    }, 60_000);
     child.stderr!.on('data', (d) => (err += d));
     child.on('exit', (code) => { clearTimeout(timer); rej(new Error(`local-aws exited ${code}: ${err}`)); });
     child.stdout!.on('data', (d) => {
@@ -104,11 +109,13 @@ export function localAws(b: Box, args: string[] = [], s = 0, extra: NodeJS.Proce
         endpoint, fixture,
         awsEnv: {
           AWS_ACCESS_KEY_ID: fixture.accessKeyId, AWS_SECRET_ACCESS_KEY: fixture.secretAccessKey,
-          AWS_ENDPOINT_URL_IAM: endpoint, AWS_ENDPOINT_URL_STS: endpoint, AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1',
+          AWS_ENDPOINT_URL_IAM: endpoint, AWS_ENDPOINT_URL_STS: endpoint,
+          AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1',
         },
         adminEnv: {
           AWS_ACCESS_KEY_ID: fixture.adminAccessKeyId, AWS_SECRET_ACCESS_KEY: fixture.adminSecretAccessKey,
-          AWS_ENDPOINT_URL_IAM: endpoint, AWS_ENDPOINT_URL_STS: endpoint, AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1',
+          AWS_ENDPOINT_URL_IAM: endpoint, AWS_ENDPOINT_URL_STS: endpoint,
+          AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1',
         },
         stop: () => new Promise((done) => {
           child.removeAllListeners('exit');

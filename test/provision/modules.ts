@@ -5,11 +5,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-/** Runs `node ARGV` with a resolve hook; returns every URL resolved (files and node: builtins), throwing on a failed run. */
+/**
+ * Runs `node ARGV` with a resolve hook; returns every URL resolved (files and node: builtins), throwing on a failed
+ * run.
+ */
 export function hitModules(dir: string, argv: string[], env: NodeJS.ProcessEnv): string[] {
   const hooks = join(dir, 'log-hooks.mjs'), reg = join(dir, 'log-register.mjs');
-  writeFileSync(hooks, `import { writeSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); writeSync(2, 'LOADED ' + r.url + '\\n'); return r; }\n`);
-  writeFileSync(reg, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+  writeFileSync(hooks, `import { writeSync } from 'node:fs';\n` +
+    `export async function resolve(s, c, next) { const r = await next(s, c); ` +
+    `writeSync(2, 'LOADED ' + r.url + '\\n'); return r; }\n`);
+  writeFileSync(reg,
+    `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
   // CommonJS modules never meet the resolve hook: a preload lists require's cache as the process exits.
   const cjs = join(dir, 'log-require.cjs');
   writeFileSync(cjs, `const { writeSync } = require('node:fs'); const { pathToFileURL } = require('node:url');\n` +

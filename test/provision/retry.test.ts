@@ -23,8 +23,10 @@ async function intoRefusedPhase(): Promise<number> {
   }
 }
 
-test('real clock, token 20 s behind AWS: refused, then the first unused pair after a countdown on a TTY only', async () => {
-  if (!oracle('script', spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0, 'util-linux script is missing')) return;
+test('real clock, token 20 s behind AWS: refused, then the first unused pair after a countdown on a TTY ' +
+  'only', async () => {
+  if (!oracle('script', spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0,
+    'util-linux script is missing')) return;
   const b = box();
   const srv = await localAws(b, [], 0, { TOTP_FOB_NOW: '+20s' });
   try {
@@ -35,7 +37,8 @@ test('real clock, token 20 s behind AWS: refused, then the first unused pair aft
       expectExit(await b.p(['create', name, '--device', d], 0, env), 0, `create ${name}`);
     }
     const start = await intoRefusedPhase();
-    const enable = (name: 'tty' | 'pipe') => ['enable', '--user', USER, '--serial', serialOf(name), '--device', dev[name], '--json'];
+    const enable = (name: 'tty' | 'pipe') =>
+      ['enable', '--user', USER, '--serial', serialOf(name), '--device', dev[name], '--json'];
     const out = join(b.dir, 'tty.json');
     const sh = `${process.execPath} ${PROVISION} ${enable('tty').join(' ')} > ${out}`;
     const [tty, piped] = await Promise.all([
@@ -52,12 +55,14 @@ test('real clock, token 20 s behind AWS: refused, then the first unused pair aft
       assert.ok(j.steps[0] >= T + 1 && j.steps[0] <= T + 2, `${what}: steps ${j.steps} after first step ${T}`);
     }
     assert.is(piped.stderr, '', 'no countdown when stderr is not a terminal');
-    const ticks = [...tty.stdout.matchAll(/AWS refused the two most recent codes; waiting (\d+) s for the codes of steps (\d+) and (\d+)/g)];
+    const ticks = [...tty.stdout.matchAll(new RegExp(/AWS refused the two most recent codes; /.source +
+      /waiting (\d+) s for the codes of steps (\d+) and (\d+)/.source, 'g'))];
     assert.ok(ticks.length >= 2, `countdown on the terminal: ${JSON.stringify(tty.stdout)}`);
     const secs = ticks.map((m) => Number(m[1]));
     assert.ok(secs[0]! > secs[secs.length - 1]!, `it counts down: ${secs.join(' ')}`);
     assert.ok(secs[0]! <= 60, `at most two steps to wait: ${secs[0]}`);
-    assert.equal([Number(ticks[0]![2]), Number(ticks[0]![3])], JSON.parse(readFileSync(out, 'utf8')).steps, 'it names the steps it sends');
+    assert.equal([Number(ticks[0]![2]), Number(ticks[0]![3])], JSON.parse(readFileSync(out, 'utf8')).steps,
+      'it names the steps it sends');
     assert.match(tty.stdout, /\r\x1b\[K$/, 'the line is cleared at the end');
   } finally { await srv.stop(); b.done(); }
 });

@@ -62,7 +62,9 @@ B('a QR carrying a different secret aborts with E_QR_MISMATCH and names no secre
 
 B('a QR one byte shorter than the seed is a mismatch, not a prefix match', async () => {
   const key = randomBytes(40);
-  const e = await rejects(bootstrap(enc(base32Encode(key)), await png(awsUri('a', base32Encode(key.subarray(0, 35)))), readQr), 'E_QR_MISMATCH');
+  const e = await rejects(
+    bootstrap(enc(base32Encode(key)), await png(awsUri('a', base32Encode(key.subarray(0, 35)))), readQr),
+    'E_QR_MISMATCH');
   assert.match(e.message, /different secret/);
 });
 
@@ -70,7 +72,8 @@ B('a QR that is no otpauth URI, or asks for other parameters, aborts with E_QR_U
   const seed = base32Encode(randomBytes(40));
   await rejects(bootstrap(enc(seed), await png('https://example.com/'), readQr), 'E_QR_URI');
   await rejects(bootstrap(enc(seed), await png(awsUri('a', seed) + '&digits=8'), readQr), 'E_QR_URI');
-  await rejects(bootstrap(enc(seed), await png(awsUri('a', seed).replace('totp', 'hotp') + '&counter=0'), readQr), 'E_QR_URI');
+  await rejects(bootstrap(enc(seed), await png(awsUri('a', seed).replace('totp', 'hotp') + '&counter=0'), readQr),
+    'E_QR_URI');
 });
 
 B('seeds of any length decode (LocalStack sends 32 characters, padding optional)', () => {

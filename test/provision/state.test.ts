@@ -4,15 +4,15 @@ import * as assert from 'uvu/assert';
 import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, run, tempDir } from '../helpers.js';
-import { readMapping, updateMapping } from '../../provision/mapping.js';
-import { fitLabel, labelFor, MAX_ID } from '../../provision/credential.js';
+import { fitLabel, labelFor, MAX_ID, readMapping, updateMapping } from '../../provision/mapping.js';
 import { parseList, checkItems } from '../../provision/batch.js';
 import { ProvisionError } from '../../provision/errors.js';
 import { joinRows, formatRows } from '../../provision/list.js';
 
 const M = suite('mapping file');
 
-const entry = (credential: string) => ({ token: 'FOB1', credential, name: credential, created: '2026-01-01T00:00:00Z' });
+const entry = (credential: string) =>
+  ({ token: 'FOB1', credential, name: credential, created: '2026-01-01T00:00:00Z' });
 
 M('is written 0600, atomically, and read back', async () => {
   const t = tempDir();
@@ -43,7 +43,9 @@ M('a corrupt mapping is refused, not overwritten', async () => {
   try {
     const p = join(t.dir, 'provision.json');
     writeFileSync(p, '{"devices": [', { mode: 0o600 });
-    try { await updateMapping(p, () => {}); assert.unreachable(); } catch (e) { assert.is((e as ProvisionError).code, 'E_STATE'); }
+    try { await updateMapping(p, () => {}); assert.unreachable(); } catch (e) {
+      assert.is((e as ProvisionError).code, 'E_STATE');
+    }
     assert.is(readFileSync(p, 'utf8'), '{"devices": [');
   } finally { t.done(); }
 });
@@ -61,9 +63,12 @@ M('two processes updating at once lose nothing (the lock file)', async () => {
   const t = tempDir();
   try {
     const p = join(t.dir, 'provision.json');
-    const script = (tag: string) => `import { updateMapping } from ${JSON.stringify(join(ROOT, 'provision/mapping.ts'))};
-      for (let i = 0; i < 25; i++) await updateMapping(${JSON.stringify(p)}, (m) => { m['${tag}' + i] = { token: 'T', credential: 'c', name: 'n', created: '' }; });`;
-    const runs = await Promise.all(['a', 'b'].map((tag) => run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script(tag)], { cwd: ROOT })));
+    const script = (tag: string) =>
+      `import { updateMapping } from ${JSON.stringify(join(ROOT, 'provision/mapping.ts'))};
+      for (let i = 0; i < 25; i++) await updateMapping(${JSON.stringify(p)}, (m) => { ` +
+      `m['${tag}' + i] = { token: 'T', credential: 'c', name: 'n', created: '' }; });`;
+    const runs = await Promise.all(['a', 'b'].map((tag) =>
+      run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script(tag)], { cwd: ROOT })));
     for (const r of runs) assert.is(r.code, 0, r.stderr);
     assert.is(Object.keys(readMapping(p)).length, 50);
   } finally { t.done(); }
@@ -74,7 +79,9 @@ const L = suite('credential id rule (YKOATH names hold 64 bytes)');
 L('Amazon Web Services:NAME@ACCOUNT while it fits, AWS:NAME@ACCOUNT after, refusal beyond', () => {
   const acct = '123456789012';
   const n31 = 'a'.repeat(31), n32 = 'a'.repeat(32), n47 = 'a'.repeat(47), n48 = 'a'.repeat(48);
-  assert.equal(labelFor(n31, acct), { issuer: 'Amazon Web Services', account: `${n31}@${acct}`, id: `Amazon Web Services:${n31}@${acct}`, shortened: false });
+  assert.equal(labelFor(n31, acct),
+    { issuer: 'Amazon Web Services', account: `${n31}@${acct}`, id: `Amazon Web Services:${n31}@${acct}`,
+      shortened: false });
   assert.is(Buffer.byteLength(labelFor(n31, acct).id), MAX_ID);
   assert.equal(labelFor(n32, acct).id, `AWS:${n32}@${acct}`);
   assert.is(labelFor(n47, acct).id.length, 64);
@@ -101,7 +108,9 @@ B('--from lists: NAME [USER], comments and blank lines', () => {
 
 B('names are checked up front: pattern, duplicates, the id rule', () => {
   for (const bad of [[{ name: 'a b' }], [{ name: 'x' }, { name: 'x' }], [{ name: 'n'.repeat(48) }], []]) {
-    try { checkItems(bad, '123456789012'); assert.unreachable(); } catch (e) { assert.is((e as ProvisionError).exit, 2); }
+    try { checkItems(bad, '123456789012'); assert.unreachable(); } catch (e) {
+      assert.is((e as ProvisionError).exit, 2);
+    }
   }
   checkItems([{ name: 'a+b=c,d.e@f_g-h' }], '123456789012');
 });
@@ -115,8 +124,10 @@ J('on-token, renamed, gone, other-token and unmapped rows', () => {
     s3: { token: 'T', credential: 'Amazon Web Services:c@1', name: 'c', created: '' },
     s4: { token: 'U', credential: 'Amazon Web Services:d@1', name: 'd', created: '' },
   };
-  const devices = ['s1', 's2', 's3', 's4', 's5'].map((s) => ({ SerialNumber: s, ...(s === 's1' ? { User: { UserName: 'alice' }, EnableDate: new Date(0) } : {}) }));
-  const rows = joinRows(devices, map, { serial: 'T', credentials: [{ id: 'Amazon Web Services:a@1' }, { id: 'work:b@1' }] });
+  const devices = ['s1', 's2', 's3', 's4', 's5'].map((s) =>
+    ({ SerialNumber: s, ...(s === 's1' ? { User: { UserName: 'alice' }, EnableDate: new Date(0) } : {}) }));
+  const rows = joinRows(devices, map,
+    { serial: 'T', credentials: [{ id: 'Amazon Web Services:a@1' }, { id: 'work:b@1' }] });
   assert.equal(rows.map((r) => r.holding), ['on-token', 'renamed', 'gone', 'other-token', 'unmapped']);
   assert.is(rows[1]!.renamedTo, 'work:b@1');
   assert.is(rows[0]!.userName, 'alice');
