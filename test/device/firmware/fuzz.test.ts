@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { createHmac, pbkdf2Sync } from 'node:crypto';
 import { boot } from '../../../device/firmware/index.js';
 import { fresh, h, x, SELECT } from './util.js';
+import { rng } from '../core/rng.js';
 
 const TOTAL = 100_000;
 const SEED_HEX = Buffer.from('12345678901234567890').toString('hex');
@@ -14,18 +15,6 @@ const SEED = `"12345678901234567890"`;
 const SW1 = new Set([0x90, 0x61, 0x63, 0x67, 0x69, 0x6a, 0x6b, 0x6d, 0x6e]);
 
 // mulberry32: a seeded PRNG, so a failure can be replayed with FUZZ_SEED.
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (n: number) => Math.floor(next() * n), byte: () => Math.floor(next() * 256) };
-}
-
 const apdu = (head: string, data: string) => {
   const d = h(data);
   return h(`${head} ${d.length.toString(16).padStart(2, '0')} ${x(d)}`);
@@ -72,16 +61,16 @@ function mutate(r: ReturnType<typeof rng>, base: Uint8Array): Uint8Array {
   const n = 1 + r.int(3);
   for (let i = 0; i < n; i++) {
     switch (r.int(8)) {
-      case 0: if (a.length) a[r.int(a.length)] = r.byte(); break; // any byte
+      case 0: if (a.length) a[r.int(a.length)] = r.int(256); break; // any byte
       case 1: if (a.length) a[r.int(a.length)]! ^= 1 << r.int(8); break; // one bit
-      case 2: a.splice(r.int(a.length + 1), 0, r.byte()); break; // insert
+      case 2: a.splice(r.int(a.length + 1), 0, r.int(256)); break; // insert
       case 3: a.splice(r.int(a.length), 1); break; // delete
       case 4: a.length = r.int(a.length + 1); break; // truncate
-      case 5: if (a.length > 4) a[4] = r.byte(); break; // Lc
+      case 5: if (a.length > 4) a[4] = r.int(256); break; // Lc
       case 6: // TLV lengths
         if (a.length > 6) a[5 + r.int(a.length - 5)] = [0x00, 0x7f, 0x80, 0x81, 0x82, 0xff][r.int(6)]!;
         break;
-      default: a.push(...Array.from({ length: r.int(300) }, r.byte)); // tail
+      default: a.push(...Array.from({ length: r.int(300) }, () => r.int(256))); // tail
     }
   }
   // Half the time the length byte is made to fit, so the mutation reaches the applet.
@@ -91,7 +80,7 @@ function mutate(r: ReturnType<typeof rng>, base: Uint8Array): Uint8Array {
 
 function randomApdu(r: ReturnType<typeof rng>): Uint8Array {
   const len = r.next() < 0.5 ? r.int(8) : r.int(400);
-  const a = Uint8Array.from({ length: len }, r.byte);
+  const a = Uint8Array.from({ length: len }, () => r.int(256));
   if (len > 1 && r.next() < 0.5) a[0] = [0x00, 0x10, 0x80][r.int(3)]!; // reach the applets more often
   if (len > 1 && r.next() < 0.5) {
     a[1] = [0x01, 0x02, 0x03, 0x04, 0x05, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0x10, 0x11, 0x12, 0x13, 0x14][r.int(15)]!;

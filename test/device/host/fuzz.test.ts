@@ -10,20 +10,9 @@ import { HostError } from '../../../device/host/errors.js';
 import { put } from '../../../device/host/oath-client.js';
 import { fromBytes } from '../../../device/host/sources.js';
 import { AWS_URI, qrPng } from './qrpng.js';
+import { rng } from '../core/rng.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20240611);
-function rng(seed: number) {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0; let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next, int: (n: number) => Math.floor(next() * n), pick: <T>(a: readonly T[]) => a[Math.floor(next() * a.length)]!,
-  };
-}
-
 /** Through enrollment: value or typed error. Returns which, or throws on anything else. */
 async function enrollOf(bytes: Uint8Array): Promise<'value' | string> {
   try {

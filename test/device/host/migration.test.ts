@@ -9,6 +9,7 @@ import { decodePayload, MAX_DATA, parseMigrationUri } from '../../../device/host
 import { HostError } from '../../../device/host/errors.js';
 import { has, oracle } from '../../helpers.js';
 import { exportUri, key, len, num, otpParams, payload, varint, type OtpParams } from './export.js';
+import { rng } from '../core/rng.js';
 
 const bytes = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));
 const codeOf = (f: () => unknown): string => {
@@ -211,16 +212,6 @@ X('the URI shape: no data=, two data=, not base64, a broken %-escape, another ho
 X.run();
 
 // --- mutation fuzz ------------------------------------------------------------------------------
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0; let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (n: number) => Math.floor(next() * n) };
-}
 
 const F = suite('mutation fuzz: every mutated export ends in a value or our typed error');
 

@@ -11,6 +11,7 @@ import {
   needsSecret, parsePskc, PskcError, PSKC_LIMITS, type PskcOptions,
 } from '../../../device/host/pskc.js';
 import { ROOT, tempDir } from '../../helpers.js';
+import { rng } from '../core/rng.js';
 
 const vector = (f: string) => readFileSync(join(ROOT, 'vectors/pskc', f), 'utf8');
 const fixture = (f: string) => readFileSync(join(ROOT, 'test/fixtures/pskc', f), 'utf8');
@@ -370,18 +371,6 @@ test('a 10,000-token vendor batch (about 7 MB, indented) is within the bounds', 
 
 // ---- mutation fuzzing ---------------------------------------------------------------------------
 const SEED = Number(process.env.FUZZ_SEED ?? 20260516);
-function rng(seed: number) {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0; let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next, int: (n: number) => Math.floor(next() * n), pick: <T>(a: readonly T[]) => a[Math.floor(next() * a.length)]!,
-  };
-}
-
 const NAMES = ['KeyContainer', 'KeyPackage', 'Key', 'Data', 'Secret', 'Counter', 'Time', 'TimeInterval', 'TimeDrift',
   'PlainValue', 'EncryptedValue', 'ValueMAC', 'MACMethod', 'MACKey', 'EncryptionKey', 'DerivedKey', 'Policy',
   'ResponseFormat', 'AlgorithmParameters', 'Suite', 'DeviceInfo', 'SerialNo', 'IterationCount', 'KeyLength', 'Salt'];
