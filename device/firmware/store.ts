@@ -15,8 +15,9 @@ import { FirmwareError } from './errors.js';
 import type { Kdf } from './seal.js';
 import { storeProblem } from './validate.js';
 
+export { MAX_RETRIES } from './validate.js';
+
 export const FORMAT = 1;
-export const MAX_RETRIES = 8;
 
 export interface Identity {
   serial: string;

@@ -4,8 +4,11 @@
 import { MAX_PPM } from './rtc.js';
 import { idProblem, periodOf, printableId } from './credential.js';
 import { kdfProblem } from './seal.js';
-import { MAX_RETRIES, type State } from './store.js';
+import type { State } from './store.js';
 import { BLOCK, CAPACITY, MAX_ID, MIN_KEY } from './ykoath.js';
+
+/** Wrong access codes a device takes; the last refusal wipes it. */
+export const MAX_RETRIES = 8;
 
 const isObj = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
