@@ -87,7 +87,7 @@ function writableDir(dir: string, flag: string): void {
  * Checks --qr-out before anything is created, and says where each device's PNG goes: into the
  * directory when it is one (always in a batch, which may create that one last level), else the file.
  */
-export function planQrOut(qrOut: string, batch: boolean): (name: string) => string {
+function planQrOut(qrOut: string, batch: boolean): (name: string) => string {
   const k = kind(qrOut);
   if (batch || k === 'dir') {
     if (k === 'file') throw usage(`--qr-out ${qrOut} must be a directory when creating several devices`);

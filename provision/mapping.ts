@@ -72,11 +72,11 @@ const files = new Map<string, Journaled<Doc>>();
 const fileOf = (path: string) => files.get(path) ?? files.set(path, journaled(path)).get(path)!;
 
 /** Refuses a state file that is a directory, or that group or others can read (with the chmod that fixes it). */
-export function checkPrivate(path: string, name = path): void {
+function checkPrivate(path: string): void {
   const st = statSync(path);
   if (st.isDirectory()) {
     throw new ProvisionError('E_STATE',
-      `${name} is a directory, not provision's state file: point PROVISION_STATE at a file (e.g. ` +
+      `${path} is a directory, not provision's state file: point PROVISION_STATE at a file (e.g. ` +
       `${join(path, 'provision.json')}), or unset it`);
   }
   if (openBits(st.mode)) {
@@ -188,7 +188,7 @@ async function lock(path: string, waitMs = 10_000): Promise<() => Promise<void>>
   }
 }
 
-export interface Held { token: Token; id: string; entry?: MapEntry }
+interface Held { token: Token; id: string; entry?: MapEntry }
 
 /** The credential for `serial` on the attached token; `override` names it when provision did not burn it. */
 export async function credentialFor(ctx: { token(): Promise<Token>; mappingPath: string }, serial: string,
