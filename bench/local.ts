@@ -1,9 +1,7 @@
 // The local IAM/STS endpoint under the JS SDK over real HTTP: start-up, signed calls per second,
 // CreateVirtualMFADevice (seed + QR PNG + atomic save) and MFA AssumeRole (code check + save); and the
 // cost of one policy decision over a 20-statement set (the engine every IAM call goes through).
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   CreateVirtualMFADeviceCommand, EnableMFADeviceCommand, IAMClient, ListMFADevicesCommand,
 } from '@aws-sdk/client-iam';
@@ -14,8 +12,14 @@ import { FORCE_MFA_POLICY, SELF_MANAGE_MFA } from '../provision/local/fixture.js
 import { evaluate } from '../provision/policy/engine.js';
 import { startLocalAws } from '../provision/local/server.js';
 import { tempDir } from '../test/helpers.js';
+import { localAwsProcess } from './provision.js';
 
 const median = (ms: number[]) => [...ms].sort((a, b) => a - b)[Math.floor(ms.length / 2)]!;
+
+/** Warms the SDK, the connection and both JITs: the steady state of a server, not its first second. */
+async function warm(sts: STSClient): Promise<void> {
+  for (let i = 0; i < 500; i++) await sts.send(new GetCallerIdentityCommand({}));
+}
 
 async function timed(n: number, f: (i: number) => Promise<unknown>): Promise<number[]> {
   const ms: number[] = [];
@@ -28,20 +32,11 @@ async function timed(n: number, f: (i: number) => Promise<unknown>): Promise<num
  * not share a core), answering GetCallerIdentity with 16 calls in flight after a warm-up.
  */
 async function servedRate(dir: string): Promise<number> {
-  const c = spawn(process.execPath, [fileURLToPath(new URL('../dist/provision/cli.cjs', import.meta.url)), 'local-aws',
-    '--port', '0', '--json', '--state', join(dir, 'served.json')], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const c = await localAwsProcess(join(dir, 'served.json'), process.env);
   try {
-    const j = await new Promise<{ endpoint: string; accessKeyId: string; secretAccessKey: string }>((res, rej) => {
-      let out = '';
-      c.once('exit', (code) => rej(new Error(`local-aws exited ${code}`)));
-      c.stdout!.on('data', (d) => {
-        out += d;
-        if (out.includes('\n')) res(JSON.parse(out.slice(0, out.indexOf('\n'))));
-      });
-    });
-    const sts = new STSClient({ region: 'us-east-1', endpoint: j.endpoint, maxAttempts: 1,
-      credentials: { accessKeyId: j.accessKeyId, secretAccessKey: j.secretAccessKey } });
-    for (let i = 0; i < 500; i++) await sts.send(new GetCallerIdentityCommand({}));
+    const sts = new STSClient({ region: 'us-east-1', endpoint: c.endpoint, maxAttempts: 1,
+      credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey } });
+    await warm(sts);
     const N = 2000;
     let sent = 0;
     const t0 = performance.now();
@@ -50,14 +45,14 @@ async function servedRate(dir: string): Promise<number> {
     }));
     sts.destroy();
     return N / ((performance.now() - t0) / 1000);
-  } finally { c.kill('SIGTERM'); }
+  } finally { await c.stop(); }
 }
 
 /**
  * One decision over a 20-statement set: AWS's self-manage-MFA example (5 statements, variables,
  * Bool and BoolIfExists) and 15 more with wildcards, NotResource and String/Numeric conditions.
  */
-export function decisionCost(): { us: number; statements: number } {
+function decisionCost(): { us: number; statements: number } {
   const extra = Array.from({ length: 15 }, (_, i) => ({
     Sid: `S${i}`, Effect: i % 5 === 0 ? 'Deny' : 'Allow',
     Action: [`iam:Get${i}*`, `s3:*Object${i}`, 'ec2:Describe?nstances'],
@@ -98,8 +93,7 @@ export async function bench(): Promise<string> {
       credentials: { accessKeyId: srv.fixture.accessKeyId, secretAccessKey: srv.fixture.secretAccessKey },
     };
     const iam = new IAMClient(cfg), sts = new STSClient(cfg);
-    // Warm the SDK, the connection and both JITs: the steady state of a server, not its first second.
-    for (let i = 0; i < 500; i++) await sts.send(new GetCallerIdentityCommand({}));
+    await warm(sts);
 
     const seq = await timed(500, () => sts.send(new GetCallerIdentityCommand({})));
     const c0 = performance.now();

@@ -30,9 +30,11 @@ function proc(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<numb
   });
 }
 
-/** `provision local-aws --json` as a child process. */
-function localAwsProcess(state: string, env: NodeJS.ProcessEnv):
-  Promise<{ endpoint: string; adminAccessKeyId: string; adminSecretAccessKey: string; stop(): Promise<void> }> {
+/** `provision local-aws --json` as a child process, with the seed user's and the administrator's keys. */
+export function localAwsProcess(state: string, env: NodeJS.ProcessEnv): Promise<{
+  endpoint: string; accessKeyId: string; secretAccessKey: string;
+  adminAccessKeyId: string; adminSecretAccessKey: string; stop(): Promise<void>;
+}> {
   return new Promise((res, rej) => {
     const c = spawn(process.execPath,
       [join(ROOT, 'dist/provision/cli.cjs'), 'local-aws', '--port', '0', '--json', '--state', state],
