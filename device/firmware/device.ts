@@ -11,6 +11,7 @@ import { defaultHash, selfTest, type HashFn } from './power-on-test.js';
 import type { Ctx } from './ram.js';
 import { checkPpm } from './rtc.js';
 import { createStore, MAX_RETRIES, readStore, type Identity, type State } from './store.js';
+import { isSerial } from './validate.js';
 import { vendor } from './vendor.js';
 import { AID as OATH_AID, INS, MANAGEMENT_AID } from './ykoath.js';
 
@@ -71,7 +72,7 @@ export interface Device {
 
 export async function manufacture(path: string, o: ManufactureOptions): Promise<Identity> {
   const serial = o.serial ?? `FOB${nodeCrypto().randomInt(10_000_000, 100_000_000)}`;
-  if (!/^[\x21-\x7e]{1,32}$/.test(serial)) {
+  if (!isSerial(serial)) {
     throw new FirmwareError('E_SERIAL',
       `serial must be 1 to 32 printable ASCII characters without spaces, got '${serial}'`);
   }

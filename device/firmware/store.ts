@@ -118,7 +118,7 @@ export function decode(bytes: Buffer, path: string): State {
  * One file per device: its random uid, or for a store made before uids its serial and manufacture
  * time (both fixed for a device's life, so an old copy maps to the same record).
  */
-export function recordPath(dir: string, s: State): string {
+function recordPath(dir: string, s: State): string {
   const key = s.identity.uid ??
     Buffer.from(sha('SHA256', Buffer.from(`${s.identity.serial}\n${s.identity.manufactured}`)))
       .toString('hex').slice(0, 32);
@@ -137,7 +137,7 @@ function recorded(path: string): number {
 }
 
 /** Refuses a store older than its record (E_ROLLBACK), saying how to accept it on purpose. */
-export function checkRecord(dir: string, s: State, storePath: string): void {
+function checkRecord(dir: string, s: State, storePath: string): void {
   const path = recordPath(dir, s), have = s.generation ?? 0, seen = recorded(path);
   if (have >= seen) return;
   throw new FirmwareError('E_ROLLBACK', `device store ${storePath} is older than this host last saw it ` +
@@ -147,7 +147,7 @@ export function checkRecord(dir: string, s: State, storePath: string): void {
 }
 
 /** Raises the record to the store's generation (after the store itself is on disk). */
-export async function raiseRecord(dir: string, s: State): Promise<void> {
+async function raiseRecord(dir: string, s: State): Promise<void> {
   const path = recordPath(dir, s);
   if (recorded(path) >= (s.generation ?? 0)) return;
   makeDirs(dir);

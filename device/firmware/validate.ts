@@ -4,8 +4,10 @@
 import { MAX_PPM } from './rtc.js';
 import { idProblem, periodOf, printableId } from './credential.js';
 import { kdfProblem } from './seal.js';
-import type { State } from './store.js';
 import { BLOCK, CAPACITY, MAX_ID, MIN_KEY } from './ykoath.js';
+
+/** A serial (or model): printable ASCII, no spaces, 1 to 32 characters. */
+export const isSerial = (s: string): boolean => /^[\x21-\x7e]{1,32}$/.test(s);
 
 /** Wrong access codes a device takes; the last refusal wipes it. */
 export const MAX_RETRIES = 8;
@@ -42,8 +44,8 @@ export function storeProblem(s: unknown): string | null {
   if (!isObj(i)) return 'identity';
   const ik = keys(i, ['serial', 'model', 'firmware', 'manufactured', 'driftPpm'], ['uid']);
   if (ik) return `identity (${ik})`;
-  if (typeof i.serial !== 'string' || !/^[\x21-\x7e]{1,32}$/.test(i.serial)) return 'identity.serial';
-  if (typeof i.model !== 'string' || !/^[\x21-\x7e]{1,32}$/.test(i.model)) return 'identity.model';
+  if (typeof i.serial !== 'string' || !isSerial(i.serial)) return 'identity.serial';
+  if (typeof i.model !== 'string' || !isSerial(i.model)) return 'identity.model';
   if (typeof i.firmware !== 'string' ||
     !/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){2}$/.test(i.firmware)) return 'identity.firmware';
   if (!isInt(i.manufactured, 0, 8.64e15)) return 'identity.manufactured';

@@ -11,7 +11,7 @@ import { answer, find, idBytes, readId, typeByte } from './credential.js';
 import { change, load, requireAuth, secretOf, type Ctx } from './ram.js';
 import { rtcMs, setTime } from './rtc.js';
 import type { State } from './store.js';
-import { CAPACITY, DETAIL_TAG, INFO_TAG, TAG, VENDOR_INS } from './ykoath.js';
+import { CAPACITY, DETAIL_TAG, INFO_TAG, TAG, TXN, VENDOR_INS } from './ykoath.js';
 
 export const deviceMs = (ctx: Ctx, s: State): number =>
   Math.max(0, Math.floor(rtcMs(s.clock, s.identity.driftPpm, ctx.now() * 1000)));
@@ -100,8 +100,7 @@ function listDetails(ctx: Ctx, cmd: Command, s: State): Uint8Array {
 // TRANSACTION
 
 /** Enough for a full token's worth of deletes and then of puts. */
-export const MAX_STAGED = 2 * CAPACITY;
-export const TXN = { BEGIN: 0x00, COMMIT: 0x01, ABORT: 0x02 } as const;
+const MAX_STAGED = 2 * CAPACITY;
 
 /**
  * Stages `op` after checking it against the store plus what is already staged: a refusal (its SW)
@@ -117,7 +116,7 @@ export function stage(ctx: Ctx, op: (s: State) => void): void {
 }
 
 /** 80 15 P1 00: P1=00 BEGIN, 01 COMMIT, 02 ABORT. */
-export async function transaction(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Array> {
+async function transaction(ctx: Ctx, cmd: Command, s: State): Promise<Uint8Array> {
   if (cmd.p1 > TXN.ABORT || cmd.p2 !== 0) throw new SwError(SW.WRONG_P1P2);
   if (cmd.data.length !== 0) throw new SwError(SW.WRONG_LENGTH);
   if (cmd.p1 === TXN.ABORT) { ctx.txn = null; return new Uint8Array(0); }

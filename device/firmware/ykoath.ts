@@ -19,6 +19,9 @@ export const VENDOR_INS = {
   GET_INFO: 0x10, SET_TIME: 0x11, READ_CLOCK: 0x12, CALCULATE_ONCE: 0x13, LIST_DETAILS: 0x14, TRANSACTION: 0x15,
 } as const;
 
+/** TRANSACTION's P1: the step. */
+export const TXN = { BEGIN: 0x00, COMMIT: 0x01, ABORT: 0x02 } as const;
+
 export const TAG = {
   NAME: 0x71, NAME_LIST: 0x72, KEY: 0x73, CHALLENGE: 0x74, RESPONSE: 0x75,
   TRUNCATED: 0x76, HOTP: 0x77, PROPERTY: 0x78, VERSION: 0x79, IMF: 0x7a,

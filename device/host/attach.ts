@@ -10,9 +10,9 @@ import type { Duplex } from 'node:stream';
 import type { Door } from './channel.js';
 import type { Device } from '../firmware/index.js';
 import { acquireSync, LockBusyError } from '../../lib/lock.js';
-import { powerOn, recordsDir } from './api.js';
+import { powerOn } from './api.js';
+import { hex } from './oath-client.js';
 import type { HostClock } from '../../lib/clock.js';
-import { HostError } from './errors.js';
 
 export type { Door };
 
@@ -59,7 +59,6 @@ export interface ServeOptions {
   trace?: (line: string) => void;
 }
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 /**
  * Serves one vpcd connection until it ends: answers 04 with the ATR, nothing for 00/01/02

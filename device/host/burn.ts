@@ -20,7 +20,7 @@
 import { hotp } from '../core/index.js';
 import { printableId } from '../firmware/credential.js';
 import { CAPACITY } from '../firmware/ykoath.js';
-import { checkEnrollment, type Enrollment } from './enrollment.js';
+import { checkEnrollment, refusedAs, type Enrollment } from './enrollment.js';
 import { HostError } from './errors.js';
 import * as oath from './oath-client.js';
 import type { Token } from './token.js';
@@ -62,8 +62,7 @@ export function plan(batch: readonly Enrollment[], warn: (line: string) => void 
     } catch (err) {
       if (batch.length === 1 || !(err instanceof HostError)) throw err;
       const who = `${e.issuer ? `${e.issuer}:` : ''}${e.account}`;
-      throw new HostError(err.code, `credential ${i + 1} of ${batch.length} ('${printableId(who)}'): ` +
-        err.message.replace(/^the token cannot hold this credential: /, 'the token cannot hold it: '), err.sw);
+      throw refusedAs(err, `credential ${i + 1} of ${batch.length} ('${printableId(who)}')`);
     }
     const twin = byId.get(p.id);
     if (twin) {

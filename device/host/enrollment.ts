@@ -22,6 +22,12 @@ export interface Enrollment {
 /** RFC 4226 §4 R6 asks for 128 bits; real issuers often send 80 (10 bytes). */
 export const RECOMMENDED_SECRET = 16;
 
+/** checkEnrollment's refusal said of one credential of many: `WHO: the token cannot hold it: …`. */
+export function refusedAs(err: HostError, who: string): HostError {
+  return new HostError(err.code,
+    `${who}: ${err.message.replace(/^the token cannot hold this credential: /, 'the token cannot hold it: ')}`, err.sw);
+}
+
 /** Throws for what the device cannot hold; returns warnings for what it holds reluctantly. */
 export function checkEnrollment(e: Enrollment): { id: string; warnings: string[] } {
   const bad = (why: string): never => {
@@ -91,6 +97,11 @@ export function checkNewId(id: string): void {
   if (n === 0 || n > MAX_ID) {
     throw new HostError('E_ID_TOO_LONG', `the new name is ${n} bytes; ids are 1 to ${MAX_ID} bytes`);
   }
+  checkShownId(id);
+}
+
+/** A new name holds nothing a terminal would act on instead of showing. */
+export function checkShownId(id: string): void {
   const why = idProblem(id);
   if (why) {
     throw new HostError('E_USAGE',

@@ -5,7 +5,8 @@
 import { nodeCrypto } from '../../lib/builtin.js';
 import type { Algorithm } from '../core/index.js';
 import {
-  AID, DETAIL_TAG, INFO_TAG, INS as OATH_INS, normalizeKey, PROPERTY_TOUCH, readType, TAG as T, typeByteOf, VENDOR_INS,
+  AID, DETAIL_TAG, INFO_TAG, INS as OATH_INS, normalizeKey, PROPERTY_TOUCH, readType, TAG as T, TXN, typeByteOf,
+  VENDOR_INS,
 } from '../firmware/ykoath.js';
 import { HostError } from './errors.js';
 
@@ -226,8 +227,7 @@ export function parsePair(data: Uint8Array): [string, string] {
 }
 
 /** TRANSACTION: BEGIN stages the PUTs and DELETEs that follow, COMMIT writes them at once, ABORT drops them. */
-export const transaction = (step: 'begin' | 'commit' | 'abort') =>
-  apdu(0x80, INS.TRANSACTION, { begin: 0, commit: 1, abort: 2 }[step], 0);
+export const transaction = (step: keyof typeof TXN) => apdu(0x80, INS.TRANSACTION, TXN[step], 0);
 
 /** LIST DETAILS: per credential `8A L typealgo digits properties id` (APDU.md). */
 export const listDetails = () => apdu(0x80, INS.LIST_DETAILS, 0, 0);

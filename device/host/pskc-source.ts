@@ -13,11 +13,13 @@ import { makeDirs } from '../../lib/files.js';
 import { createToken } from './api.js';
 import { burn, fits, plan, type Burned } from './burn.js';
 import type { TokenCtx } from './context.js';
-import { checkEnrollment, type Enrollment } from './enrollment.js';
+import { checkEnrollment, refusedAs, type Enrollment } from './enrollment.js';
 import { HostError } from './errors.js';
-import { needsSecret, parsePskc, PSKC_LIMITS, type PskcKey } from './pskc.js';
-import { shown } from './pskc-values.js';
+import { needsSecret, parsePskc, pskcRoot, PSKC_LIMITS } from './pskc.js';
+import type { XmlElement } from './pskc-xml.js';
+import { packageName } from './pskc-values.js';
 import { askSecret, interactive } from './terminal.js';
+import { isSerial } from '../firmware/validate.js';
 
 /** Where a PSKC enrollment came from: its KeyPackage (1-based) and the serial printed on its device. */
 export interface PskcOrigin { keyPackage: number; serial?: string; keyId: string }
@@ -80,15 +82,9 @@ export function pskcInput(f: PskcFlags, o: {
   };
 }
 
-/** `KeyPackage 3 (Id '…', serial '…')`, the words PskcError uses. */
-export function packageName(k: Pick<PskcKey, 'packageIndex' | 'id' | 'serial'>): string {
-  const names = [`Id ${shown(k.id)}`, ...(k.serial !== undefined ? [`serial ${shown(k.serial)}`] : [])];
-  return `KeyPackage ${k.packageIndex} (${names.join(', ')})`;
-}
-
 /** A file's secrets: the flag's, else a no-echo prompt on a terminal, else a usage error naming the flag. */
-async function secrets(xml: Uint8Array, p: PskcInput): Promise<{ key?: Uint8Array; password?: string }> {
-  const need = needsSecret(xml);
+async function secrets(root: XmlElement, p: PskcInput): Promise<{ key?: Uint8Array; password?: string }> {
+  const need = needsSecret(root);
   const key = await p.key(), password = await p.password();
   if (need === 'none') {
     if (key || password !== undefined) p.warn('the PSKC file is not encrypted; the key or password given is not used');
@@ -118,14 +114,14 @@ export async function readPskc(bytes: Uint8Array, p: PskcInput): Promise<{
       `over the ${PSKC_LIMITS.bytes / (1 << 20)} MB ` +
       'a seed file can be; split the batch');
   }
-  const s = await secrets(bytes, p);
-  const { keys } = parsePskc(bytes, { ...s, now: p.now, ...(p.serial !== undefined ? { serial: p.serial } : {}) });
+  const root = pskcRoot(bytes);
+  const s = await secrets(root, p);
+  const { keys } = parsePskc(root, { ...s, now: p.now, ...(p.serial !== undefined ? { serial: p.serial } : {}) });
   const warnings: string[] = [];
   for (const k of keys) {
     try { checkEnrollment(k.enrollment); } catch (e) {
       if (!(e instanceof HostError)) throw e;
-      throw new HostError(e.code, `${packageName(k)}: ` +
-        e.message.replace(/^the token cannot hold this credential: /, 'the token cannot hold it: '), e.sw);
+      throw refusedAs(e, packageName(k.packageIndex, k.id, k.serial));
     }
     for (const w of k.warnings) warnings.push(`KeyPackage ${k.packageIndex}: ${w}`);
   }
@@ -143,7 +139,7 @@ export interface Device { serial: string; path: string; creds: Enrollment[] }
 export interface Made { device: Device; burned: Burned[] }
 
 /** The firmware's serial rule (printable ASCII, no spaces, 1 to 32), and a plain file name. */
-const fileSerial = (s: string) => /^[\x21-\x7e]{1,32}$/.test(s) && !/[/\\]/.test(s) && !s.startsWith('.');
+const fileSerial = (s: string) => isSerial(s) && !/[/\\]/.test(s) && !s.startsWith('.');
 
 /** Groups a batch by serial (a device may carry several keys), refusing what cannot be made. */
 export function devices(dir: string, creds: readonly Enrollment[], from: readonly (PskcOrigin | null)[]): Device[] {
@@ -153,7 +149,7 @@ export function devices(dir: string, creds: readonly Enrollment[], from: readonl
     // Without a SerialNo, the Key Id stands for the device, as it does for --serial.
     const serial = o.serial ?? o.keyId;
     if (!fileSerial(serial)) {
-      throw new HostError('E_INPUT', `${packageName({ packageIndex: o.keyPackage, id: o.keyId, serial })}: ` +
+      throw new HostError('E_INPUT', `${packageName(o.keyPackage, o.keyId, serial)}: ` +
         'its serial cannot name a token (1 to 32 printable ASCII characters, no spaces, slashes or leading dot); ' +
         'nothing was enrolled');
     }

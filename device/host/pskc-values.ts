@@ -82,6 +82,14 @@ export function macMatches(hash: Hash, key: Uint8Array, data: Uint8Array, mac: U
 }
 
 /** Strings from the file, made safe to print: no control characters, bounded. */
+/** `KeyPackage 3 (Id '…', serial '…')`: how every message names a KeyPackage. */
+export function packageName(index: number, id?: string, serial?: string): string {
+  const names = [
+    ...(id !== undefined ? [`Id ${shown(id)}`] : []), ...(serial !== undefined ? [`serial ${shown(serial)}`] : []),
+  ];
+  return `KeyPackage ${index}${names.length ? ` (${names.join(', ')})` : ''}`;
+}
+
 export function shown(s: string): string {
   // eslint-disable-next-line no-control-regex
   const clean = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, '?');
@@ -99,11 +107,7 @@ export class Place {
     if (serial) this.serial = serial;
   }
   fail(code: PskcCode, why: string): never {
-    const names = [
-      this.id !== undefined && `Id ${shown(this.id)}`, this.serial !== undefined && `serial ${shown(this.serial)}`,
-    ];
-    const named = names.filter(Boolean).join(', ');
-    throw new PskcError(code, `KeyPackage ${this.index}${named ? ` (${named})` : ''}: ${why}`,
+    throw new PskcError(code, `${packageName(this.index, this.id, this.serial)}: ${why}`,
       { packageIndex: this.index, ...(this.id !== undefined ? { keyId: this.id } : {}) });
   }
 }

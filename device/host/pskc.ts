@@ -46,15 +46,22 @@ const ALGORITHMS = new Map<string, 'hotp' | 'totp'>([
 /** AlgorithmParameters/Suite values for the HMAC ("HMAC-SHA256", "HMAC-SHA-256", "SHA256"). */
 const SUITES = new Map<string, Algorithm>([['SHA1', 'SHA1'], ['SHA256', 'SHA256'], ['SHA512', 'SHA512']]);
 
+/** A PSKC file read down to its KeyContainer: a caller that asks needsSecret, then parsePskc, reads it once. */
+export function pskcRoot(xml: string | Uint8Array): XmlElement {
+  return container(readXml(xml));
+}
+const rootOf = (x: string | Uint8Array | XmlElement): XmlElement =>
+  typeof x === 'string' || x instanceof Uint8Array ? pskcRoot(x) : x;
+
 /** Which secret the file needs, so a CLI knows to ask for --pskc-key or --pskc-password. */
-export function needsSecret(xml: string | Uint8Array): PskcEncryption {
-  return encryptionOf(container(readXml(xml)));
+export function needsSecret(xml: string | Uint8Array | XmlElement): PskcEncryption {
+  return encryptionOf(rootOf(xml));
 }
 
 export function parsePskc(
-  xml: string | Uint8Array, o: PskcOptions = {},
+  xml: string | Uint8Array | XmlElement, o: PskcOptions = {},
 ): { keys: PskcKey[]; encrypted: PskcEncryption } {
-  const root = container(readXml(xml));
+  const root = rootOf(xml);
   const encrypted = encryptionOf(root);
   const file = new FileKeys(root, o);
   const packages = childrenNamed(root, 'KeyPackage');

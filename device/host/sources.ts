@@ -56,16 +56,20 @@ export function fromUri(uri: string): Found {
 
 const PREFIX = 'otpauth://';
 
+/** A one-per-line input's lines (BOM, blanks and edge spaces gone), refused past `max` with `tooMany(n)`. */
+function inputLines(b: Uint8Array, max: number, tooMany: (n: number) => string): string[] {
+  const lines = Buffer.from(b).toString('utf8').replace(/^\uFEFF/, '').split(/\r?\n/)
+    .map((l) => l.trim()).filter(Boolean);
+  if (lines.length > max) throw new HostError('E_INPUT', tooMany(lines.length));
+  return lines;
+}
+
 export const uriSource: Source = {
   name: 'otpauth URI',
   sniff: (b) => Buffer.from(b.subarray(0, 64)).toString('latin1').replace(/^\uFEFF|^\xEF\xBB\xBF/, '')
     .trimStart().toLowerCase().startsWith(PREFIX),
   async read(b) {
-    const lines = Buffer.from(b).toString('utf8').replace(/^\uFEFF/, '').split(/\r?\n/)
-      .map((l) => l.trim()).filter(Boolean);
-    if (lines.length > 64) {
-      throw new HostError('E_INPUT', `${lines.length} URIs given; the token holds at most 64 credentials`);
-    }
+    const lines = inputLines(b, 64, (n) => `${n} URIs given; the token holds at most 64 credentials`);
     const out: Found = { enrollments: [], warnings: [] };
     for (const l of lines) {
       const f = fromUri(l);
@@ -88,11 +92,8 @@ export const migrationSource: Source = {
   name: 'Google Authenticator export',
   sniff: (b) => isMigrationUri(Buffer.from(b.subarray(0, 64)).toString('latin1').replace(/^\xEF\xBB\xBF/, '')),
   async read(b) {
-    const lines = Buffer.from(b).toString('utf8').replace(/^\uFEFF/, '').split(/\r?\n/)
-      .map((l) => l.trim()).filter(Boolean);
-    if (lines.length > MIGRATION_LINES) {
-      throw new HostError('E_INPUT', `${lines.length} export URIs given; at most ${MIGRATION_LINES} are read at once`);
-    }
+    const lines = inputLines(b, MIGRATION_LINES,
+      (n) => `${n} export URIs given; at most ${MIGRATION_LINES} are read at once`);
     return merge(lines.map(fromMigration));
   },
 };

@@ -10,6 +10,10 @@ import { nodeCrypto } from '../../lib/builtin.js';
 import type { Device, Frame } from '../firmware/index.js';
 import { CAPACITY, parseId, ykmanOrder } from '../firmware/ykoath.js';
 
+const malformed = (id: string, sw: number) =>
+  new HostError('E_UNSUPPORTED', `the token refused the credential '${id}' as malformed (SW 6A80)`, sw);
+const noSuch = (id: string, sw: number) => new HostError('E_NO_MATCH', `no credential named '${id}'`, sw);
+
 /** The firmware's Device, as far as a Token uses it: its APDUs go through the Channel. */
 export type FirmwareDevice = Pick<Device, 'panel' | 'healthy' | 'close'>;
 
@@ -106,9 +110,7 @@ export class Token {
       id, type: e.type, algorithm: e.algorithm, digits: e.digits, secret: e.secret,
       touch: !!e.touch, counter: e.counter,
     };
-    await this.channel.ok(oath.put(cred), (sw) => sw === 0x6a80
-      ? new HostError('E_UNSUPPORTED', `the token refused the credential '${id}' as malformed (SW 6A80)`, sw)
-      : generic(sw));
+    await this.channel.ok(oath.put(cred), (sw) => sw === 0x6a80 ? malformed(id, sw) : generic(sw));
     return { id, warnings };
   }
 
@@ -118,19 +120,18 @@ export class Token {
    */
   atomically(steps: readonly { apdu: Uint8Array; id: string }[]): Promise<void> {
     return this.op(async () => {
-      await this.channel.ok(oath.transaction('begin'));
+      await this.channel.ok(oath.transaction('BEGIN'));
       try {
         for (const s of steps) {
-          await this.channel.ok(s.apdu, (sw) => sw === 0x6a80
-            ? new HostError('E_UNSUPPORTED', `the token refused the credential '${s.id}' as malformed (SW 6A80)`, sw)
-            : sw === 0x6984 ? new HostError('E_NO_MATCH', `no credential named '${s.id}'`, sw) : generic(sw));
+          await this.channel.ok(s.apdu, (sw) => sw === 0x6a80 ? malformed(s.id, sw)
+            : sw === 0x6984 ? noSuch(s.id, sw) : generic(sw));
         }
-        await this.channel.ok(oath.transaction('commit'), (sw) => sw === 0x6985
+        await this.channel.ok(oath.transaction('COMMIT'), (sw) => sw === 0x6985
           ? new HostError('E_BUSY',
             'another program changed the token meanwhile; nothing was written, run it again', sw)
           : generic(sw));
       } catch (e) {
-        await this.channel.send(oath.transaction('abort')).catch(() => {});
+        await this.channel.send(oath.transaction('ABORT')).catch(() => {});
         throw e;
       }
     });
@@ -143,8 +144,7 @@ export class Token {
 
   remove(id: string): Promise<void> {
     return this.op(async () => {
-      await this.channel.ok(oath.remove(id), (sw) => sw === 0x6984
-        ? new HostError('E_NO_MATCH', `no credential named '${id}'`, sw) : generic(sw));
+      await this.channel.ok(oath.remove(id), (sw) => sw === 0x6984 ? noSuch(id, sw) : generic(sw));
     });
   }
 
@@ -154,8 +154,7 @@ export class Token {
     checkNewId(newId);
     const ids = oath.parseList(await this.channel.ok(oath.list())).map((l) => l.id);
     if (ids.includes(newId)) throw new HostError('E_EXISTS', `a credential named '${newId}' is already on the token`);
-    await this.channel.ok(oath.rename(id, newId), (sw) =>
-      sw === 0x6984 ? new HostError('E_NO_MATCH', `no credential named '${id}'`, sw) : generic(sw));
+    await this.channel.ok(oath.rename(id, newId), (sw) => sw === 0x6984 ? noSuch(id, sw) : generic(sw));
   }
 
   /** The device's RTC, in Unix seconds (it drifts from the host's). */

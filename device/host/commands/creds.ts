@@ -1,7 +1,7 @@
 // `token enroll`, `token list`, `token delete`, `token rename`: credentials by metadata only.
-import { idProblem, printableId } from '../../firmware/credential.js';
+import { printableId } from '../../firmware/credential.js';
 import type { TokenCtx } from '../context.js';
-import { matchOne, type Enrollment } from '../enrollment.js';
+import { checkShownId, matchOne, type Enrollment } from '../enrollment.js';
 import { HostError } from '../errors.js';
 import { columns } from '../terminal.js';
 import { burn, plan, type Burned } from '../burn.js';
@@ -30,7 +30,6 @@ async function gather(ctx: TokenCtx, sources: readonly string[], f: EnrollFlags)
     if (stray) {
       throw new HostError('E_USAGE', `--${stray} goes with --secret; a URI or QR code carries its own parameters`);
     }
-    if (sources.filter((s) => s === '-').length > 1) throw new HostError('E_USAGE', "stdin ('-') can be read once");
     if (f.serial !== undefined && sources.length > 1) {
       throw new HostError('E_USAGE', '--serial picks a KeyPackage out of one PSKC file; give one SOURCE');
     }
@@ -204,11 +203,7 @@ export async function remove(ctx: TokenCtx, query: string): Promise<void> {
 /** NEW is `[issuer:]name`; a TOTP id keeps its `period/` prefix (YKOATH RENAME does too). */
 export async function rename(ctx: TokenCtx, query: string, to: string): Promise<void> {
   if (/^\d+\//.test(to)) throw new HostError('E_USAGE', `give NEW as [issuer:]name; the period prefix stays as it is`);
-  const why = idProblem(to);
-  if (why) {
-    throw new HostError('E_USAGE',
-      `the new name holds ${why}, which a terminal would act on instead of showing; remove it`);
-  }
+  checkShownId(to);
   const token = await ctx.open();
   try {
     const all = await token.list();

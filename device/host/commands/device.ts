@@ -9,6 +9,7 @@ import { HostError } from '../errors.js';
 import { hex } from '../oath-client.js';
 import { askSecret, columns, confirm, interactive } from '../terminal.js';
 import { checkNewAccessCode, MIN_ACCESS_CODE } from '../token.js';
+import { isSerial } from '../../firmware/validate.js';
 
 const iso = (s: number) => new Date(Math.floor(s) * 1000).toISOString().replace('.000Z', 'Z');
 const signed = (n: number, digits: number) => (n >= 0 ? '+' : '') + n.toFixed(digits);
@@ -24,7 +25,7 @@ export function parseDrift(v: string | undefined): number | 'random' | undefined
 
 export async function init(ctx: TokenCtx, o: { serial?: string; driftPpm?: string; json?: boolean }): Promise<void> {
   const drift = parseDrift(o.driftPpm);
-  if (o.serial !== undefined && !/^[\x21-\x7e]{1,32}$/.test(o.serial)) {
+  if (o.serial !== undefined && !isSerial(o.serial)) {
     throw new HostError('E_USAGE',
       `--serial takes 1 to 32 printable ASCII characters without spaces (or leave it out for a random one)`);
   }
