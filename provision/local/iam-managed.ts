@@ -6,7 +6,7 @@ import { AWS_MANAGED } from './fixture.js';
 import {
   documentParam, encodeDocument, findHolder, holderParam, policyNameParam, type Kind,
 } from './iam-policy.js';
-import { tagsXml } from './iam.js';
+import { tagsXml, taken } from './iam.js';
 import { checkIdentityPolicy, MANAGED_POLICY_MAX, policySize } from '../policy/grammar.js';
 import { newId, policyArn, type ManagedPolicyRec, type PolicyVersionRec, type State } from './state.js';
 import { P, paging } from './validate.js';
@@ -94,7 +94,7 @@ const CreatePolicy: Handler = (c) => {
   const tags = c.p.tags();
   c.p.done();
   // Names are the account's, whatever the path, and unique regardless of case.
-  if (Object.values(c.state.policies).some((p) => p.name.toLowerCase() === name.toLowerCase())) {
+  if (taken(Object.values(c.state.policies).map((p) => p.name), name)) {
     throw new AwsError('EntityAlreadyExists',
       `A policy called ${name} already exists. Duplicate names are not allowed.`);
   }

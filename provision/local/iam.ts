@@ -39,7 +39,8 @@ function noBoundary(c: Ctx, action: string, arn: string | undefined): void {
     'Leave PermissionsBoundary out.');
 }
 
-const taken = (names: string[], name: string) => names.some((n) => n.toLowerCase() === name.toLowerCase());
+/** Whether `name` is among `names`, ignoring case: IAM names are unique regardless of case. */
+export const taken = (names: string[], name: string) => names.some((n) => n.toLowerCase() === name.toLowerCase());
 
 const CreateUser: Handler = (c) => {
   const name = c.p.str('UserName', { required: true, min: 1, max: 64, pattern: P.name });
