@@ -1,6 +1,6 @@
 // Inline identity policies: Put/Get/List/Delete{User,Role}Policy, and what the managed-policy
 // actions share with them: finding the user or role a request names, and documents on the wire.
-import { AwsError, noSuchUser } from './errors.js';
+import { AwsError, noSuchRole, noSuchUser } from './errors.js';
 import type { Ctx, Handler } from './context.js';
 import { checkIdentityPolicy, INLINE_POLICIES_MAX, policySize } from '../policy/grammar.js';
 import { dict, roleArn, userArn, type RoleRec, type State, type UserRec } from './state.js';
@@ -18,8 +18,6 @@ export const INLINE_QUOTA: Record<Kind, number> = INLINE_POLICIES_MAX;
  */
 export const encodeDocument = (doc: string) =>
   encodeURIComponent(doc).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
-
-export const noSuchRole = (name: string) => new AwsError('NoSuchEntity', `The role with name ${name} cannot be found.`);
 
 /**
  * `UserName` or `RoleName`. Inline calls take existing user names up to 128 characters

@@ -1,5 +1,5 @@
 // IAM users, access keys and roles: what the seed scenario and `provision` need around MFA.
-import { AwsError } from './errors.js';
+import { AwsError, noSuchRole } from './errors.js';
 import { awsManagedPolicy } from './fixture.js';
 import { targetUser, type Ctx, type Handler } from './context.js';
 import { parsePolicy } from '../policy/grammar.js';
@@ -129,7 +129,7 @@ const GetRole: Handler = (c: Ctx) => {
   const name = c.p.str('RoleName', { required: true, min: 1, max: 64, pattern: P.name });
   c.p.done();
   const r = c.state.roles[name];
-  if (!r) throw new AwsError('NoSuchEntity', `The role with name ${name} cannot be found.`);
+  if (!r) throw noSuchRole(name);
   return `<Role>${roleXml(c.state, r, true)}</Role>`;
 };
 
