@@ -48,7 +48,6 @@ export function callerPolicies(s: State, c: Caller): PolicySource[] {
 export function requestContext(s: State, c: Caller, o: { now: number; totpNow: number; mfaAt?: number;
   region?: string; sourceIp?: string }): Context {
   const ctx: Context = new Map<string, string | string[]>([
-    ['aws:principalaccount', s.accountId],
     ['aws:currenttime', new Date(Math.floor(o.now) * 1000).toISOString().replace('.000Z', 'Z')],
     ['aws:epochtime', String(Math.floor(o.now))],
     ['aws:securetransport', 'false'],
