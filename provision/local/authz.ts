@@ -48,7 +48,6 @@ export function callerPolicies(s: State, c: Caller): PolicySource[] {
 export function requestContext(s: State, c: Caller, o: { now: number; totpNow: number; mfaAt?: number;
   region?: string; sourceIp?: string }): Context {
   const ctx: Context = new Map<string, string | string[]>([
-    ['aws:principalaccount', s.accountId],
     ['aws:currenttime', new Date(Math.floor(o.now) * 1000).toISOString().replace('.000Z', 'Z')],
     ['aws:epochtime', String(Math.floor(o.now))],
     ['aws:securetransport', 'false'],
@@ -98,22 +97,20 @@ function principalTags(k: Caller) {
 
 type ResourceOf = (p: URLSearchParams, s: State, c: Caller) => string;
 
-const arnOf = (s: State, kind: string, path: string, name: string) =>
-  `arn:aws:iam::${s.accountId}:${kind}${path}${name}`;
 /** The target user's ARN, path included (IAM authorizes `user/PATH/NAME`); the caller's own without UserName. */
 const user: ResourceOf = (p, s, c) => {
   const name = p.get('UserName') ?? (c.kind === 'role' ? null : c.user.name);
-  if (name === null) return arnOf(s, 'user', '/', '');
+  if (name === null) return userArn(s, { path: '/', name: '' });
   const u = s.users[name];
-  return u ? userArn(s, u) : arnOf(s, 'user', '/', name);
+  return userArn(s, u ?? { path: '/', name });
 };
-const newUser: ResourceOf = (p, s) => arnOf(s, 'user', p.get('Path') ?? '/', p.get('UserName') ?? '');
+const newUser: ResourceOf = (p, s) => userArn(s, { path: p.get('Path') ?? '/', name: p.get('UserName') ?? '' });
 const role: ResourceOf = (p, s) => {
   const name = p.get('RoleName') ?? '';
   const r = s.roles[name];
-  return r ? roleArn(s, r) : arnOf(s, 'role', '/', name);
+  return roleArn(s, r ?? { path: '/', name });
 };
-const newRole: ResourceOf = (p, s) => arnOf(s, 'role', p.get('Path') ?? '/', p.get('RoleName') ?? '');
+const newRole: ResourceOf = (p, s) => roleArn(s, { path: p.get('Path') ?? '/', name: p.get('RoleName') ?? '' });
 const serial: ResourceOf = (p) => p.get('SerialNumber') ?? '*';
 const policy: ResourceOf = (p) => p.get('PolicyArn') ?? '*';
 const any: ResourceOf = () => '*';
@@ -126,7 +123,7 @@ const any: ResourceOf = () => '*';
  */
 const RESOURCE = new Map<string, ResourceOf>([
   ['CreateUser', newUser], ['GetUser', user], ['CreateAccessKey', user],
-  ['ListUsers', (p, s) => arnOf(s, 'user', p.get('PathPrefix') ?? '/', '')],
+  ['ListUsers', (p, s) => userArn(s, { path: p.get('PathPrefix') ?? '/', name: '' })],
   ['CreateRole', newRole], ['GetRole', role],
   ['CreateVirtualMFADevice',
     (p, s) => mfaSerial(s.accountId, p.get('Path') ?? '/', p.get('VirtualMFADeviceName') ?? '')],

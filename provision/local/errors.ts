@@ -50,5 +50,6 @@ export const MFA_UNVALIDATED = 'MultiFactorAuthentication failed, unable to vali
 export const notAuthorized = (caller: string, action: string, resource: string) =>
   new AwsError('AccessDenied', `User: ${caller} is not authorized to perform: ${action} on resource: ${resource}`);
 export const noSuchUser = (name: string) => new AwsError('NoSuchEntity', `The user with name ${name} cannot be found.`);
+export const noSuchRole = (name: string) => new AwsError('NoSuchEntity', `The role with name ${name} cannot be found.`);
 export const noSuchDevice = (serial: string) =>
   new AwsError('NoSuchEntity', `MFA Device with serial number ${serial} does not exist.`);

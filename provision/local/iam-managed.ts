@@ -6,7 +6,7 @@ import { AWS_MANAGED } from './fixture.js';
 import {
   documentParam, encodeDocument, findHolder, holderParam, policyNameParam, type Kind,
 } from './iam-policy.js';
-import { tagsXml } from './iam.js';
+import { tagsXml, taken } from './iam.js';
 import { checkIdentityPolicy, MANAGED_POLICY_MAX, policySize } from '../policy/grammar.js';
 import { newId, policyArn, type ManagedPolicyRec, type PolicyVersionRec, type State } from './state.js';
 import { P, paging } from './validate.js';
@@ -54,6 +54,14 @@ const notFound = (arn: string) => new AwsError('NoSuchEntity', `Policy ${arn} wa
 const noVersion = (arn: string, v: string) =>
   new AwsError('NoSuchEntity', `Policy ${arn} version ${v} does not exist or is not attachable.`);
 
+/** The policy a read names, customer- or AWS-managed: a bad ARN is InvalidInput, an unknown one NoSuchEntity. */
+function knownPolicy(c: Ctx, arn: string): View {
+  checkArn(arn);
+  const p = findPolicy(c.state, arn);
+  if (!p) throw notFound(arn);
+  return p;
+}
+
 /** The customer-managed policy a change names; AWS-managed ones cannot be changed here. */
 function ownPolicy(c: Ctx, arn: string): ManagedPolicyRec {
   checkArn(arn);
@@ -94,7 +102,7 @@ const CreatePolicy: Handler = (c) => {
   const tags = c.p.tags();
   c.p.done();
   // Names are the account's, whatever the path, and unique regardless of case.
-  if (Object.values(c.state.policies).some((p) => p.name.toLowerCase() === name.toLowerCase())) {
+  if (taken(Object.values(c.state.policies).map((p) => p.name), name)) {
     throw new AwsError('EntityAlreadyExists',
       `A policy called ${name} already exists. Duplicate names are not allowed.`);
   }
@@ -111,9 +119,7 @@ const CreatePolicy: Handler = (c) => {
 const GetPolicy: Handler = (c) => {
   const arn = arnParam(c);
   c.p.done();
-  checkArn(arn);
-  const p = findPolicy(c.state, arn);
-  if (!p) throw notFound(arn);
+  const p = knownPolicy(c, arn);
   return `<Policy>${policyXml(c.state, p, true)}</Policy>`;
 };
 
@@ -163,9 +169,7 @@ const ListPolicyVersions: Handler = (c) => {
   const arn = arnParam(c);
   const { marker, maxItems } = paging(c.p);
   c.p.done();
-  checkArn(arn);
-  const p = findPolicy(c.state, arn);
-  if (!p) throw notFound(arn);
+  const p = knownPolicy(c, arn);
   const pg = page([...p.versions].reverse(), (v) => v.id, marker, maxItems, false);
   return list('Versions', pg.items.map((v) => versionXml(p, v, false))) + pageTail(pg);
 };
@@ -214,8 +218,7 @@ const ListEntitiesForPolicy: Handler = (c) => {
   const usage = c.p.str('PolicyUsageFilter', { oneOf: ['PermissionsPolicy', 'PermissionsBoundary'] });
   const { marker, maxItems } = paging(c.p);
   c.p.done();
-  checkArn(arn);
-  if (!findPolicy(c.state, arn)) throw notFound(arn);
+  knownPolicy(c, arn);
   const on = (kind: Kind, h: { path: string; attached?: string[] }) => usage !== 'PermissionsBoundary' &&
     (filter === undefined || filter === kind) && h.path.startsWith(prefix) && !!h.attached?.includes(arn);
   const all = [

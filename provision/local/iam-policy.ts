@@ -1,16 +1,13 @@
 // Inline identity policies: Put/Get/List/Delete{User,Role}Policy, and what the managed-policy
 // actions share with them: finding the user or role a request names, and documents on the wire.
-import { AwsError, noSuchUser } from './errors.js';
+import { AwsError, noSuchRole, noSuchUser } from './errors.js';
 import type { Ctx, Handler } from './context.js';
 import { checkIdentityPolicy, INLINE_POLICIES_MAX, policySize } from '../policy/grammar.js';
-import { dict, roleArn, userArn, type RoleRec, type State, type UserRec } from './state.js';
+import { dict, type RoleRec, type State, type UserRec } from './state.js';
 import { P, paging } from './validate.js';
 import { el, esc, list, page, pageTail } from './xml.js';
 
 export type Kind = 'User' | 'Role';
-
-/** IAM's quota on all of one user's (or role's) inline policies together, in non-whitespace characters. */
-export const INLINE_QUOTA: Record<Kind, number> = INLINE_POLICIES_MAX;
 
 /**
  * Documents go out percent-encoded as RFC 3986 has it (`*` too, which encodeURIComponent keeps):
@@ -18,8 +15,6 @@ export const INLINE_QUOTA: Record<Kind, number> = INLINE_POLICIES_MAX;
  */
 export const encodeDocument = (doc: string) =>
   encodeURIComponent(doc).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
-
-export const noSuchRole = (name: string) => new AwsError('NoSuchEntity', `The role with name ${name} cannot be found.`);
 
 /**
  * `UserName` or `RoleName`. Inline calls take existing user names up to 128 characters
@@ -39,29 +34,6 @@ export const policyNameParam = (c: Ctx) => c.p.str('PolicyName', { required: tru
 export const documentParam = (c: Ctx) => c.p.str('PolicyDocument', { required: true, min: 1, max: 131072,
   pattern: P.policy });
 
-/**
- * The ARN an action of this file or iam-managed.ts acts on, for authorization: the user or role
- * it names (inline, attach, detach, list-attached), the policy (managed-policy actions), or `*`
- * (ListPolicies). Undefined when the request names nothing that exists; the handler then refuses it.
- */
-export function policyActionResource(s: State, action: string, p: URLSearchParams): string | undefined {
-  if (action === 'ListPolicies') return '*';
-  const user = p.get('UserName'), role = p.get('RoleName'), arn = p.get('PolicyArn');
-  if (/User(Policy|Policies)$/.test(action) && user !== null) {
-    const u = s.users[user];
-    return u && userArn(s, u);
-  }
-  if (/Role(Policy|Policies)$/.test(action) && role !== null) {
-    const r = s.roles[role];
-    return r && roleArn(s, r);
-  }
-  if (action === 'CreatePolicy') {
-    const path = p.get('Path') ?? '/', name = p.get('PolicyName');
-    return name === null ? undefined : `arn:aws:iam::${s.accountId}:policy${path}${name}`;
-  }
-  return arn ?? undefined;
-}
-
 function inline(kind: Kind): Record<string, Handler> {
   const who = kind.toLowerCase();
   const missing = (name: string) =>
@@ -74,8 +46,8 @@ function inline(kind: Kind): Record<string, Handler> {
     // The quota first: it bounds the document before anything parses it.
     let total = policySize(doc);
     for (const [k, d] of Object.entries(h.inline ?? {})) if (k !== policy) total += policySize(d);
-    if (total > INLINE_QUOTA[kind]) throw new AwsError('LimitExceeded',
-      `Maximum policy size of ${INLINE_QUOTA[kind]} bytes exceeded for ${who} ${name}`);
+    if (total > INLINE_POLICIES_MAX[kind]) throw new AwsError('LimitExceeded',
+      `Maximum policy size of ${INLINE_POLICIES_MAX[kind]} bytes exceeded for ${who} ${name}`);
     checkIdentityPolicy(doc, 'inline');
     (h.inline ??= dict())[policy] = doc;
     c.changed = true;

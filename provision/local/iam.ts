@@ -1,5 +1,5 @@
 // IAM users, access keys and roles: what the seed scenario and `provision` need around MFA.
-import { AwsError } from './errors.js';
+import { AwsError, noSuchRole } from './errors.js';
 import { awsManagedPolicy } from './fixture.js';
 import { targetUser, type Ctx, type Handler } from './context.js';
 import { parsePolicy } from '../policy/grammar.js';
@@ -39,7 +39,8 @@ function noBoundary(c: Ctx, action: string, arn: string | undefined): void {
     'Leave PermissionsBoundary out.');
 }
 
-const taken = (names: string[], name: string) => names.some((n) => n.toLowerCase() === name.toLowerCase());
+/** Whether `name` is among `names`, ignoring case: IAM names are unique regardless of case. */
+export const taken = (names: string[], name: string) => names.some((n) => n.toLowerCase() === name.toLowerCase());
 
 const CreateUser: Handler = (c) => {
   const name = c.p.str('UserName', { required: true, min: 1, max: 64, pattern: P.name });
@@ -128,7 +129,7 @@ const GetRole: Handler = (c: Ctx) => {
   const name = c.p.str('RoleName', { required: true, min: 1, max: 64, pattern: P.name });
   c.p.done();
   const r = c.state.roles[name];
-  if (!r) throw new AwsError('NoSuchEntity', `The role with name ${name} cannot be found.`);
+  if (!r) throw noSuchRole(name);
   return `<Role>${roleXml(c.state, r, true)}</Role>`;
 };
 

@@ -81,8 +81,10 @@ export const newId = (prefix: keyof typeof ID_LEN) => prefix + pick(B32, ID_LEN[
 export const newSecret = () => pick(B64, 40);
 export const newSessionToken = () => randomBytes(264).toString('base64');
 
-export const userArn = (s: State, u: UserRec) => `arn:aws:iam::${s.accountId}:user${u.path}${u.name}`;
-export const roleArn = (s: State, r: RoleRec) => `arn:aws:iam::${s.accountId}:role${r.path}${r.name}`;
+export const userArn = (s: State, u: Pick<UserRec, 'path' | 'name'>) =>
+  `arn:aws:iam::${s.accountId}:user${u.path}${u.name}`;
+export const roleArn = (s: State, r: Pick<RoleRec, 'path' | 'name'>) =>
+  `arn:aws:iam::${s.accountId}:role${r.path}${r.name}`;
 /** `mfa/` + path without its leading slash + name: AWS keeps even `//` (LocalStack's AWS snapshot). */
 export const mfaSerial = (accountId: string, path: string, name: string) =>
   `arn:aws:iam::${accountId}:mfa/${path.slice(1)}${name}`;

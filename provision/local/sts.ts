@@ -3,8 +3,7 @@ import { AwsError, MFA_INVALID, MFA_UNVALIDATED, notAuthorized } from './errors.
 import { assumedRoleArn, callerArn, callerUser, type Caller, type Ctx, type Handler } from './context.js';
 import { checkCode } from './mfa.js';
 import { callerPolicies, denied, requestContext } from './authz.js';
-import { evaluate } from '../policy/engine.js';
-import { parsePolicy } from '../policy/grammar.js';
+import { evaluate, trustDecision } from '../policy/engine.js';
 import { newId, newSecret, newSessionToken, roleArn, userArn, type SessionRec } from './state.js';
 import { P, type Tag } from './validate.js';
 import { el, iso } from './xml.js';
@@ -78,8 +77,6 @@ const GetSessionToken: Handler = (c) => {
   return credentialsXml(s);
 };
 
-const validTrust = (doc: string) => { try { parsePolicy(doc); return true; } catch { return false; } };
-
 /** AWS's own check on RoleArn's shape, after the model's: six fields, the partition, service and resource not empty. */
 const ROLE_ARN = /^arn:[^:]+:[^:]+:[^:]*:[^:]*:[^:]+$/;
 const badTags = (m: string) => new AwsError('InvalidParameterValue', m);
@@ -141,15 +138,16 @@ const AssumeRole: Handler = (c) => {
   // Tagging the session and setting its source identity are permissions of their own in the trust policy.
   const actions = ['sts:AssumeRole', ...(tags.length ? ['sts:TagSession'] : []),
     ...(source !== undefined ? ['sts:SetSourceIdentity'] : [])];
+  const policies = c.open ? null : callerPolicies(c.state, k);
   for (const action of actions) {
     // The trust policy must allow. One naming the caller itself (or anyone, "*") is a resource policy granting
     // directly, so no identity Allow is needed; one trusting the account (its id or root) also needs the
     // caller's identity policies to allow. An identity Deny wins either way.
-    const trust = (exact: boolean) => evaluate([{ id: 'trust', type: 'role', doc: role.policy }],
-      { action, ctx, principal: { callers, account: c.state.accountId, exact } }).decision;
-    const mine = c.open ? null : evaluate(callerPolicies(c.state, k), { action, resource: arn, ctx });
+    const trust = (exact: boolean) =>
+      trustDecision(role.policy, { action, callers, account: c.state.accountId, ctx, exact });
+    const mine = policies && evaluate(policies, { action, resource: arn, ctx });
     if (mine?.decision === 'explicitDeny') throw denied(who, action, arn, mine);
-    if (!validTrust(role.policy) || trust(false) !== 'allowed') throw notAuthorized(who, action, arn);
+    if (trust(false) !== 'allowed') throw notAuthorized(who, action, arn);
     if (mine?.decision === 'implicitDeny' && trust(true) !== 'allowed') throw denied(who, action, arn, mine);
   }
   if (k.kind === 'role' && seconds !== undefined && seconds > CHAIN_MAX) {

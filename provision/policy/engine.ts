@@ -185,13 +185,14 @@ export function evaluate(sources: readonly PolicySource[], r: AuthRequest): Eval
 
 // ---- Trust policies
 
-export interface Request { action: string; callers: string[]; account: string; ctx: Context }
+/** With `exact`, only a principal naming one of the callers (or `"*"`) matches, not the account. */
+export interface Request { action: string; callers: string[]; account: string; ctx: Context; exact?: boolean }
 
 /** A trust policy's verdict on one action; a document that does not parse, or is over the quota, allows nothing. */
 export function trustDecision(doc: string, r: Request): Decision {
   try { parsePolicy(doc); } catch { return 'implicitDeny'; }
   return evaluate([{ id: 'trust', type: 'role', doc }],
-    { action: r.action, ctx: r.ctx, principal: { callers: r.callers, account: r.account } }).decision;
+    { action: r.action, ctx: r.ctx, principal: { callers: r.callers, account: r.account, exact: r.exact } }).decision;
 }
 
 /** Whether a trust policy lets these callers do the action. */

@@ -6,6 +6,7 @@
 // The work is bounded: callers check the size quota (non-whitespace characters, a few thousand)
 // before calling, the document is at most 131072 characters by the model, and the walk below has a
 // fixed depth (policy, statement, condition operator, key, values) whatever the document nests.
+import { asList } from './conditions.js';
 
 /** A document IAM refuses, with the error code and text IAM sends; the endpoint puts both on the wire. */
 export class PolicyError extends Error {
@@ -62,7 +63,6 @@ export const GRAMMAR = {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
 const strings = (v: unknown) => typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
-const asList = (v: unknown): string[] => (Array.isArray(v) ? v as string[] : v === undefined ? [] : [v as string]);
 
 /** `ForAnyValue:StringLikeIfExists` → `StringLike`. */
 const baseOperator = (op: string) => op.replace(/^For(AnyValue|AllValues):/, '').replace(/IfExists$/, '');

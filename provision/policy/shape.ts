@@ -50,8 +50,6 @@ export interface Doc {
   statements: Stmt[];
   /** The line of an offset in the text. */
   line: (at: number) => number;
-  /** `${…}` is substituted only under Version 2012-10-17; otherwise it is literal text. */
-  variables: boolean;
   /** Version 2012-10-17: policy variables are substituted. */
   versioned: boolean;
   /** Every statement names a Principal and only assumes a role: a role trust policy. */
@@ -64,9 +62,6 @@ const TRUST_ACTIONS = /^sts:(AssumeRole\w*|TagSession|SetSourceIdentity|SetConte
 const describe = (n: JNode) => n.k === 'obj' ? 'an object' : n.k === 'arr' ? 'an array' : n.k === 'str' ?
   `the string ${JSON.stringify(n.v.length > 40 ? n.v.slice(0, 40) + '…' : n.v)}` : n.k === 'null' ? 'null'
     : `${n.k === 'num' ? 'the number' : ''} ${String(n.v)}`.trim();
-
-/** The quota of a customer-managed policy (inline policies: 2,048 per user in total). */
-export const MANAGED_QUOTA = MANAGED_POLICY_MAX;
 
 export function readDoc(text: string, file: string, out: Finding[]): Doc | null {
   const where = lineCol(text);
@@ -240,9 +235,9 @@ export function readDoc(text: string, file: string, out: Finding[]): Doc | null 
   else if (!version) add('info', 'no-version', '(policy)', root.at, 'no Version: IAM assumes 2008-10-17, under which ' +
     'policy variables are literal text', 'add "Version": "2012-10-17" at the top');
   const size = policySize(text);
-  if (size > MANAGED_QUOTA) add('warning', 'over-quota', '(policy)', null,
+  if (size > MANAGED_POLICY_MAX) add('warning', 'over-quota', '(policy)', null,
     `${size} characters other than whitespace: ` +
-    `IAM refuses a managed policy over ${MANAGED_QUOTA} (and a user's inline policies over 2,048 in all)`,
+    `IAM refuses a managed policy over ${MANAGED_POLICY_MAX} (and a user's inline policies over 2,048 in all)`,
     'split it into several policies, or shorten it with wildcards');
-  return { statements, line: (at) => where(at).line, variables, versioned: vText === '2012-10-17', trust };
+  return { statements, line: (at) => where(at).line, versioned: vText === '2012-10-17', trust };
 }
